@@ -1,0 +1,38 @@
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { StackDirectory } from '@gw/config';
+import type { Logger } from '@gw/logger';
+import { errorHandler, notFound } from './http-errors.ts';
+import { sendRoutes } from './send-routes.ts';
+import type { SendDispatcher } from './send-dispatcher.ts';
+
+export interface IngressAppDeps {
+  stacks: StackDirectory;
+  dispatcher: SendDispatcher;
+  redis: Redis;
+  logger: Logger;
+  bodyLimit: string;
+}
+
+export function createIngressApp(deps: IngressAppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'not_ready', redis: 'unreachable' });
+    }
+  });
+
+  app.use(sendRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger, deps.bodyLimit));
+  return app;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
+import { QUEUES, redisKeys } from '@gw/contracts';
+import { createLogger } from '@gw/logger';
+import { ingressEnvSchema } from './config.ts';
+import { createIngressApp } from './app.ts';
+import { ReplyWaiter } from './reply-waiter.ts';
+import { SendDispatcher } from './send-dispatcher.ts';
+
+async function main() {
+  const env = parseEnv(ingressEnvSchema, process.env);
+  const logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL });
+  const stacks = loadStacks(env.STACKS_FILE);
+  const keys = redisKeys(env.REDIS_KEY_PREFIX);
+  const redisOptions = redisOptionsFromUrl(env.REDIS_URL);
+  const ingressId = randomUUID();
+
+  // Connections by role. Commands fail fast (no offline queue) so a Redis outage
+  // answers 503 at once instead of holding client connections.
+  const failFast = { ...redisOptions, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+  const commands = new Redis(failFast);
+  const subscriber = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.send, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
+  for (const [name, emitter] of [['commands', commands], ['subscriber', subscriber], ['queue', queue]] as const) {
+    emitter.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${name}) error`));
+  }
+  await queue.waitUntilReady();
+
+  const replies = new ReplyWaiter(subscriber, keys.replyChannel(ingressId));
+  await replies.start();
+  const dispatcher = new SendDispatcher({ queue, replies, sendTimeoutMs: env.SEND_TIMEOUT_MS, enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS });
+  const app = createIngressApp({ stacks, dispatcher, redis: commands, logger, bodyLimit: env.BODY_LIMIT });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
+  console.log(`ingress listening on http://127.0.0.1:${port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, inFlight: replies.size }, 'ingress shutting down: no new requests, answering in-flight ones');
+    const deadline = setTimeout(() => {
+      logger.error({ inFlight: replies.size }, 'shutdown deadline passed');
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    server.close();
+    server.closeIdleConnections();
+    while (replies.size > 0) await new Promise((r) => setTimeout(r, 50));
+    await queue.close();
+    await Promise.allSettled([commands.quit(), subscriber.quit()]);
+    clearTimeout(deadline);
+    logger.info('ingress stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import type { SendReply, SendResult } from '@gw/contracts';
+
+interface Pending {
+  resolve: (result: SendResult | undefined) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The one reply mechanism of an ingress process: workers publish each result on
+ * this process's channel, and a map routes it to the waiting request.
+ */
+export class ReplyWaiter {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    readonly channel: string,
+  ) {
+    subscriber.on('message', (chan: string, message: string) => {
+      if (chan === channel) this.onMessage(message);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  /** Register before enqueueing, so a fast reply cannot arrive unheard. Resolves undefined on timeout. */
+  wait(jobId: string, timeoutMs: number): Promise<SendResult | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(jobId);
+        resolve(undefined);
+      }, timeoutMs);
+      this.pending.set(jobId, { resolve, timer });
+    });
+  }
+
+  cancel(jobId: string): void {
+    const entry = this.pending.get(jobId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(jobId);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private onMessage(message: string): void {
+    let reply: SendReply;
+    try {
+      reply = JSON.parse(message) as SendReply;
+    } catch {
+      return;
+    }
+    const entry = this.pending.get(reply.jobId);
+    if (!entry) return; // late: the request already timed out and read the job itself
+    clearTimeout(entry.timer);
+    this.pending.delete(reply.jobId);
+    entry.resolve(reply.result);
+  }
+}

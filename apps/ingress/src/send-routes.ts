@@ -1,0 +1,56 @@
+import express, { Router, type Request, type Response } from 'express';
+import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint, type SendResult } from '@gw/contracts';
+import type { StackDirectory } from '@gw/config';
+import { requireStack } from './auth.ts';
+import { sendGatewayError } from './http-errors.ts';
+import type { SendDispatcher } from './send-dispatcher.ts';
+
+const GRAPH_VERSION = /^v\d+\.\d+$/;
+
+export interface SendRoutesDeps {
+  stacks: StackDirectory;
+  dispatcher: SendDispatcher;
+  bodyLimit: string;
+}
+
+function writeResult(res: Response, result: SendResult & { jobId?: string }): void {
+  res.status(result.status);
+  if (result.route !== 'none') res.set('x-gateway-route', result.route);
+  res.set('x-gateway-route-reason', result.reason);
+  if (result.jobId) res.set('x-gateway-job-id', result.jobId);
+  if (result.mmErrorCode !== undefined) res.set('x-gateway-mm-error-code', String(result.mmErrorCode));
+  if (typeof result.body === 'string') res.type('text/plain').send(result.body);
+  else res.json(result.body);
+}
+
+/** `/messages`, `/marketing_messages` and their Graph-compatible twins. */
+export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): Router {
+  const router = Router();
+  // Any content type is read as JSON: some clients omit the header, Meta accepts them.
+  router.use(express.json({ limit: bodyLimit, type: () => true, strict: false }));
+
+  const handle = (endpoint: SendEndpoint) => async (req: Request, res: Response) => {
+    const { version, phoneNumberId } = req.params as { version?: string; phoneNumberId?: string };
+    if (version !== undefined && !GRAPH_VERSION.test(version)) {
+      return sendGatewayError(res, gatewayErrors.notFound(`${req.method} ${req.path}`));
+    }
+    const stack = res.locals.stack;
+    if (phoneNumberId !== undefined && phoneNumberId !== stack.phoneNumberId) {
+      return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
+    }
+    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      return sendGatewayError(res, gatewayErrors.invalidParameter('The request body must be a JSON object.'));
+    }
+    const parsed = messagePayloadSchema.safeParse(req.body);
+    if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
+    const result = await dispatcher.dispatch({ stackId: stack.id, endpoint, payload: parsed.data });
+    writeResult(res, result);
+  };
+
+  const auth = requireStack(stacks);
+  for (const endpoint of ['messages', 'marketing_messages'] as const) {
+    router.post(`/${endpoint}`, auth, handle(endpoint));
+    router.post(`/:version/:phoneNumberId/${endpoint}`, auth, handle(endpoint));
+  }
+  return router;
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { accountSchema, templateSchema } from '../seed.ts';
+import type { SimulatorState } from '../state/state.ts';
+
+const bulkSchema = z.object({ templates: z.array(templateSchema) });
+
+/** Accounts and templates, upserted the same way the seed loads them. */
+export function catalogRoutes(state: SimulatorState): Router {
+  const router = Router();
+
+  router.put('/accounts', (req, res) => {
+    res.json({ account: state.upsertAccount(accountSchema.parse(req.body)) });
+  });
+
+  router.put('/templates', (req, res) => {
+    res.json({ template: state.templates.upsert(templateSchema.parse(req.body)) });
+  });
+
+  router.post('/templates/bulk', (req, res) => {
+    const { templates } = bulkSchema.parse(req.body);
+    const now = Date.now();
+    res.json({ templates: templates.map((t) => state.templates.upsert(t, now)) });
+  });
+
+  router.delete('/templates/:wabaId/:name/:language', (req, res) => {
+    const { wabaId, name, language } = req.params;
+    if (!state.templates.remove(wabaId, name, language)) {
+      res.status(404).json({ error: 'template not found' });
+      return;
+    }
+    res.status(204).end();
+  });
+
+  return router;
+}

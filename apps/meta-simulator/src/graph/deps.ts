@@ -1,0 +1,9 @@
+import type { SimulatorState } from '../state/state.ts';
+import type { Webhooks } from '../webhooks/webhooks.ts';
+import type { ParkedResponses } from './parked.ts';
+
+export interface GraphDeps {
+  state: SimulatorState;
+  webhooks: Webhooks;
+  parked: ParkedResponses;
+}

@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createLogger, type Logger } from '@gw/logger';
+import express from 'express';
+import { controlRouter } from './control/router.ts';
+import { ParkedResponses } from './graph/parked.ts';
+import { graphRouter } from './graph/router.ts';
+import { sendMetaError, unknownPath } from './meta-errors.ts';
+import { type Seed, seedSchema } from './seed.ts';
+import { SimulatorState } from './state/state.ts';
+import { Webhooks } from './webhooks/webhooks.ts';
+
+export type { Seed } from './seed.ts';
+export type { SimulatorState } from './state/state.ts';
+
+export interface SimulatorOptions {
+  seed?: Seed;
+  appSecret: string;
+  webhookUrl?: string;
+  logger?: Logger;
+}
+
+export interface Simulator {
+  app: express.Express;
+  state: SimulatorState;
+  /** Convenience for main.ts and tests; close() also closes this server. */
+  listen(port: number, host?: string): Promise<{ server: Server; url: string }>;
+  /** Back to the seed, like POST /_sim/reset. */
+  reset(): void;
+  /** Cancels webhooks, releases hung requests and closes the server from listen(). */
+  close(): Promise<void>;
+}
+
+export function createSimulator(options: SimulatorOptions): Simulator {
+  const logger = options.logger ?? createLogger({ name: 'meta-simulator', level: 'warn' });
+  const state = new SimulatorState(seedSchema.parse(options.seed ?? {}));
+  const webhooks = new Webhooks({ url: options.webhookUrl, appSecret: options.appSecret, logger });
+  const parked = new ParkedResponses();
+  const reset = () => {
+    state.reset();
+    webhooks.reset();
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use('/_sim', controlRouter({ state, webhooks, reset }));
+  app.use(graphRouter({ state, webhooks, parked }));
+  app.use((req, res) => sendMetaError(res, unknownPath(req.path)));
+  app.use(((error, _req, res, _next) => {
+    logger.error({ err: error }, 'unhandled error');
+    if (!res.headersSent) res.status(500).json({ error: 'internal simulator error' });
+  }) as express.ErrorRequestHandler);
+
+  let server: Server | undefined;
+  return {
+    app,
+    state,
+    reset,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const listening = app.listen(port, host, (error?: Error) => {
+          if (error) return reject(error);
+          server = listening;
+          const { port: actual } = listening.address() as AddressInfo;
+          resolve({ server: listening, url: `http://${host}:${actual}` });
+        });
+      });
+    },
+    async close() {
+      parked.releaseAll();
+      await webhooks.close();
+      if (!server) return;
+      const closing = server;
+      server = undefined;
+      await new Promise<void>((resolve) => {
+        closing.close(() => resolve());
+        closing.closeAllConnections();
+      });
+    },
+  };
+}

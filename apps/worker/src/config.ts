@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { commonEnv, intFromEnv } from '@gw/config';
+
+export const workerEnvSchema = z.object({
+  ...commonEnv,
+  META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
+  META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
+  /** How long to wait for Meta's answer to one call. */
+  META_TIMEOUT_MS: intFromEnv(100, 10_000),
+  CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
+  /** In-process category cache in front of Redis; 0 turns it off. */
+  CATEGORY_LOCAL_TTL_MS: intFromEnv(0, 1000),
+  MM_TIMEOUT_POLICY: z.enum(['fail', 'fallback']).default('fail'),
+  WORKER_CONCURRENCY: intFromEnv(1, 64),
+  LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
+  SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
+});
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -1,0 +1,70 @@
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
+import { QUEUES, redisKeys } from '@gw/contracts';
+import { createLogger } from '@gw/logger';
+import { createMetaClient } from '@gw/meta-client';
+import { workerEnvSchema } from './config.ts';
+import { CategoryCache } from './category-cache.ts';
+import { SendLedger } from './send-ledger.ts';
+import { SendService } from './send-service.ts';
+import { createSendProcessor } from './send-processor.ts';
+
+async function main() {
+  const env = parseEnv(workerEnvSchema, process.env);
+  const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
+  const stacks = loadStacks(env.STACKS_FILE);
+  const keys = redisKeys(env.REDIS_KEY_PREFIX);
+  const redisOptions = redisOptionsFromUrl(env.REDIS_URL);
+
+  // Connections by role: BullMQ owns its blocking connection; `commands` serves the
+  // cache, the ledger and replies, and fails fast so an outage never stalls a send.
+  const commands = new Redis({ ...redisOptions, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
+  commands.on('error', (error) => logger.warn({ err: error.message }, 'redis (commands) error'));
+
+  const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS });
+  const service = new SendService({
+    stacks,
+    meta,
+    categories: new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: env.CATEGORY_LOCAL_TTL_MS }),
+    ledger: new SendLedger(commands, keys, env.LEDGER_RETENTION_SECONDS),
+    timeoutPolicy: env.MM_TIMEOUT_POLICY,
+  });
+
+  const worker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger }), {
+    connection: { ...redisOptions, maxRetriesPerRequest: null },
+    prefix: env.REDIS_KEY_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY,
+    // A stalled send (its worker died) is failed, never run again: it may already have reached Meta.
+    maxStalledCount: 0,
+  });
+  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  worker.on('failed', (job, error) => logger.error({ jobId: job?.id, err: error.message }, 'send job failed'));
+  await worker.waitUntilReady();
+  logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
+  console.log('worker ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'worker shutting down: finishing in-flight sends');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting with sends in flight');
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    await worker.close();
+    await meta.close();
+    await commands.quit().catch(() => undefined);
+    clearTimeout(deadline);
+    logger.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@gw/logger';
+import { gatewayErrors, sendJobSchema, type SendReply, type SendResult } from '@gw/contracts';
+import type { SendService } from './send-service.ts';
+
+export interface SendProcessorDeps {
+  service: SendService;
+  /** Connection used to publish replies to the waiting ingress. */
+  publisher: Redis;
+  logger: Logger;
+}
+
+/**
+ * One processor for the send queue. It never throws: every outcome, even a bug,
+ * becomes the one answer the waiting client receives.
+ */
+export function createSendProcessor({ service, publisher, logger }: SendProcessorDeps) {
+  return async function processSend(job: Job): Promise<SendResult> {
+    const started = performance.now();
+    const parsed = sendJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ jobId: job.id, issues: parsed.error.issues }, 'malformed send job');
+      return { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
+    }
+    const data = parsed.data;
+    const log = logger.child({ jobId: job.id, stackId: data.stackId });
+    let result: SendResult;
+    try {
+      result = await service.send(data, log);
+    } catch (error) {
+      log.error({ err: error }, 'send failed unexpectedly');
+      result = { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
+    }
+    const reply: SendReply = { jobId: job.id!, result };
+    await publisher.publish(data.replyTo, JSON.stringify(reply)).catch((error: unknown) => {
+      // The ingress falls back to reading the job's return value.
+      log.warn({ err: error }, 'could not publish reply');
+    });
+    log.info(
+      {
+        route: result.route,
+        reason: result.reason,
+        status: result.status,
+        wamid: result.wamid,
+        mmErrorCode: result.mmErrorCode,
+        queueWaitMs: Math.max(0, Date.now() - data.receivedAt - (performance.now() - started)),
+        durationMs: Math.round(performance.now() - started),
+      },
+      'send',
+    );
+    return result;
+  };
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; the error names every bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Shared fields of the environment, with the operator contract's names and defaults. */
+export const commonEnv = {
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key; wrap it in {} for Redis Cluster. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('gw'),
+  STACKS_FILE: z.string().min(1, 'must name a JSON file of stacks'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export const intFromEnv = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);

@@ -1,0 +1,3 @@
+export * from './env.ts';
+export * from './stacks.ts';
+export * from './redis.ts';

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { messagePayloadSchema, describePayloadIssue, templateOf } from './message-payload.ts';
+import { normaliseLanguage } from './language.ts';
+import { redisKeys } from './redis-keys.ts';
+import { gatewayErrors } from './meta-error.ts';
+
+describe('normaliseLanguage', () => {
+  it.each([
+    ['en_US', 'en_US'],
+    ['en-US', 'en_US'],
+    ['EN-us', 'en_US'],
+    ['pt_BR', 'pt_BR'],
+    ['de', 'de'],
+    ['zh_Hant_TW', 'zh_HANT_TW'],
+  ])('maps %s to %s', (input, expected) => {
+    expect(normaliseLanguage(input)).toBe(expected);
+  });
+});
+
+describe('redisKeys', () => {
+  const keys = redisKeys('{gw}');
+  it('gives en_US and en-US the same category key', () => {
+    expect(keys.category('waba1', 'sale', 'en-US')).toBe(keys.category('waba1', 'sale', 'en_US'));
+    expect(keys.category('waba1', 'sale', 'en_US')).toBe('{gw}:cat:waba1:en_US:sale');
+  });
+  it('keeps every key under the prefix', () => {
+    expect(keys.replyChannel('abc')).toBe('{gw}:reply:abc');
+    expect(keys.ledger('wamid.X')).toBe('{gw}:ledger:wamid.X');
+  });
+});
+
+describe('messagePayloadSchema', () => {
+  const template = { messaging_product: 'whatsapp', to: '+1555', type: 'template', template: { name: 'a', language: { code: 'en_US' } } };
+
+  it('accepts a template message and keeps unknown fields', () => {
+    const parsed = messagePayloadSchema.parse({ ...template, biz_opaque_callback_data: 'x' });
+    expect(parsed.biz_opaque_callback_data).toBe('x');
+    expect(templateOf(parsed)).toEqual({ name: 'a', language: 'en_US' });
+  });
+
+  it('accepts a text message and finds no template in it', () => {
+    const parsed = messagePayloadSchema.parse({ messaging_product: 'whatsapp', to: '1', type: 'text', text: { body: 'hi' } });
+    expect(templateOf(parsed)).toBeUndefined();
+  });
+
+  it.each([
+    [{ ...template, messaging_product: 'sms' }, 'messaging_product'],
+    [{ ...template, to: undefined }, 'to'],
+    [{ ...template, template: undefined }, 'template'],
+    [{ ...template, template: { name: 'a', language: {} } }, 'template.language.code'],
+  ])('names the bad field (%#)', (payload, field) => {
+    const result = messagePayloadSchema.safeParse(payload);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(describePayloadIssue(result.error)).toContain(`"${field}"`);
+  });
+});
+
+describe('gatewayErrors', () => {
+  it('uses Meta\'s envelope with a numeric code and a trace id', () => {
+    const { status, body } = gatewayErrors.unauthenticated();
+    expect(status).toBe(401);
+    expect(body.error).toMatchObject({ code: 190, type: 'OAuthException' });
+    expect(body.error.message).toMatch(/^\(#190\) /);
+    expect(body.error.fbtrace_id).toMatch(/^[\w-]{16}$/);
+  });
+});

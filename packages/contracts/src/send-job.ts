@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+export const SEND_ENDPOINTS = ['messages', 'marketing_messages'] as const;
+export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
+
+/** What the ingress hands the worker. Never holds a secret: the worker resolves the stack by id. */
+export const sendJobSchema = z.object({
+  stackId: z.string().min(1),
+  endpoint: z.enum(SEND_ENDPOINTS),
+  payload: z.record(z.string(), z.unknown()),
+  /** Pub/sub channel of the ingress process holding the client connection. */
+  replyTo: z.string().min(1),
+  receivedAt: z.number(),
+});
+export type SendJob = z.infer<typeof sendJobSchema>;
+
+/**
+ * Send jobs are never retried by the queue: a retry after a request left can
+ * deliver a message twice. Completed jobs stay a while so a late reply can still
+ * be read from the job (removeOnComplete:true loses results under load).
+ */
+export const SEND_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { age: 3600, count: 100_000 },
+  removeOnFail: { age: 24 * 3600 },
+} satisfies JobsOptions;
+
+export type Route = 'marketing_messages' | 'cloud_api';
+
+export type RouteReason =
+  | 'routing_disabled'
+  | 'not_template'
+  | 'cached_marketing'
+  | 'cached_non_marketing'
+  | 'checked_accepted'
+  | 'checked_fallback'
+  | 'stale_fallback'
+  | 'mm_unavailable_fallback'
+  | 'mm_timeout'
+  | 'direct'
+  | 'gateway_error';
+
+/** The one answer a send job produces; the ingress writes it to the client unchanged. */
+export interface SendResult {
+  status: number;
+  body: unknown;
+  route: Route | 'none';
+  reason: RouteReason;
+  /** Meta error code of the MM attempt that led to a fallback, if any. */
+  mmErrorCode?: number;
+  wamid?: string;
+}
+
+export interface SendReply {
+  jobId: string;
+  result: SendResult;
+}

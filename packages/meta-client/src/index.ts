@@ -1,0 +1,1 @@
+export * from './meta-client.ts';

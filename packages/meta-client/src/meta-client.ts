@@ -1,0 +1,100 @@
+import { Agent, request, errors } from 'undici';
+
+export type MetaEndpoint = 'messages' | 'marketing_messages';
+
+/** What one call to Meta produced. `not_sent` is safe to retry elsewhere; `timeout` is not. */
+export type MetaCallResult =
+  | { kind: 'response'; status: number; body: unknown; errorCode?: number; ms: number }
+  | { kind: 'not_sent'; error: string; ms: number }
+  | { kind: 'timeout'; error: string; ms: number };
+
+export interface MetaClientOptions {
+  baseUrl: string;
+  version: string;
+  /** How long to wait for Meta's response headers once the request is sent. */
+  timeoutMs: number;
+  connectTimeoutMs?: number;
+  connections?: number;
+}
+
+export interface TemplatePage {
+  data: Array<{ id?: string; name: string; language: string; category?: string; status?: string }>;
+  paging?: { cursors?: { after?: string }; next?: string };
+}
+
+/** Errors raised before any byte of the request reached Meta. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function errorCode(error: unknown): string {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e.cause?.code ?? e.code ?? 'UNKNOWN';
+}
+
+export function metaErrorCode(body: unknown): number | undefined {
+  const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function createMetaClient(options: MetaClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const agent = new Agent({
+    connections: options.connections ?? 128,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: options.connectTimeoutMs ?? 3_000 },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+
+  async function call(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
+    try {
+      const response = await request(`${base}/${options.version}/${path}`, {
+        method,
+        dispatcher: agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text.length ? JSON.parse(text) : null;
+      } catch {
+        // Non-JSON (an HTML error page from a proxy): keep the text so it is visible.
+      }
+      return { kind: 'response', status: response.statusCode, body: parsed, errorCode: metaErrorCode(parsed), ms: elapsed() };
+    } catch (error) {
+      const code = errorCode(error);
+      if (NOT_SENT_CODES.has(code)) return { kind: 'not_sent', error: code, ms: elapsed() };
+      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+        return { kind: 'timeout', error: code, ms: elapsed() };
+      }
+      // A socket closed mid-request: Meta may have acted on it, so it is as ambiguous as a timeout.
+      return { kind: 'timeout', error: code, ms: elapsed() };
+    }
+  }
+
+  return {
+    send(endpoint: MetaEndpoint, phoneNumberId: string, token: string, payload: unknown) {
+      return call('POST', `${encodeURIComponent(phoneNumberId)}/${endpoint}`, token, payload);
+    },
+    listTemplates(wabaId: string, token: string, query: { after?: string; limit?: number; fields?: string }) {
+      const params = new URLSearchParams({ fields: query.fields ?? 'name,language,category,status', limit: String(query.limit ?? 100) });
+      if (query.after) params.set('after', query.after);
+      return call('GET', `${encodeURIComponent(wabaId)}/message_templates?${params}`, token);
+    },
+    close: () => agent.close(),
+  };
+}
+
+export type MetaClient = ReturnType<typeof createMetaClient>;

@@ -1,0 +1,2 @@
+export * from './net.ts';
+export * from './services.ts';

@@ -1,0 +1,119 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, pingRedis } from './net.ts';
+
+/** The repository root, so entry points resolve from anywhere. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const ENTRY_POINTS = {
+  ingress: join(REPO_ROOT, 'apps/ingress/src/main.ts'),
+  worker: join(REPO_ROOT, 'apps/worker/src/main.ts'),
+  simulator: join(REPO_ROOT, 'apps/meta-simulator/src/main.ts'),
+} as const;
+
+export interface RunningService {
+  name: string;
+  process: ChildProcess;
+  output: string[];
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+export interface StartOptions {
+  name: string;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  /** A line on stdout that says the service is ready. */
+  readyLine: RegExp;
+  timeoutMs?: number;
+  /** Copy the service's output to this process's stderr. */
+  echo?: boolean;
+}
+
+/** Starts a TypeScript entry point under tsx and waits for its ready line. */
+export function startService(options: StartOptions): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    cwd: REPO_ROOT,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const service: RunningService = {
+    name: options.name,
+    process: child,
+    output,
+    exited,
+    async stop(signal = 'SIGTERM', timeoutMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  return new Promise((resolvePromise, reject) => {
+    let ready = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not become ready:\n${output.join('')}`));
+    }, options.timeoutMs ?? 30_000);
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      output.push(text);
+      if (output.length > 2000) output.splice(0, 1000);
+      if (options.echo) process.stdout.write(text);
+      if (!ready && options.readyLine.test(text)) {
+        ready = true;
+        clearTimeout(timer);
+        resolvePromise(service);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      if (ready) return;
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with ${code} before it was ready:\n${output.join('')}`));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0;
+}
+
+/** A throwaway redis-server on a free loopback port that keeps nothing on disk. */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  const chosen = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${chosen}`;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100; i++) {
+    if (await pingRedis(url)) return { url, port: chosen, stop };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await stop();
+  throw new Error(`redis-server did not start on port ${chosen}`);
+}

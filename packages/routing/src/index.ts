@@ -1,0 +1,2 @@
+export * from './decide-route.ts';
+export * from './classify-mm-failure.ts';

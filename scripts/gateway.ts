@@ -1,0 +1,43 @@
+/**
+ * `pnpm gateway`: the production entry. Runs one ingress and one worker process
+ * (INGRESS_PROCESSES / WORKER_PROCESSES to change), configured only by the
+ * environment, and stops both on SIGTERM or SIGINT.
+ */
+import { ENTRY_POINTS, startService, type RunningService } from '@gw/process-tools';
+
+const count = (name: string) => Math.max(0, Number(process.env[name] ?? 1) || 0);
+
+async function main() {
+  const services: RunningService[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    // Ingress first: no new sends; then the workers finish what is in flight.
+    const results = await Promise.all(services.filter((s) => s.name.startsWith('ingress')).map((s) => s.stop('SIGTERM', 30_000)));
+    results.push(...(await Promise.all(services.filter((s) => s.name.startsWith('worker')).map((s) => s.stop('SIGTERM', 30_000)))));
+    process.exit(code || (results.some((c) => c !== 0) ? 1 : 0));
+  };
+  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll(0));
+
+  const start = (name: string, entry: string, readyLine: RegExp) =>
+    startService({ name, entry, env: process.env, readyLine, echo: true, timeoutMs: 60_000 });
+  try {
+    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, /worker ready/));
+    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, /ingress listening/));
+  } catch (error) {
+    console.error(String((error as Error).message));
+    await stopAll(1);
+    return;
+  }
+  for (const service of services) {
+    void service.exited.then((code) => {
+      if (stopping) return;
+      console.error(`${service.name} exited unexpectedly with code ${code}; stopping the gateway`);
+      void stopAll(code || 1);
+    });
+  }
+}
+
+void main();

@@ -1,0 +1,32 @@
+import type { TestProject } from 'vitest/node';
+import { hasRedisServer, pingRedis, startPrivateRedis } from '@gw/process-tools';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}
+
+/**
+ * Which Redis the suite uses, never flushing one it did not start:
+ * REDIS_URL if set; else a private redis-server; else 127.0.0.1:6379 (keys carry a
+ * unique prefix per file); else a testcontainers Redis on a laptop with Docker.
+ */
+async function resolveRedis(): Promise<{ url: string; stop?: () => Promise<unknown> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL };
+  if (hasRedisServer()) return startPrivateRedis();
+  if (await pingRedis('redis://127.0.0.1:6379')) return { url: 'redis://127.0.0.1:6379' };
+  const { RedisContainer } = (await import('@testcontainers/redis' as string)) as {
+    RedisContainer: new (image: string) => { start(): Promise<{ getConnectionUrl(): string; stop(): Promise<unknown> }> };
+  };
+  const container = await new RedisContainer('redis:7-alpine').start();
+  return { url: container.getConnectionUrl(), stop: () => container.stop() };
+}
+
+export default async function setup(project: TestProject) {
+  const redis = await resolveRedis();
+  project.provide('redisUrl', redis.url);
+  return async () => {
+    await redis.stop?.();
+  };
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { request } from 'undici';
+import { ENTRY_POINTS, freePort, startService, type RunningService } from '@gw/process-tools';
+
+export interface TestStack {
+  id: string;
+  apiKey: string;
+  phoneNumberId: string;
+  wabaId: string;
+  accessToken: string;
+  mmRouting?: boolean;
+  webhookUrl?: string;
+  webhookSecret?: string;
+}
+
+let counter = 0;
+/** A stack with unique ids, so files and tests never see each other's cache entries. */
+export function makeStack(overrides: Partial<TestStack> = {}): TestStack {
+  counter += 1;
+  const n = `${Date.now() % 1_000_000}${process.pid % 1000}${counter}`;
+  return {
+    id: `stack-${n}`,
+    apiKey: `key-${randomUUID()}`,
+    phoneNumberId: `1${n}1`,
+    wabaId: `2${n}2`,
+    accessToken: `meta-token-${randomUUID()}`,
+    ...overrides,
+  };
+}
+
+export function uniquePrefix(): string {
+  return `gwtest-${randomUUID().slice(0, 8)}`;
+}
+
+export interface Simulator {
+  url: string;
+  service: RunningService;
+  control: SimulatorControl;
+  stop(): Promise<void>;
+}
+
+export async function startSimulator(env: NodeJS.ProcessEnv = {}): Promise<Simulator> {
+  const port = await freePort();
+  const service = await startService({
+    name: 'simulator',
+    entry: ENTRY_POINTS.simulator,
+    env: { ...process.env, SIM_PORT: String(port), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', ...env },
+    readyLine: /meta simulator listening/,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return { url, service, control: new SimulatorControl(url), stop: async () => void (await service.stop()) };
+}
+
+export interface Gateway {
+  url: string;
+  prefix: string;
+  redisUrl: string;
+  ingresses: RunningService[];
+  workers: RunningService[];
+  stacksFile: string;
+  env: NodeJS.ProcessEnv;
+  startWorker(): Promise<RunningService>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  stacks: TestStack[];
+  metaUrl: string;
+  env?: NodeJS.ProcessEnv;
+  prefix?: string;
+  ingresses?: number;
+  workers?: number;
+}
+
+/** Starts the real ingress and worker processes against the suite's Redis. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
+  const stacksFile = join(dir, 'stacks.json');
+  writeFileSync(stacksFile, JSON.stringify(options.stacks));
+  const prefix = options.prefix ?? uniquePrefix();
+  const redisUrl = inject('redisUrl');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    STACKS_FILE: stacksFile,
+    META_GRAPH_URL: options.metaUrl,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/ });
+  const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, startWorker));
+  const ingresses: RunningService[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < (options.ingresses ?? 1); i++) {
+    const port = await freePort();
+    ports.push(port);
+    ingresses.push(
+      await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, readyLine: /ingress listening/ }),
+    );
+  }
+  const gateway: Gateway = {
+    url: `http://127.0.0.1:${ports[0]}`,
+    prefix,
+    redisUrl,
+    ingresses,
+    workers,
+    stacksFile,
+    env,
+    async startWorker() {
+      const w = await startWorker();
+      workers.push(w);
+      return w;
+    },
+    async stop() {
+      await Promise.all([...ingresses, ...workers].map((s) => s.stop()));
+    },
+  };
+  return gateway;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  text: string;
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, body: parsed, text };
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await request(url, { headers });
+  const text = await response.body.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, body: parsed, text };
+}
+
+export function templateMessage(name: string, language = 'en_US', to = '+15550001234') {
+  return {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to,
+    type: 'template',
+    template: { name, language: { code: language }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ann' }] }] },
+  };
+}
+
+export function textMessage(body = 'hello', to = '+15550001234') {
+  return { messaging_product: 'whatsapp', to, type: 'text', text: { body } };
+}
+
+/** Sends through the gateway with the stack's key. */
+export function sendVia(gateway: Gateway, stack: TestStack, body: unknown, path = '/messages', headers: Record<string, string> = {}) {
+  return post(`${gateway.url}${path}`, body, { authorization: `Bearer ${stack.apiKey}`, ...headers });
+}
+
+export interface SimRequest {
+  seq: number;
+  endpoint: string;
+  phoneNumberId?: string;
+  wabaId?: string;
+  body: any;
+  status: number | null;
+  wamid?: string;
+}
+
+/** The simulator's control API, over HTTP like any test tool would use it. */
+export class SimulatorControl {
+  constructor(readonly url: string) {}
+
+  private async call(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown) {
+    const response = await request(`${this.url}/_sim${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    if (response.statusCode >= 400) throw new Error(`simulator ${method} ${path}: ${response.statusCode} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  account(stack: TestStack, extra: { mmEligible?: boolean } = {}) {
+    return this.call('PUT', '/accounts', { phoneNumberId: stack.phoneNumberId, wabaId: stack.wabaId, accessToken: stack.accessToken, ...extra });
+  }
+  template(wabaId: string, name: string, category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION', extra: Record<string, unknown> = {}) {
+    return this.call('PUT', '/templates', { wabaId, name, language: 'en_US', category, status: 'APPROVED', ...extra });
+  }
+  templates(templates: Array<Record<string, unknown>>) {
+    return this.call('POST', '/templates/bulk', { templates });
+  }
+  fault(endpoint: 'messages' | 'marketing_messages' | 'message_templates', fault: Record<string, unknown>) {
+    return this.call('PUT', `/faults/${endpoint}`, fault);
+  }
+  clearFaults() {
+    return this.call('DELETE', '/faults');
+  }
+  async requests(filter: { endpoint?: string; phoneNumberId?: string } = {}): Promise<SimRequest[]> {
+    const query = new URLSearchParams(filter as Record<string, string>);
+    return (await this.call('GET', `/requests?${query}`)).requests;
+  }
+  counters(): Promise<Record<string, number>> {
+    return this.call('GET', '/counters');
+  }
+  categoryChange(body: Record<string, unknown>) {
+    return this.call('POST', '/template-category-change', body);
+  }
+  webhooks(config: Record<string, unknown>) {
+    return this.call('PUT', '/webhooks', config);
+  }
+  sendWebhook(payload: unknown, signature: 'valid' | 'invalid' | 'missing' = 'valid') {
+    return this.call('POST', '/webhooks/send', { payload, signature });
+  }
+}
