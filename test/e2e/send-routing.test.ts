@@ -29,7 +29,7 @@ beforeAll(async () => {
     wabaId: stack.wabaId, name, language: 'en_US', category: 'MARKETING',
   }));
   const utilities = ['util_a', 'util_b', 'util_c', 'util_parallel'].map((name) => ({ wabaId: stack.wabaId, name, language: 'en_US', category: 'UTILITY' }));
-  await sim.control.templates([...templates, ...utilities, { wabaId: optedOut.wabaId, name: 'promo_a', language: 'en_US', category: 'MARKETING' }]);
+  await sim.control.templates([...templates, ...utilities, { wabaId: optedOut.wabaId, name: 'promo_optout', language: 'en_US', category: 'MARKETING' }]);
   gateway = await startGateway({ stacks: [stack, optedOut], metaUrl: sim.url });
   redis = new Redis(gateway.redisUrl);
 });
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('routing of POST /messages', () => {
   it('sends every message of an opted-out stack via the Cloud API', async () => {
-    const answer = await sendVia(gateway, optedOut, templateMessage('promo_a'));
+    const answer = await sendVia(gateway, optedOut, templateMessage('promo_optout'));
     expect(answer.status).toBe(200);
     expect(route(answer)).toEqual(['cloud_api', 'routing_disabled']);
     const calls = (await sim.control.requests({ phoneNumberId: optedOut.phoneNumberId })).map((r) => r.endpoint);
