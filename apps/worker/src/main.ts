@@ -5,7 +5,7 @@ import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
 import { workerEnvSchema } from './config.ts';
-import { CategoryCache } from './category-cache.ts';
+import { CategoryCache } from '@gw/category-cache';
 import { SendLedger } from './send-ledger.ts';
 import { SendService } from './send-service.ts';
 import { createSendProcessor } from './send-processor.ts';

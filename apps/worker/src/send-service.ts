@@ -3,7 +3,7 @@ import type { Stack, StackDirectory } from '@gw/config';
 import { gatewayErrors, templateOf, type SendJob, type SendResult, type TemplateRef, type RouteReason } from '@gw/contracts';
 import type { MetaCallResult, MetaClient, MetaEndpoint } from '@gw/meta-client';
 import { classifyMmFailure, decideRoute, fallsBack, needsCategory, type MmAttemptOutcome } from '@gw/routing';
-import type { CategoryCache } from './category-cache.ts';
+import type { CategoryCache } from '@gw/category-cache';
 import type { SendLedger } from './send-ledger.ts';
 
 export interface SendServiceDeps {

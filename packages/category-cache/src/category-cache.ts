@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { normaliseLanguage, type RedisKeys, type TemplateRef } from '@gw/contracts';
+import { type RedisKeys, type TemplateRef } from '@gw/contracts';
 import type { CachedCategory } from '@gw/routing';
 
 export type Category = 'marketing' | 'non_marketing';
@@ -49,10 +49,16 @@ export class CategoryCache {
   }
 
   async write(wabaId: string, template: TemplateRef, category: Category, source: CategorySource): Promise<void> {
-    const key = this.options.keys.category(wabaId, template.name, normaliseLanguage(template.language));
+    const key = this.options.keys.category(wabaId, template.name, template.language);
     const entry: Entry = { c: category, src: source, exp: Date.now() + this.options.ttlSeconds * 1000 };
     this.remember(key, entry);
     await this.options.redis.set(key, JSON.stringify(entry), 'EX', this.options.ttlSeconds);
+  }
+
+  async evict(wabaId: string, template: TemplateRef): Promise<void> {
+    const key = this.options.keys.category(wabaId, template.name, template.language);
+    this.local?.delete(key);
+    await this.options.redis.del(key);
   }
 
   private remember(key: string, entry: Entry): void {
