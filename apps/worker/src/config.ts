@@ -11,6 +11,15 @@ export const workerEnvSchema = z.object({
   /** In-process category cache in front of Redis; 0 turns it off. */
   CATEGORY_LOCAL_TTL_MS: intFromEnv(0, 1000),
   MM_TIMEOUT_POLICY: z.enum(['fail', 'fallback']).default('fail'),
+  /** How long a WABA the MM API refused with 134102 goes straight to Cloud. */
+  MM_WABA_COOLDOWN_SECONDS: intFromEnv(1, 600),
+  /** How long a template the MM API called "still syncing" (134101) goes to Cloud before MM is tried again. */
+  MM_SYNCING_RETRY_SECONDS: intFromEnv(1, 60),
+  /** Consecutive MM outages (5xx, timeouts, refused connections) per WABA that open the circuit. */
+  MM_BREAKER_THRESHOLD: intFromEnv(1, 5),
+  MM_BREAKER_OPEN_MS: intFromEnv(100, 30_000),
+  /** How long a finished probe's outcome answers concurrent first sends of the same template. */
+  PROBE_OUTCOME_TTL_MS: intFromEnv(100, 2000),
   WORKER_CONCURRENCY: intFromEnv(1, 64),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),

@@ -8,6 +8,8 @@ import { workerEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
 import { SendLedger } from './send-ledger.ts';
 import { SendService } from './send-service.ts';
+import { ProbeCoordinator } from './probe-coordinator.ts';
+import { KeyedCircuitBreaker } from '@gw/routing';
 import { createSendProcessor } from './send-processor.ts';
 
 async function main() {
@@ -23,12 +25,17 @@ async function main() {
   commands.on('error', (error) => logger.warn({ err: error.message }, 'redis (commands) error'));
 
   const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS });
+  const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: env.CATEGORY_LOCAL_TTL_MS });
   const service = new SendService({
     stacks,
     meta,
-    categories: new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: env.CATEGORY_LOCAL_TTL_MS }),
+    categories,
     ledger: new SendLedger(commands, keys, env.LEDGER_RETENTION_SECONDS),
+    probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
+    breaker: new KeyedCircuitBreaker({ failureThreshold: env.MM_BREAKER_THRESHOLD, openMs: env.MM_BREAKER_OPEN_MS }),
     timeoutPolicy: env.MM_TIMEOUT_POLICY,
+    wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
+    syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
 
   const worker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger }), {

@@ -1,9 +1,20 @@
 import type { Logger } from '@gw/logger';
 import type { Stack, StackDirectory } from '@gw/config';
-import { gatewayErrors, templateOf, type SendJob, type SendResult, type TemplateRef, type RouteReason } from '@gw/contracts';
-import type { MetaCallResult, MetaClient, MetaEndpoint } from '@gw/meta-client';
-import { classifyMmFailure, decideRoute, fallsBack, needsCategory, type MmAttemptOutcome } from '@gw/routing';
+import { gatewayErrors, templateOf, type RouteReason, type SendJob, type SendResult, type TemplateRef } from '@gw/contracts';
 import type { CategoryCache } from '@gw/category-cache';
+import type { MetaCallResult, MetaClient, MetaEndpoint } from '@gw/meta-client';
+import {
+  classifyMmFailure,
+  decideRoute,
+  fallsBack,
+  needsCategory,
+  type CachedCategory,
+  type KeyedCircuitBreaker,
+  type MmAttemptOutcome,
+  type MmBlock,
+  type MmFailureClass,
+} from '@gw/routing';
+import type { ProbeCoordinator, ProbeOutcome } from './probe-coordinator.ts';
 import type { SendLedger } from './send-ledger.ts';
 
 export interface SendServiceDeps {
@@ -11,7 +22,13 @@ export interface SendServiceDeps {
   meta: MetaClient;
   categories: CategoryCache;
   ledger: SendLedger;
+  probes: ProbeCoordinator;
+  breaker: KeyedCircuitBreaker;
   timeoutPolicy: 'fail' | 'fallback';
+  /** How long a WABA the MM API refused (134102) skips MM. */
+  wabaCooldownSeconds: number;
+  /** How long a "still syncing" template goes straight to Cloud before MM is tried again. */
+  syncingRetrySeconds: number;
 }
 
 interface SendContext {
@@ -32,6 +49,11 @@ function wamidOf(body: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+const PROBE_OUTCOME: Partial<Record<MmFailureClass, ProbeOutcome>> = {
+  not_marketing: 'non_marketing',
+  template_syncing: 'syncing',
+};
+
 /** Carries out product.md's routing rules for one send job and returns the one answer. */
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
@@ -42,42 +64,86 @@ export class SendService {
     const ctx: SendContext = { stack, payload: job.payload, log };
     const template = templateOf(job.payload);
     const facts = { endpoint: job.endpoint, mmRouting: stack.mmRouting, isTemplate: template !== undefined };
-    const cached = template && needsCategory(facts) ? await this.deps.categories.read(stack.wabaId, template) : 'unknown';
-    const decision = decideRoute({ ...facts, cached });
+    let cached: CachedCategory = 'unknown';
+    let mmBlock: MmBlock = 'none';
+    if (template && needsCategory(facts)) {
+      cached = await this.deps.categories.read(stack.wabaId, template);
+      if (cached !== 'non_marketing' && cached !== 'syncing') mmBlock = await this.mmBlock(stack.wabaId);
+    }
+    const decision = decideRoute({ ...facts, cached, mmBlock });
 
     switch (decision.action) {
       case 'mm_only':
         return this.finish(ctx, 'marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
       case 'cloud':
-        return this.finish(ctx, 'messages', await this.call(ctx, 'messages'), decision.reason);
+        return this.sendCloud(ctx, decision.reason);
       case 'mm_with_fallback':
+        return (await this.tryMarketingFirst(ctx, template!, false)).result;
       case 'checked':
-        return this.tryMarketingFirst(ctx, template!, decision.action === 'checked');
+        return this.checked(ctx, template!);
     }
   }
 
-  private async tryMarketingFirst(ctx: SendContext, template: TemplateRef, checked: boolean): Promise<SendResult> {
+  private async mmBlock(wabaId: string): Promise<MmBlock> {
+    if (await this.deps.categories.isMmUnavailable(wabaId)) return 'waba_unavailable';
+    return this.deps.breaker.allows(wabaId) ? 'none' : 'circuit_open';
+  }
+
+  /** Unknown category: one probe per template at a time; concurrent sends follow its outcome. */
+  private async checked(ctx: SendContext, template: TemplateRef): Promise<SendResult> {
+    const run = await this.deps.probes.run(ctx.stack.wabaId, template, () => this.tryMarketingFirst(ctx, template, true));
+    if (run.kind === 'probed') return run.result;
+    switch (run.outcome) {
+      case 'marketing':
+        return (await this.tryMarketingFirst(ctx, template, false)).result;
+      case 'non_marketing':
+        return this.sendCloud(ctx, 'cached_non_marketing');
+      case 'syncing':
+        return this.sendCloud(ctx, 'template_syncing');
+      case 'fallback':
+        return this.sendCloud(ctx, 'mm_unavailable_fallback');
+    }
+  }
+
+  private async tryMarketingFirst(ctx: SendContext, template: TemplateRef, checked: boolean): Promise<{ result: SendResult; outcome: ProbeOutcome }> {
+    const wabaId = ctx.stack.wabaId;
     const mm = await this.call(ctx, 'marketing_messages');
     if (isSuccess(mm)) {
+      this.deps.breaker.success(wabaId);
       if (checked) await this.learn(ctx, template, 'marketing');
-      return this.finish(ctx, 'marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
+      const result = await this.finish(ctx, 'marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
+      return { result, outcome: 'marketing' };
     }
     const failure = classifyMmFailure(outcomeOf(mm));
     const mmErrorCode = mm.kind === 'response' ? mm.errorCode : undefined;
     ctx.log.info({ failure, mmErrorCode, mmStatus: mm.kind === 'response' ? mm.status : mm.kind }, 'MM attempt failed');
-    if (failure === 'not_marketing') await this.learn(ctx, template, 'non_marketing');
+    await this.remember(ctx, template, failure);
+    const outcome = PROBE_OUTCOME[failure] ?? 'fallback';
 
     if (!fallsBack(failure, this.deps.timeoutPolicy)) {
       const reason: RouteReason = failure === 'ambiguous' ? 'mm_timeout' : checked ? 'checked_fallback' : 'cached_marketing';
-      return { ...(await this.finish(ctx, 'marketing_messages', mm, reason)), mmErrorCode };
+      return { result: { ...(await this.finish(ctx, 'marketing_messages', mm, reason)), mmErrorCode }, outcome };
     }
-    const reason: RouteReason = checked
-      ? 'checked_fallback'
-      : failure === 'not_marketing'
-        ? 'stale_fallback'
-        : 'mm_unavailable_fallback';
-    const cloud = await this.call(ctx, 'messages');
-    return { ...(await this.finish(ctx, 'messages', cloud, reason)), mmErrorCode };
+    const reason: RouteReason = checked ? 'checked_fallback' : failure === 'not_marketing' ? 'stale_fallback' : 'mm_unavailable_fallback';
+    return { result: { ...(await this.sendCloud(ctx, reason)), mmErrorCode }, outcome };
+  }
+
+  /** Learn only from answers that mean something about the template or the WABA. */
+  private async remember(ctx: SendContext, template: TemplateRef, failure: MmFailureClass): Promise<void> {
+    const wabaId = ctx.stack.wabaId;
+    if (failure === 'outage' || failure === 'ambiguous') this.deps.breaker.failure(wabaId);
+    else this.deps.breaker.success(wabaId);
+    if (failure === 'not_marketing') await this.learn(ctx, template, 'non_marketing');
+    if (failure === 'template_syncing') await this.learn(ctx, template, 'syncing', this.deps.syncingRetrySeconds);
+    if (failure === 'waba_unavailable') {
+      await this.deps.categories.markMmUnavailable(wabaId, this.deps.wabaCooldownSeconds).catch((error: unknown) => {
+        ctx.log.warn({ err: error }, 'could not remember that the MM API refused this WABA');
+      });
+    }
+  }
+
+  private async sendCloud(ctx: SendContext, reason: RouteReason): Promise<SendResult> {
+    return this.finish(ctx, 'messages', await this.call(ctx, 'messages'), reason);
   }
 
   private call(ctx: SendContext, endpoint: MetaEndpoint): Promise<MetaCallResult> {
@@ -85,9 +151,9 @@ export class SendService {
   }
 
   /** A failed cache write must not fail the send: the next send simply checks again. */
-  private async learn(ctx: SendContext, template: TemplateRef, category: 'marketing' | 'non_marketing') {
+  private async learn(ctx: SendContext, template: TemplateRef, category: 'marketing' | 'non_marketing' | 'syncing', ttlSeconds?: number) {
     try {
-      await this.deps.categories.write(ctx.stack.wabaId, template, category, 'learned');
+      await this.deps.categories.write(ctx.stack.wabaId, template, category, 'learned', ttlSeconds);
     } catch (error) {
       ctx.log.warn({ err: error, template: template.name }, 'could not cache template category');
     }
@@ -96,9 +162,7 @@ export class SendService {
   private async finish(ctx: SendContext, endpoint: MetaEndpoint, call: MetaCallResult, reason: RouteReason): Promise<SendResult> {
     const route = endpoint === 'marketing_messages' ? 'marketing_messages' : 'cloud_api';
     if (call.kind === 'not_sent') return { ...gatewayErrors.upstreamUnreachable(endpoint), route, reason };
-    if (call.kind === 'timeout') {
-      return { ...gatewayErrors.upstreamOutcomeUnknown(endpoint, Math.round(call.ms)), route, reason };
-    }
+    if (call.kind === 'timeout') return { ...gatewayErrors.upstreamOutcomeUnknown(endpoint, Math.round(call.ms)), route, reason };
     const wamid = isSuccess(call) ? wamidOf(call.body) : undefined;
     if (wamid) await this.deps.ledger.record(wamid, { stackId: ctx.stack.id, route, reason }, ctx.log);
     return { status: call.status, body: call.body, route, reason, wamid };

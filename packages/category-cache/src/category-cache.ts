@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { type RedisKeys, type TemplateRef } from '@gw/contracts';
+import type { RedisKeys, TemplateRef } from '@gw/contracts';
 import type { CachedCategory } from '@gw/routing';
 
-export type Category = 'marketing' | 'non_marketing';
+/** `syncing`: the MM API said the template is still syncing; kept only briefly. */
+export type Category = 'marketing' | 'non_marketing' | 'syncing';
 export type CategorySource = 'learned' | 'sync' | 'webhook';
 
 interface Entry {
@@ -13,6 +14,14 @@ interface Entry {
   exp: number;
 }
 
+export interface CategoryListing {
+  name: string;
+  language: string;
+  category: Category;
+  source: CategorySource;
+  expiresAt: string;
+}
+
 export interface CategoryCacheOptions {
   redis: Redis;
   keys: RedisKeys;
@@ -20,15 +29,23 @@ export interface CategoryCacheOptions {
   localTtlMs: number;
 }
 
+/** Meta's category names to the two the router cares about. */
+export function categoryFromMeta(metaCategory: string): 'marketing' | 'non_marketing' {
+  return metaCategory.toUpperCase() === 'MARKETING' ? 'marketing' : 'non_marketing';
+}
+
 /**
  * Template categories keyed by (WABA, template, language), in Redis with a TTL
- * and, for hot templates, in process for a short while.
+ * and, for hot templates, in process for a short while. Also remembers WABAs
+ * whose MM access Meta refused (134102), with the same local shortcut.
  */
 export class CategoryCache {
   private readonly local: LRUCache<string, Entry> | undefined;
+  private readonly localWaba: LRUCache<string, { off: boolean; exp: number }> | undefined;
 
   constructor(private readonly options: CategoryCacheOptions) {
     this.local = options.localTtlMs > 0 ? new LRUCache({ max: 10_000 }) : undefined;
+    this.localWaba = options.localTtlMs > 0 ? new LRUCache({ max: 10_000 }) : undefined;
   }
 
   async read(wabaId: string, template: TemplateRef): Promise<CachedCategory> {
@@ -48,17 +65,83 @@ export class CategoryCache {
     return entry.c;
   }
 
-  async write(wabaId: string, template: TemplateRef, category: Category, source: CategorySource): Promise<void> {
+  async write(
+    wabaId: string,
+    template: TemplateRef,
+    category: Category,
+    source: CategorySource,
+    ttlSeconds = this.options.ttlSeconds,
+  ): Promise<void> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
-    const entry: Entry = { c: category, src: source, exp: Date.now() + this.options.ttlSeconds * 1000 };
+    const entry: Entry = { c: category, src: source, exp: Date.now() + ttlSeconds * 1000 };
     this.remember(key, entry);
-    await this.options.redis.set(key, JSON.stringify(entry), 'EX', this.options.ttlSeconds);
+    await this.options.redis.set(key, JSON.stringify(entry), 'EX', ttlSeconds);
   }
 
-  async evict(wabaId: string, template: TemplateRef): Promise<void> {
+  /** Many entries in one round trip (warm-up and periodic sync). */
+  async writeMany(wabaId: string, entries: Array<{ template: TemplateRef; category: Category }>, source: CategorySource) {
+    const ttl = this.options.ttlSeconds;
+    const pipeline = this.options.redis.pipeline();
+    for (const { template, category } of entries) {
+      const key = this.options.keys.category(wabaId, template.name, template.language);
+      const entry: Entry = { c: category, src: source, exp: Date.now() + ttl * 1000 };
+      this.remember(key, entry);
+      pipeline.set(key, JSON.stringify(entry), 'EX', ttl);
+    }
+    await pipeline.exec();
+  }
+
+  async evict(wabaId: string, template: TemplateRef): Promise<boolean> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
     this.local?.delete(key);
-    await this.options.redis.del(key);
+    return (await this.options.redis.del(key)) > 0;
+  }
+
+  /** Everything the cache knows for one WABA, for operators and clients. */
+  async list(wabaId: string): Promise<CategoryListing[]> {
+    const prefixLength = this.options.keys.categoryPattern(wabaId).length - 1;
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.options.redis.scan(cursor, 'MATCH', this.options.keys.categoryPattern(wabaId), 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    if (keys.length === 0) return [];
+    const values = await this.options.redis.mget(keys);
+    const listing: CategoryListing[] = [];
+    keys.forEach((key, i) => {
+      const entry = values[i] ? parseEntry(values[i]!) : undefined;
+      if (!entry) return;
+      const rest = key.slice(prefixLength);
+      const separator = rest.indexOf(':');
+      listing.push({
+        language: rest.slice(0, separator),
+        name: rest.slice(separator + 1),
+        category: entry.c,
+        source: entry.src,
+        expiresAt: new Date(entry.exp).toISOString(),
+      });
+    });
+    return listing.sort((a, b) => a.name.localeCompare(b.name) || a.language.localeCompare(b.language));
+  }
+
+  async markMmUnavailable(wabaId: string, seconds: number): Promise<void> {
+    this.localWaba?.set(wabaId, { off: true, exp: Date.now() + Math.min(seconds * 1000, this.options.localTtlMs) });
+    await this.options.redis.set(this.options.keys.mmUnavailable(wabaId), '1', 'EX', seconds);
+  }
+
+  /** An unreadable mark counts as "available": the MM attempt will tell. */
+  async isMmUnavailable(wabaId: string): Promise<boolean> {
+    const hit = this.localWaba?.get(wabaId);
+    if (hit && hit.exp > Date.now()) return hit.off;
+    try {
+      const off = (await this.options.redis.exists(this.options.keys.mmUnavailable(wabaId))) === 1;
+      this.localWaba?.set(wabaId, { off, exp: Date.now() + this.options.localTtlMs });
+      return off;
+    } catch {
+      return false;
+    }
   }
 
   private remember(key: string, entry: Entry): void {
@@ -70,7 +153,7 @@ export class CategoryCache {
 function parseEntry(raw: string): Entry | undefined {
   try {
     const entry = JSON.parse(raw) as Partial<Entry>;
-    if (entry.c === 'marketing' || entry.c === 'non_marketing') {
+    if (entry.c === 'marketing' || entry.c === 'non_marketing' || entry.c === 'syncing') {
       return { c: entry.c, src: entry.src ?? 'learned', exp: entry.exp ?? Date.now() };
     }
   } catch {

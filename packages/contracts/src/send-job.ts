@@ -37,6 +37,9 @@ export type RouteReason =
   | 'checked_fallback'
   | 'stale_fallback'
   | 'mm_unavailable_fallback'
+  | 'mm_waba_unavailable'
+  | 'mm_circuit_open'
+  | 'template_syncing'
   | 'mm_timeout'
   | 'direct'
   | 'gateway_error';

@@ -13,6 +13,11 @@ describe('decideRoute', () => {
     ['known non-marketing goes to Cloud', { cached: 'non_marketing' }, 'cloud', 'cached_non_marketing'],
     ['unknown is checked', { cached: 'unknown' }, 'checked', 'checked'],
     ['an unreadable cache is checked', { cached: 'unavailable' }, 'checked', 'checked'],
+    ['a syncing template goes to Cloud without a probe', { cached: 'syncing' }, 'cloud', 'template_syncing'],
+    ['a WABA the MM API refused skips the probe', { mmBlock: 'waba_unavailable' }, 'cloud', 'mm_waba_unavailable'],
+    ['an open circuit skips even known marketing', { cached: 'marketing', mmBlock: 'circuit_open' }, 'cloud', 'mm_circuit_open'],
+    ['known non-marketing stays the reason while MM is blocked', { cached: 'non_marketing', mmBlock: 'circuit_open' }, 'cloud', 'cached_non_marketing'],
+    ['opt-out wins over everything', { mmRouting: false, mmBlock: 'circuit_open' }, 'cloud', 'routing_disabled'],
   ])('%s', (_name, overrides, action, reason) => {
     expect(decideRoute({ ...base, ...overrides })).toEqual({ action, reason });
   });
