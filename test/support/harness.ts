@@ -90,6 +90,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     STACKS_FILE: stacksFile,
     META_GRAPH_URL: options.metaUrl,
     LOG_LEVEL: 'warn',
+    // Tests of learning need unknown templates; tests of the sync turn it on.
+    TEMPLATE_SYNC_INTERVAL_MS: '0',
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/ });

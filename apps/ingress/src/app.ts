@@ -5,13 +5,17 @@ import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
 import { sendRoutes } from './send-routes.ts';
 import type { SendDispatcher } from './send-dispatcher.ts';
+import type { WebhookIngress } from './webhooks/webhook-ingress.ts';
+import { templateRoutes, type TemplateRoutesDeps } from './template-routes.ts';
 
-export interface IngressAppDeps {
+export interface IngressAppDeps extends TemplateRoutesDeps {
   stacks: StackDirectory;
   dispatcher: SendDispatcher;
   redis: Redis;
   logger: Logger;
   bodyLimit: string;
+  /** Meta's webhook receiver and the dead-letter admin API. */
+  webhooks?: WebhookIngress;
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -31,6 +35,9 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
     }
   });
 
+  // Before every JSON parser: the webhook signature is checked over the raw bytes.
+  if (deps.webhooks) app.use(deps.webhooks.router);
+  app.use(templateRoutes(deps));
   app.use(sendRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));

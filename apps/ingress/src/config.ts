@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { commonEnv, intFromEnv } from '@gw/config';
 
+/** Empty values (`META_APP_SECRET=` in a compose file) mean "not set". */
+const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+
 export const ingressEnvSchema = z.object({
   ...commonEnv,
   PORT: intFromEnv(0, 8080),
@@ -9,7 +12,14 @@ export const ingressEnvSchema = z.object({
   SEND_TIMEOUT_MS: intFromEnv(100, 30_000),
   /** How long enqueueing may take before the client gets a 503 (Redis down or slow). */
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
+  CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   BODY_LIMIT: z.string().default('256kb'),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
+  /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */
+  META_APP_SECRET: optionalSecret,
+  /** Expected hub.verify_token of Meta's GET /webhooks/meta handshake; unset: the handshake fails. */
+  META_VERIFY_TOKEN: optionalSecret,
+  /** Bearer token of the admin API; unset: the admin API answers 503. */
+  ADMIN_TOKEN: optionalSecret,
 });
 export type IngressEnv = z.infer<typeof ingressEnvSchema>;

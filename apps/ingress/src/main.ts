@@ -6,9 +6,11 @@ import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/conf
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { ingressEnvSchema } from './config.ts';
+import { CategoryCache } from '@gw/category-cache';
 import { createIngressApp } from './app.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
+import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 
 async function main() {
   const env = parseEnv(ingressEnvSchema, process.env);
@@ -32,7 +34,24 @@ async function main() {
   const replies = new ReplyWaiter(subscriber, keys.replyChannel(ingressId));
   await replies.start();
   const dispatcher = new SendDispatcher({ queue, replies, sendTimeoutMs: env.SEND_TIMEOUT_MS, enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS });
-  const app = createIngressApp({ stacks, dispatcher, redis: commands, logger, bodyLimit: env.BODY_LIMIT });
+  const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
+  templateSyncQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (template sync queue) error'));
+  await templateSyncQueue.waitUntilReady();
+  // No in-process copy here: operators must see and evict what Redis holds.
+  const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: 0 });
+  const webhooks = createWebhookIngress({
+    connection: failFast,
+    prefix: env.REDIS_KEY_PREFIX,
+    redis: commands,
+    keys,
+    stacks,
+    logger,
+    appSecret: env.META_APP_SECRET,
+    verifyToken: env.META_VERIFY_TOKEN,
+    adminToken: env.ADMIN_TOKEN,
+    enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+  });
+  const app = createIngressApp({ stacks, dispatcher, redis: commands, logger, bodyLimit: env.BODY_LIMIT, categories, templateSyncQueue, webhooks });
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
@@ -55,7 +74,8 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     while (replies.size > 0) await new Promise((r) => setTimeout(r, 50));
-    await queue.close();
+    await Promise.all([queue.close(), templateSyncQueue.close()]);
+    await webhooks.close();
     await Promise.allSettled([commands.quit(), subscriber.quit()]);
     clearTimeout(deadline);
     logger.info('ingress stopped');

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { commonEnv, intFromEnv } from '@gw/config';
+import { webhookWorkerEnv } from './webhooks/config.ts';
 
 export const workerEnvSchema = z.object({
   ...commonEnv,
+  ...webhookWorkerEnv,
   META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
   /** How long to wait for Meta's answer to one call. */
@@ -19,6 +21,9 @@ export const workerEnvSchema = z.object({
   MM_BREAKER_THRESHOLD: intFromEnv(1, 5),
   MM_BREAKER_OPEN_MS: intFromEnv(100, 30_000),
   /** How long a finished probe's outcome answers concurrent first sends of the same template. */
+  /** Periodic template sync per stack; 0 turns it off. */
+  TEMPLATE_SYNC_INTERVAL_MS: intFromEnv(0, 30 * 60_000),
+  TEMPLATE_SYNC_PAGE_SIZE: intFromEnv(1, 100),
   PROBE_OUTCOME_TTL_MS: intFromEnv(100, 2000),
   WORKER_CONCURRENCY: intFromEnv(1, 64),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),

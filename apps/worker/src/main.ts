@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
@@ -11,6 +11,10 @@ import { SendService } from './send-service.ts';
 import { ProbeCoordinator } from './probe-coordinator.ts';
 import { KeyedCircuitBreaker } from '@gw/routing';
 import { createSendProcessor } from './send-processor.ts';
+import { TemplateSyncService } from './template-sync-service.ts';
+import { createTemplateSyncProcessor } from './template-sync-processor.ts';
+import { scheduleTemplateSyncs } from './template-sync-schedule.ts';
+import { startWebhookWorkers } from './webhooks/webhook-workers.ts';
 
 async function main() {
   const env = parseEnv(workerEnvSchema, process.env);
@@ -38,16 +42,46 @@ async function main() {
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
 
-  const worker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger }), {
-    connection: { ...redisOptions, maxRetriesPerRequest: null },
+  const bullConnection = { ...redisOptions, maxRetriesPerRequest: null };
+  const workers: Worker[] = [];
+  const queues: Queue[] = [];
+  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger }), {
+    connection: bullConnection,
     prefix: env.REDIS_KEY_PREFIX,
     concurrency: env.WORKER_CONCURRENCY,
     // A stalled send (its worker died) is failed, never run again: it may already have reached Meta.
     maxStalledCount: 0,
   });
-  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
-  worker.on('failed', (job, error) => logger.error({ jobId: job?.id, err: error.message }, 'send job failed'));
-  await worker.waitUntilReady();
+  workers.push(sendWorker);
+
+  const templateSync = new TemplateSyncService({ meta, categories, pageSize: env.TEMPLATE_SYNC_PAGE_SIZE });
+  workers.push(
+    new Worker(QUEUES.templateSync, createTemplateSyncProcessor({ service: templateSync, stacks, logger }), {
+      connection: bullConnection,
+      prefix: env.REDIS_KEY_PREFIX,
+      concurrency: 2,
+    }),
+  );
+  const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: bullConnection, prefix: env.REDIS_KEY_PREFIX });
+  queues.push(templateSyncQueue);
+
+  for (const w of workers) {
+    w.on('error', (error) => logger.error({ queue: w.name, err: error.message }, 'worker error'));
+    w.on('failed', (job, error) => logger.error({ queue: w.name, jobId: job?.id, err: error.message }, 'job failed'));
+  }
+  for (const q of queues) q.on('error', (error) => logger.error({ queue: q.name, err: error.message }, 'queue error'));
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  await scheduleTemplateSyncs(templateSyncQueue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);
+  const webhookWorkers = await startWebhookWorkers({
+    env,
+    connection: bullConnection,
+    prefix: env.REDIS_KEY_PREFIX,
+    stacks,
+    commands,
+    keys,
+    categories,
+    logger,
+  });
   logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
   console.log('worker ready');
 
@@ -60,7 +94,9 @@ async function main() {
       logger.error('shutdown deadline passed; exiting with sends in flight');
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
-    await worker.close();
+    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(queues.map((q) => q.close()));
+    await webhookWorkers.close();
     await meta.close();
     await commands.quit().catch(() => undefined);
     clearTimeout(deadline);

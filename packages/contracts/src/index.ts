@@ -4,3 +4,5 @@ export * from './meta-error.ts';
 export * from './language.ts';
 export * from './redis-keys.ts';
 export * from './message-payload.ts';
+export * from './template-sync-job.ts';
+export * from './webhook-jobs.ts';

@@ -6,6 +6,12 @@
  */
 export const QUEUES = {
   send: 'send',
+  /** Warm-up and periodic sync of a WABA's template categories. */
+  templateSync: 'template-sync',
+  /** Meta's webhooks as received, stored before the ingress answers 200. */
+  webhookInbound: 'webhook-inbound',
+  /** One forward of one envelope to one stack; its failed set is the dead-letter state. */
+  webhookDelivery: 'webhook-delivery',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

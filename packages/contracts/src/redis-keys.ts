@@ -17,6 +17,8 @@ export function redisKeys(prefix: string) {
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
     replyChannel: (ingressId: string) => `${prefix}:reply:${ingressId}`,
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
+    /** Set when a stack's webhook endpoint answered 410; holds a hash of that URL. */
+    webhookEndpointGone: (stackId: string) => `${prefix}:wh-gone:${stackId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

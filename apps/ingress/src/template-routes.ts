@@ -1,0 +1,75 @@
+import express, { Router } from 'express';
+import { Job, type Queue } from 'bullmq';
+import { z } from 'zod';
+import type { StackDirectory } from '@gw/config';
+import type { CategoryCache } from '@gw/category-cache';
+import {
+  gatewayErrors,
+  metaError,
+  TEMPLATE_SYNC_JOB_OPTIONS,
+  templateRefSchema,
+  type TemplateSyncJob,
+} from '@gw/contracts';
+import { requireStack } from './auth.ts';
+import { sendGatewayError } from './http-errors.ts';
+
+export interface TemplateRoutesDeps {
+  stacks: StackDirectory;
+  categories: CategoryCache;
+  templateSyncQueue: Queue;
+}
+
+const warmupBodySchema = z.strictObject({ templates: z.array(templateRefSchema).min(1).max(10_000).optional() });
+
+/** Warm-up jobs and the category cache, each scoped to the caller's stack. */
+export function templateRoutes({ stacks, categories, templateSyncQueue }: TemplateRoutesDeps): Router {
+  const router = Router();
+  router.use('/templates', requireStack(stacks), express.json({ limit: '1mb', type: () => true }));
+
+  router.post('/templates/warmup', async (req, res) => {
+    const parsed = warmupBodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return sendGatewayError(res, gatewayErrors.invalidParameter(`Invalid value for "${issue?.path.join('.') || '(body)'}": ${issue?.message}`));
+    }
+    const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
+    try {
+      const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+      res.status(202).json({ id: job.id, status: 'queued', status_url: `/templates/warmup/${job.id}` });
+    } catch {
+      sendGatewayError(res, gatewayErrors.unavailable('The warm-up queue is unavailable. Retry later.'));
+    }
+  });
+
+  router.get('/templates/warmup/:id', async (req, res) => {
+    const job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
+    // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
+    if (!job || (job.data as TemplateSyncJob).stackId !== res.locals.stack.id) {
+      return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
+    }
+    const state = await job.getState();
+    res.json({
+      id: job.id,
+      state,
+      progress: job.progress,
+      summary: job.returnvalue ?? null,
+      failed_reason: job.failedReason ?? null,
+      created_at: new Date(job.timestamp).toISOString(),
+      finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+    });
+  });
+
+  router.get('/templates/categories', async (_req, res) => {
+    const data = await categories.list(res.locals.stack.wabaId);
+    res.json({ data });
+  });
+
+  router.delete('/templates/categories/:name/:language', async (req, res) => {
+    const { name, language } = req.params;
+    const deleted = await categories.evict(res.locals.stack.wabaId, { name, language });
+    if (!deleted) return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No cached category for ${name} (${language}).`));
+    res.json({ deleted: true, name, language });
+  });
+
+  return router;
+}

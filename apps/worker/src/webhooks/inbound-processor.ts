@@ -1,0 +1,109 @@
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { StackDirectory } from '@gw/config';
+import type { CategoryCache } from '@gw/category-cache';
+import {
+  webhookDeliveryJobId,
+  webhookDeliveryJobOptions,
+  webhookInboundJobSchema,
+  type WebhookDeliveryJob,
+  type WebhookInboundJob,
+} from '@gw/contracts';
+import type { Logger } from '@gw/logger';
+import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
+import { isObject, type Envelope } from './envelope.ts';
+import type { LedgerLookup } from './ledger-lookup.ts';
+import { splitEnvelope, type EnvelopePart, type StackIndex } from './split-envelope.ts';
+import { applyCategoryActions, categoryActions } from './template-learning.ts';
+
+export interface InboundProcessorDeps {
+  stacks: StackDirectory;
+  ledger: Pick<LedgerLookup, 'read'>;
+  categories: Pick<CategoryCache, 'write' | 'evict'>;
+  deliveries: Pick<Queue, 'addBulk'>;
+  /** One first try plus the retry schedule. */
+  deliveryAttempts: number;
+  logger: Logger;
+}
+
+export interface InboundResult {
+  deliveries: string[];
+  enriched: number;
+}
+
+export function stackIndex(stacks: StackDirectory): StackIndex {
+  const byWaba = new Map<string, Array<{ id: string }>>();
+  for (const stack of stacks.all()) byWaba.set(stack.wabaId, [...(byWaba.get(stack.wabaId) ?? []), stack]);
+  return { byPhoneNumberId: (id) => stacks.byPhoneNumberId(id), byWabaId: (id) => byWaba.get(id) ?? [] };
+}
+
+function parseEnvelope(body: string): Envelope | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'the webhook body is not valid JSON';
+  }
+  if (!isObject(json) || !Array.isArray(json.entry)) return 'the webhook body is not an envelope with an entry array';
+  return json;
+}
+
+/**
+ * Turns one webhook from Meta into deliveries: enriches MM statuses from the
+ * send ledger, teaches the category cache, splits by stack and queues one
+ * delivery per stack. Delivery ids derive from this job's id, so a re-run
+ * queues nothing twice.
+ */
+export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
+  const index = stackIndex(deps.stacks);
+
+  return async function processInbound(job: Job): Promise<InboundResult> {
+    const parsed = webhookInboundJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError('malformed inbound webhook job');
+    const inbound = parsed.data;
+    const log = deps.logger.child({ inboundJobId: job.id });
+
+    const envelope = parseEnvelope(inbound.body);
+    if (typeof envelope === 'string') {
+      const unroutable: EnvelopePart = { target: 'unroutable', envelope: {}, kinds: ['unknown'], changeCount: 0 };
+      log.warn({ reason: envelope }, 'unreadable webhook parked');
+      return { deliveries: await queue(job.id!, inbound, [{ part: unroutable, body: inbound.body, unroutable: envelope }]), enriched: 0 };
+    }
+
+    const enriched = enrichStatuses(envelope, await deps.ledger.read(statusWamids(envelope)));
+    await applyCategoryActions(categoryActions(envelope), deps.categories, log);
+    const { parts, totalChanges } = splitEnvelope(envelope, index);
+    // Untouched and all for one stack: forward Meta's exact bytes.
+    const whole = parts.length === 1 && parts[0]!.changeCount === totalChanges && enriched === 0;
+    const planned = parts.map((part) => ({
+      part,
+      body: whole ? inbound.body : JSON.stringify(part.envelope),
+      unroutable: part.target === 'unroutable' ? 'the change carries no phone number id and its entry id matches no stack\'s WABA' : undefined,
+    }));
+    const ids = await queue(job.id!, inbound, planned);
+    log.info({ deliveries: ids.length, changes: totalChanges, enriched }, 'webhook split into deliveries');
+    return { deliveries: ids, enriched };
+  };
+
+  async function queue(
+    inboundJobId: string,
+    inbound: WebhookInboundJob,
+    planned: Array<{ part: EnvelopePart; body: string; unroutable: string | undefined }>,
+  ): Promise<string[]> {
+    const jobs = planned.map(({ part, body, unroutable }) => {
+      const target = part.target;
+      const data: WebhookDeliveryJob = {
+        stackId: target !== 'unroutable' && 'stackId' in target ? target.stackId : null,
+        phoneNumberId: target !== 'unroutable' && 'phoneNumberId' in target ? target.phoneNumberId : null,
+        body,
+        kinds: part.kinds,
+        inboundJobId,
+        receivedAt: inbound.receivedAt,
+        ...(unroutable ? { unroutable } : {}),
+      };
+      const jobId = webhookDeliveryJobId(inboundJobId, target);
+      return { name: 'deliver', data, opts: { ...webhookDeliveryJobOptions(deps.deliveryAttempts), jobId } };
+    });
+    if (jobs.length) await deps.deliveries.addBulk(jobs);
+    return jobs.map((j) => j.opts.jobId);
+  }
+}

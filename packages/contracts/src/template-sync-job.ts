@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+export const templateRefSchema = z.object({
+  name: z.string().min(1).max(512),
+  language: z.string().min(2).max(15),
+});
+
+/** Reads a WABA's templates from Meta and writes their categories to the cache. */
+export const templateSyncJobSchema = z.object({
+  stackId: z.string().min(1),
+  /** Only these templates; absent means the whole WABA. */
+  templates: z.array(templateRefSchema).max(10_000).optional(),
+  trigger: z.enum(['api', 'cli', 'schedule']),
+});
+export type TemplateSyncJob = z.infer<typeof templateSyncJobSchema>;
+
+export interface TemplateSyncProgress {
+  pages: number;
+  seen: number;
+  written: number;
+}
+
+export interface TemplateSyncSummary {
+  marketing: number;
+  nonMarketing: number;
+  /** Requested templates Meta does not list for the WABA. */
+  notFound: Array<{ name: string; language: string }>;
+  errors: string[];
+  pages: number;
+  durationMs: number;
+}
+
+/** Pages are retried inside the job; a failed page ends the job with what it learned. */
+export const TEMPLATE_SYNC_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} satisfies JobsOptions;
