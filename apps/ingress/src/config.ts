@@ -13,6 +13,8 @@ export const ingressEnvSchema = z.object({
   /** How long enqueueing may take before the client gets a 503 (Redis down or slow). */
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
   CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
+  /** How long an Idempotency-Key is remembered. */
+  IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
   BODY_LIMIT: z.string().default('256kb'),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
   /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */

@@ -10,6 +10,7 @@ import { CategoryCache } from '@gw/category-cache';
 import { createIngressApp } from './app.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 
 async function main() {
@@ -33,7 +34,13 @@ async function main() {
 
   const replies = new ReplyWaiter(subscriber, keys.replyChannel(ingressId));
   await replies.start();
-  const dispatcher = new SendDispatcher({ queue, replies, sendTimeoutMs: env.SEND_TIMEOUT_MS, enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS });
+  const dispatcher = new SendDispatcher({
+    queue,
+    replies,
+    idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
+    sendTimeoutMs: env.SEND_TIMEOUT_MS,
+    enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+  });
   const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
   templateSyncQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (template sync queue) error'));
   await templateSyncQueue.waitUntilReady();

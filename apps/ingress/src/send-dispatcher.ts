@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
-import { gatewayErrors, SEND_JOB_OPTIONS, type SendEndpoint, type SendResult } from '@gw/contracts';
+import { gatewayErrors, SEND_JOB_OPTIONS, type SendEndpoint, type SendJob, type SendResult } from '@gw/contracts';
+import type { IdempotencyStore } from './idempotency-store.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
 
 export interface DispatchRequest {
   stackId: string;
   endpoint: SendEndpoint;
   payload: Record<string, unknown>;
+  idempotencyKey?: string;
 }
+
+export type DispatchResult = SendResult & { jobId?: string; replayed?: boolean };
 
 export interface SendDispatcherOptions {
   queue: Queue;
   replies: ReplyWaiter;
+  idempotency: IdempotencyStore;
   sendTimeoutMs: number;
   enqueueTimeoutMs: number;
+  /** How often a long wait checks whether the job's worker died. */
+  jobCheckIntervalMs?: number;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -24,37 +31,113 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Enqueues a send job and waits for its one result. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const unavailable = (): DispatchResult => ({
+  ...gatewayErrors.unavailable('The send queue is unavailable; nothing was sent. Retry later.'),
+  route: 'none',
+  reason: 'gateway_error',
+});
+
+/** Enqueues a send job and waits for its one result; honours Idempotency-Key. */
 export class SendDispatcher {
   constructor(private readonly options: SendDispatcherOptions) {}
 
-  async dispatch(request: DispatchRequest): Promise<SendResult & { jobId?: string }> {
-    const { queue, replies, sendTimeoutMs, enqueueTimeoutMs } = this.options;
+  async dispatch(request: DispatchRequest): Promise<DispatchResult> {
+    const { idempotency, enqueueTimeoutMs } = this.options;
     const jobId = randomUUID();
-    const reply = replies.wait(jobId, sendTimeoutMs);
-    try {
-      await withTimeout(
-        queue.add('send', { ...request, replyTo: replies.channel, receivedAt: Date.now() }, { ...SEND_JOB_OPTIONS, jobId }),
-        enqueueTimeoutMs,
-      );
-    } catch {
-      // Not enqueued, so nothing was sent: a plain 503 the client may retry.
-      replies.cancel(jobId);
-      return { ...gatewayErrors.unavailable('The send queue is unavailable; nothing was sent. Retry later.'), route: 'none', reason: 'gateway_error' };
+    const deadline = Date.now() + this.options.sendTimeoutMs;
+    let idem: SendJob['idempotency'];
+    if (request.idempotencyKey) {
+      const record = idempotency.recordKey(request.stackId, request.idempotencyKey);
+      const fingerprint = idempotency.fingerprint(request.endpoint, request.payload);
+      let existing;
+      try {
+        existing = await withTimeout(idempotency.claim(record, { fingerprint, jobId, state: 'pending' }), enqueueTimeoutMs);
+      } catch {
+        return unavailable();
+      }
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) return { ...gatewayErrors.idempotencyMismatch(), route: 'none', reason: 'gateway_error' };
+        return this.awaitEarlier(record, existing.jobId, deadline);
+      }
+      idem = { record, fingerprint };
     }
-    const result = (await reply) ?? (await this.readLateResult(jobId));
-    if (result) return { ...result, jobId };
-    return { ...gatewayErrors.timeout(jobId, sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
+
+    const reply = this.options.replies.wait(jobId, this.options.sendTimeoutMs);
+    const { stackId, endpoint, payload } = request;
+    const data: SendJob = { stackId, endpoint, payload, replyTo: this.options.replies.channel, receivedAt: Date.now(), idempotency: idem };
+    try {
+      await withTimeout(this.options.queue.add('send', data, { ...SEND_JOB_OPTIONS, jobId }), enqueueTimeoutMs);
+    } catch {
+      // Not enqueued, so nothing was sent: free the key and let the client retry.
+      this.options.replies.cancel(jobId);
+      if (idem) await idempotency.release(idem.record).catch(() => undefined);
+      return unavailable();
+    }
+    const result = await this.awaitJob(jobId, reply, deadline, idem);
+    return { ...result, jobId };
   }
 
-  /** A reply can be lost (a reconnecting subscriber); the job itself still holds the result. */
-  private async readLateResult(jobId: string): Promise<SendResult | undefined> {
+  /** The reply, or a dead worker noticed while waiting, or the timeout answer. */
+  private async awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendJob['idempotency']): Promise<SendResult> {
+    let settled = false;
+    const watch = async (): Promise<SendResult | undefined> => {
+      while (!settled && Date.now() < deadline) {
+        await sleep(Math.min(this.options.jobCheckIntervalMs ?? 3000, Math.max(0, deadline - Date.now())));
+        if (settled) return undefined;
+        const state = await this.jobOutcome(jobId);
+        if (state === 'lost') {
+          this.options.replies.cancel(jobId);
+          return this.recordLost(jobId, idem);
+        }
+      }
+      return undefined;
+    };
+    const first = await Promise.race([reply, watch().then((lost) => lost ?? reply)]);
+    settled = true;
+    if (first) return first;
+    const late = await this.jobOutcome(jobId);
+    if (late === 'lost') return this.recordLost(jobId, idem);
+    if (late && late !== 'pending') return late;
+    return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error' };
+  }
+
+  /** A repeat of a key whose first request is still in flight or already answered. */
+  private async awaitEarlier(record: string, jobId: string, deadline: number): Promise<DispatchResult> {
+    for (;;) {
+      const current = await this.options.idempotency.get(record).catch(() => undefined);
+      if (current?.state === 'done' && current.result) return { ...current.result, jobId, replayed: true };
+      if (Date.now() >= deadline) break;
+      await sleep(100);
+    }
+    const outcome = await this.jobOutcome(jobId);
+    if (outcome === 'lost') return { ...(await this.recordLost(jobId, { record, fingerprint: '' })), jobId, replayed: true };
+    if (outcome && outcome !== 'pending') return { ...outcome, jobId, replayed: true };
+    return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
+  }
+
+  /** The job's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
+  private async jobOutcome(jobId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
     try {
       const job = await withTimeout(Job.fromId(this.options.queue, jobId), 1000);
-      if (job?.finishedOn && job.returnvalue) return job.returnvalue as SendResult;
+      if (!job) return 'pending';
+      if (job.finishedOn && job.returnvalue) return job.returnvalue as SendResult;
+      if (job.failedReason) return 'lost';
+      return 'pending';
     } catch {
-      // Redis unreachable: the client gets the timeout answer with the job id.
+      return undefined;
     }
-    return undefined;
+  }
+
+  /** The outcome of a send whose worker died is unknown; remember that, never resend. */
+  private async recordLost(jobId: string, idem: SendJob['idempotency']): Promise<SendResult> {
+    const result: SendResult = { ...gatewayErrors.workerLost(jobId), route: 'none', reason: 'gateway_error' };
+    if (idem) {
+      const existing = await this.options.idempotency.get(idem.record).catch(() => undefined);
+      if (existing && existing.state !== 'done') {
+        await this.options.idempotency.complete(idem.record, { ...existing, state: 'done', result }).catch(() => undefined);
+      }
+    }
+    return result;
   }
 }

@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
-import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint, type SendResult } from '@gw/contracts';
+import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint } from '@gw/contracts';
 import type { StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
-import type { SendDispatcher } from './send-dispatcher.ts';
+import type { DispatchResult, SendDispatcher } from './send-dispatcher.ts';
 
 const GRAPH_VERSION = /^v\d+\.\d+$/;
 
@@ -13,12 +13,13 @@ export interface SendRoutesDeps {
   bodyLimit: string;
 }
 
-function writeResult(res: Response, result: SendResult & { jobId?: string }): void {
+function writeResult(res: Response, result: DispatchResult): void {
   res.status(result.status);
   if (result.route !== 'none') res.set('x-gateway-route', result.route);
   res.set('x-gateway-route-reason', result.reason);
   if (result.jobId) res.set('x-gateway-job-id', result.jobId);
   if (result.mmErrorCode !== undefined) res.set('x-gateway-mm-error-code', String(result.mmErrorCode));
+  if (result.replayed) res.set('x-gateway-idempotent-replay', 'true');
   if (typeof result.body === 'string') res.type('text/plain').send(result.body);
   else res.json(result.body);
 }
@@ -43,7 +44,11 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
     }
     const parsed = messagePayloadSchema.safeParse(req.body);
     if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
-    const result = await dispatcher.dispatch({ stackId: stack.id, endpoint, payload: parsed.data });
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
+      return sendGatewayError(res, gatewayErrors.invalidParameter('Idempotency-Key must be 1 to 255 characters.'));
+    }
+    const result = await dispatcher.dispatch({ stackId: stack.id, endpoint, payload: parsed.data, idempotencyKey });
     writeResult(res, result);
   };
 

@@ -24,6 +24,10 @@ export const workerEnvSchema = z.object({
   /** Periodic template sync per stack; 0 turns it off. */
   TEMPLATE_SYNC_INTERVAL_MS: intFromEnv(0, 30 * 60_000),
   TEMPLATE_SYNC_PAGE_SIZE: intFromEnv(1, 100),
+  /** Longest a send waits for its phone number's pacing slot before a 130429-style refusal. */
+  PACING_MAX_WAIT_MS: intFromEnv(0, 2000),
+  /** How long a phone number is held back after Meta answers 130429. */
+  PACING_BACKOFF_MS: intFromEnv(0, 1000),
   PROBE_OUTCOME_TTL_MS: intFromEnv(100, 2000),
   WORKER_CONCURRENCY: intFromEnv(1, 64),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),

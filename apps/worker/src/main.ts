@@ -9,6 +9,7 @@ import { CategoryCache } from '@gw/category-cache';
 import { SendLedger } from './send-ledger.ts';
 import { SendService } from './send-service.ts';
 import { ProbeCoordinator } from './probe-coordinator.ts';
+import { Pacer } from './pacer.ts';
 import { KeyedCircuitBreaker } from '@gw/routing';
 import { createSendProcessor } from './send-processor.ts';
 import { TemplateSyncService } from './template-sync-service.ts';
@@ -36,6 +37,7 @@ async function main() {
     categories,
     ledger: new SendLedger(commands, keys, env.LEDGER_RETENTION_SECONDS),
     probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
+    pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
     breaker: new KeyedCircuitBreaker({ failureThreshold: env.MM_BREAKER_THRESHOLD, openMs: env.MM_BREAKER_OPEN_MS }),
     timeoutPolicy: env.MM_TIMEOUT_POLICY,
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
@@ -51,6 +53,9 @@ async function main() {
     concurrency: env.WORKER_CONCURRENCY,
     // A stalled send (its worker died) is failed, never run again: it may already have reached Meta.
     maxStalledCount: 0,
+    // Notice a dead worker within seconds, so its waiting clients hear about it well inside SEND_TIMEOUT_MS.
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
   });
   workers.push(sendWorker);
 

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@gw/logger';
-import { gatewayErrors, sendJobSchema, type SendReply, type SendResult } from '@gw/contracts';
+import { gatewayErrors, sendJobSchema, type IdempotencyRecord, type SendReply, type SendResult } from '@gw/contracts';
 import type { SendService } from './send-service.ts';
 
 export interface SendProcessorDeps {
@@ -31,6 +31,13 @@ export function createSendProcessor({ service, publisher, logger }: SendProcesso
     } catch (error) {
       log.error({ err: error }, 'send failed unexpectedly');
       result = { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
+    }
+    if (data.idempotency) {
+      // Stored before the reply: a repeat of the key must find the answer even if this reply is lost.
+      const record: IdempotencyRecord = { fingerprint: data.idempotency.fingerprint, jobId: job.id!, state: 'done', result };
+      await publisher.set(data.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX').catch((error: unknown) => {
+        log.error({ err: error }, 'could not store the idempotent result');
+      });
     }
     const reply: SendReply = { jobId: job.id!, result };
     await publisher.publish(data.replyTo, JSON.stringify(reply)).catch((error: unknown) => {

@@ -16,6 +16,7 @@ import {
 } from '@gw/routing';
 import type { ProbeCoordinator, ProbeOutcome } from './probe-coordinator.ts';
 import type { SendLedger } from './send-ledger.ts';
+import { PacingRejected, type Pacer } from './pacer.ts';
 
 export interface SendServiceDeps {
   stacks: StackDirectory;
@@ -24,6 +25,7 @@ export interface SendServiceDeps {
   ledger: SendLedger;
   probes: ProbeCoordinator;
   breaker: KeyedCircuitBreaker;
+  pacer: Pacer;
   timeoutPolicy: 'fail' | 'fallback';
   /** How long a WABA the MM API refused (134102) skips MM. */
   wabaCooldownSeconds: number;
@@ -61,6 +63,15 @@ export class SendService {
   async send(job: SendJob, log: Logger): Promise<SendResult> {
     const stack = this.deps.stacks.get(job.stackId);
     if (!stack) return { ...gatewayErrors.unauthenticated(), route: 'none', reason: 'gateway_error' };
+    try {
+      return await this.route(stack, job, log);
+    } catch (error) {
+      if (!(error instanceof PacingRejected)) throw error;
+      return { ...gatewayErrors.throughputExceeded(error.phoneNumberId, error.maxWaitMs), route: 'none', reason: 'paced' };
+    }
+  }
+
+  private async route(stack: Stack, job: SendJob, log: Logger): Promise<SendResult> {
     const ctx: SendContext = { stack, payload: job.payload, log };
     const template = templateOf(job.payload);
     const facts = { endpoint: job.endpoint, mmRouting: stack.mmRouting, isTemplate: template !== undefined };
@@ -146,8 +157,13 @@ export class SendService {
     return this.finish(ctx, 'messages', await this.call(ctx, 'messages'), reason);
   }
 
-  private call(ctx: SendContext, endpoint: MetaEndpoint): Promise<MetaCallResult> {
-    return this.deps.meta.send(endpoint, ctx.stack.phoneNumberId, ctx.stack.accessToken, ctx.payload);
+  /** Every call to Meta takes a pacing slot of the phone number first. */
+  private async call(ctx: SendContext, endpoint: MetaEndpoint): Promise<MetaCallResult> {
+    const { phoneNumberId, messagesPerSecond, accessToken } = ctx.stack;
+    await this.deps.pacer.acquire(phoneNumberId, messagesPerSecond);
+    const result = await this.deps.meta.send(endpoint, phoneNumberId, accessToken, ctx.payload);
+    if (result.kind === 'response' && result.errorCode === 130429) await this.deps.pacer.backOff(phoneNumberId);
+    return result;
   }
 
   /** A failed cache write must not fail the send: the next send simply checks again. */

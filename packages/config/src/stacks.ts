@@ -10,6 +10,8 @@ export const stackSchema = z.object({
   wabaId: z.string().regex(/^\d+$/, 'must be digits'),
   accessToken: z.string().min(1),
   mmRouting: z.boolean().default(true),
+  /** Meta's throughput for this number: 80 by default, up to 1,000 after an upgrade. */
+  messagesPerSecond: z.number().int().min(1).max(1000).default(80),
   webhookUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be http(s)').optional(),
   webhookSecret: z.string().min(8).optional(),
 });

@@ -78,5 +78,28 @@ export const gatewayErrors = {
     metaError(503, 131016, 'Service unavailable', `Could not connect to Meta's ${endpoint}; nothing was sent.`, {
       isTransient: true,
     }),
+  idempotencyMismatch: () =>
+    metaError(
+      422,
+      100,
+      'Invalid parameter',
+      'This Idempotency-Key was already used with a different request body. Use a new key for a new message.',
+    ),
+  workerLost: (jobId: string) =>
+    metaError(
+      504,
+      131000,
+      'Something went wrong',
+      `The worker processing send job ${jobId} stopped before it finished. The message may or may not have reached Meta; the gateway does not run it again to avoid a duplicate.`,
+      { isTransient: false, data: { job_id: jobId, outcome: 'unknown' } },
+    ),
+  throughputExceeded: (phoneNumberId: string, waitMs: number) =>
+    metaError(
+      429,
+      130429,
+      'Rate limit hit',
+      `The gateway's pacing for phone number ${phoneNumberId} has no capacity within ${waitMs} ms; nothing was sent. Retry later.`,
+      { isTransient: true },
+    ),
   internal: () => metaError(500, 131000, 'Something went wrong', 'The gateway failed to process the request.'),
 };

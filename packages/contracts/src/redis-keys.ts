@@ -16,6 +16,11 @@ export function redisKeys(prefix: string) {
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
     replyChannel: (ingressId: string) => `${prefix}:reply:${ingressId}`,
+    /** One client Idempotency-Key of one stack; the key itself is hashed to bound its length. */
+    idempotency: (stackId: string, keyHash: string) => `${prefix}:idem:${stackId}:${keyHash}`,
+    /** Token bucket and 130429 back-off of one phone number. */
+    paceBucket: (phoneNumberId: string) => `${prefix}:pace:${phoneNumberId}`,
+    paceBackoff: (phoneNumberId: string) => `${prefix}:pace-backoff:${phoneNumberId}`,
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
     /** Set when a stack's webhook endpoint answered 410; holds a hash of that URL. */
     webhookEndpointGone: (stackId: string) => `${prefix}:wh-gone:${stackId}`,

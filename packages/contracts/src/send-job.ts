@@ -12,6 +12,8 @@ export const sendJobSchema = z.object({
   /** Pub/sub channel of the ingress process holding the client connection. */
   replyTo: z.string().min(1),
   receivedAt: z.number(),
+  /** The client's Idempotency-Key record; the worker stores the final result there. */
+  idempotency: z.object({ record: z.string(), fingerprint: z.string() }).optional(),
 });
 export type SendJob = z.infer<typeof sendJobSchema>;
 
@@ -42,6 +44,7 @@ export type RouteReason =
   | 'template_syncing'
   | 'mm_timeout'
   | 'direct'
+  | 'paced'
   | 'gateway_error';
 
 /** The one answer a send job produces; the ingress writes it to the client unchanged. */
@@ -53,6 +56,15 @@ export interface SendResult {
   /** Meta error code of the MM attempt that led to a fallback, if any. */
   mmErrorCode?: number;
   wamid?: string;
+}
+
+/** What an Idempotency-Key remembers: the request's fingerprint and, once known, its one answer. */
+export interface IdempotencyRecord {
+  /** sha256 of endpoint + body. */
+  fingerprint: string;
+  jobId: string;
+  state: 'pending' | 'done';
+  result?: SendResult;
 }
 
 export interface SendReply {

@@ -9,7 +9,7 @@ import { webhookErrors } from './webhook-errors.ts';
 export interface MetaWebhookRoutesDeps {
   appSecret: string | undefined;
   verifyToken: string | undefined;
-  store: InboundStore;
+  store: Pick<InboundStore, 'store'>;
   logger: Logger;
 }
 
