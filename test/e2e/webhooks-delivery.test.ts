@@ -144,7 +144,7 @@ describe('a slow endpoint', () => {
     for (let i = 0; i < 8; i++) await metaPosts(stacks.slow);
     await waitFor('the slow endpoint to be busy', async () => receivers.slow.requests.length >= 2);
     const started = Date.now();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(...(await metaPosts(stacks.steady)));
     await waitFor('the steady stack', async () => ids.every((id) => deliveredIds(receivers.steady).has(id)));
     // Well under the slow endpoint's 2 s timeout: nobody waited for its slots.

@@ -74,6 +74,8 @@ export interface GatewayOptions {
   prefix?: string;
   ingresses?: number;
   workers?: number;
+  /** A Redis of the test's own (for outage tests); default the suite's. */
+  redisUrl?: string;
 }
 
 /** Starts the real ingress and worker processes against the suite's Redis. */
@@ -82,7 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stacksFile = join(dir, 'stacks.json');
   writeFileSync(stacksFile, JSON.stringify(options.stacks));
   const prefix = options.prefix ?? uniquePrefix();
-  const redisUrl = inject('redisUrl');
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: redisUrl,
@@ -187,6 +189,8 @@ export interface SimRequest {
   body: any;
   status: number | null;
   wamid?: string;
+  /** Epoch ms when the simulator received it. */
+  at: number;
 }
 
 /** The simulator's control API, over HTTP like any test tool would use it. */

@@ -13,7 +13,7 @@ export interface ReceivedRequest {
 }
 
 export interface Answer {
-  status: number;
+  status?: number;
   headers?: Record<string, string>;
   /** Never answer (the gateway's timeout ends the attempt). */
   hang?: boolean;
@@ -48,10 +48,10 @@ export class WebhookReceiver {
         }
         const request: ReceivedRequest = { headers: req.headers, raw, body, at: Date.now(), status: 0 };
         const answer = receiver!.answer(request);
-        request.status = answer.hang ? 0 : answer.status;
+        request.status = answer.hang ? 0 : (answer.status ?? 200);
         receiver!.requests.push(request);
         if (answer.hang) return;
-        res.writeHead(answer.status, answer.headers ?? {}).end();
+        res.writeHead(request.status, answer.headers ?? {}).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
