@@ -57,6 +57,8 @@ export async function startSimulator(env: NodeJS.ProcessEnv = {}): Promise<Simul
 
 export interface Gateway {
   url: string;
+  /** Every ingress process's URL, in start order (url is the first). */
+  urls: string[];
   prefix: string;
   redisUrl: string;
   ingresses: RunningService[];
@@ -109,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const gateway: Gateway = {
     url: `http://127.0.0.1:${ports[0]}`,
+    urls: ports.map((port) => `http://127.0.0.1:${port}`),
     prefix,
     redisUrl,
     ingresses,

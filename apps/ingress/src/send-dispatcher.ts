@@ -90,6 +90,11 @@ export class SendDispatcher {
           this.options.replies.cancel(jobId);
           return this.recordLost(jobId, idem);
         }
+        if (state && state !== 'pending') {
+          // Finished, but its reply never came (a reconnecting subscriber): use the stored result.
+          this.options.replies.cancel(jobId);
+          return state;
+        }
       }
       return undefined;
     };

@@ -60,11 +60,11 @@ const KNOWN: Record<number, { title: string; details?: string }> = {
   },
 };
 
-export function knownTitle(code: number): string | undefined {
+function knownTitle(code: number): string | undefined {
   return KNOWN[code]?.title;
 }
 
-export function knownDetails(code: number): string | undefined {
+function knownDetails(code: number): string | undefined {
   return KNOWN[code]?.details ?? KNOWN[code]?.title;
 }
 

@@ -8,7 +8,8 @@ export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
 export const sendJobSchema = z.object({
   stackId: z.string().min(1),
   endpoint: z.enum(SEND_ENDPOINTS),
-  payload: z.record(z.string(), z.unknown()),
+  // Not z.record: a payload may legitimately carry keys such as "constructor".
+  payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
   /** Pub/sub channel of the ingress process holding the client connection. */
   replyTo: z.string().min(1),
   receivedAt: z.number(),

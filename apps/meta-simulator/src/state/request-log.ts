@@ -1,10 +1,6 @@
 export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
-export function isEndpoint(value: unknown): value is Endpoint {
-  return typeof value === 'string' && (ENDPOINTS as readonly string[]).includes(value);
-}
-
 export interface RequestRecord {
   seq: number;
   endpoint: Endpoint;
