@@ -24,7 +24,35 @@ const DEMO_STACK = {
   wabaId: '2001000000001',
   accessToken: 'demo-meta-token',
   mmRouting: true,
+  webhookSecret: 'demo-webhook-secret',
 };
+const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token' };
+
+/** The demo client's webhook endpoint: prints one line per forwarded event. */
+async function startDemoClient(): Promise<{ url: string; close(): void }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      res.writeHead(200).end();
+      try {
+        for (const entry of JSON.parse(raw).entry ?? []) {
+          for (const change of entry.changes ?? []) {
+            for (const s of change.value?.statuses ?? []) console.log(`[client webhook] status ${s.status} ${s.id} pricing=${s.pricing?.category ?? '-'}`);
+            for (const a of change.value?.user_actions ?? []) console.log(`[client webhook] ${a.action_type}`);
+            if (!change.value?.statuses && !change.value?.user_actions) console.log(`[client webhook] ${change.field}`);
+          }
+        }
+      } catch {
+        console.log('[client webhook] (unparsable body)');
+      }
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/webhook`, close: () => server.close() };
+}
 
 async function portOr(preferred: number): Promise<number> {
   const { createServer } = await import('node:net');
@@ -57,11 +85,13 @@ async function main() {
   const dir = join(REPO_ROOT, '.demo');
   mkdirSync(dir, { recursive: true });
   const stacksFile = join(dir, 'stacks.json');
-  writeFileSync(stacksFile, JSON.stringify([DEMO_STACK], null, 2));
+  const client = await startDemoClient();
+  writeFileSync(stacksFile, JSON.stringify([{ ...DEMO_STACK, webhookUrl: client.url }], null, 2));
 
   const services: RunningService[] = [];
   const stopAll = async () => {
     for (const s of services.reverse()) await s.stop();
+    client.close();
     await redis?.stop();
     process.exit(0);
   };
@@ -76,13 +106,24 @@ async function main() {
     STACKS_FILE: stacksFile,
     META_GRAPH_URL: simUrl,
     PORT: String(port),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    META_APP_SECRET: DEMO_SECRETS.appSecret,
+    META_VERIFY_TOKEN: DEMO_SECRETS.verifyToken,
+    ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? DEMO_SECRETS.adminToken,
+    // The demo client listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
   services.push(
     await startService({
       name: 'simulator',
       entry: ENTRY_POINTS.simulator,
-      env: { ...env, SIM_PORT: String(simPort), SIM_SEED_FILE: join(REPO_ROOT, 'apps/meta-simulator/seed/demo.json') },
+      env: {
+        ...env,
+        SIM_PORT: String(simPort),
+        SIM_SEED_FILE: join(REPO_ROOT, 'apps/meta-simulator/seed/demo.json'),
+        SIM_APP_SECRET: DEMO_SECRETS.appSecret,
+        SIM_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/meta`,
+      },
       readyLine: /meta simulator listening/,
       echo: true,
     }),
@@ -102,7 +143,10 @@ Send a marketing template (routed to /marketing_messages):
 Send a utility template (MM refuses it once, the gateway falls back to the Cloud API and remembers):
   curl -si ${gateway}/messages -H 'Authorization: Bearer ${DEMO_STACK.apiKey}' -H 'Content-Type: application/json' -d '${body('order_update')}'
 
-Watch the x-gateway-route and x-gateway-route-reason headers. What Meta saw: curl -s ${simUrl}/_sim/requests
+Watch the x-gateway-route and x-gateway-route-reason headers; the simulator's sent/delivered/read
+webhooks reach the demo client below as [client webhook] lines (marketing_lite for MM sends).
+What Meta saw:        curl -s ${simUrl}/_sim/requests
+What the cache knows: curl -s ${gateway}/templates/categories -H 'Authorization: Bearer ${DEMO_STACK.apiKey}'
 Ctrl-C stops everything.
 `);
 }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeStack, sendVia, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 
 const stack = makeStack();
-const slow = makeStack({ messagesPerSecond: 5 } as never);
+const slow = makeStack({ messagesPerSecond: 5 });
 let sim: Simulator;
 let gateway: Gateway;
 

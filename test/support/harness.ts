@@ -13,6 +13,7 @@ export interface TestStack {
   wabaId: string;
   accessToken: string;
   mmRouting?: boolean;
+  messagesPerSecond?: number;
   webhookUrl?: string;
   webhookSecret?: string;
 }

@@ -94,13 +94,24 @@ export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
 }
 
-/** A throwaway redis-server on a free loopback port that keeps nothing on disk. */
-export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  port?: number;
+  /**
+   * Keep data in this folder with an fsync-always append-only file, as production
+   * does, so a restart on the same folder loses nothing. Left on disk by stop().
+   */
+  persistDir?: string;
+}
+
+/** A throwaway redis-server on a free loopback port; keeps nothing on disk unless asked. */
+export async function startPrivateRedis(options: PrivateRedisOptions | number = {}): Promise<PrivateRedis> {
+  const { port, persistDir } = typeof options === 'number' ? { port: options, persistDir: undefined } : options;
   const chosen = port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
+  const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'gw-redis-'));
+  const persistence = persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${chosen}`;
@@ -108,7 +119,7 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   const stop = async () => {
     child.kill('SIGTERM');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (!persistDir) rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 100; i++) {
     if (await pingRedis(url)) return { url, port: chosen, stop };
