@@ -5,6 +5,8 @@ export interface LoadSpec {
   urls: string[];
   path: string;
   headers: Record<string, string>;
+  /** Headers per connection, round-robin over the connections. */
+  connectionHeaders?: Array<Record<string, string>>;
   body: string;
   connections: number;
   durationSec: number;
@@ -33,11 +35,14 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let count = 0;
   let ok = 0;
   let non2xx = 0;
+  let clients = 0;
+  const perConnection = spec.connectionHeaders;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const instance = autocannon(
       {
-        url: spec.urls.map((u) => `${u}${spec.path}`),
+        // Several URLs spread the connections over them (autocannon supports it; its types do not say so).
+        url: spec.urls.map((u) => `${u}${spec.path}`) as unknown as string,
         method: 'POST',
         headers: spec.headers,
         body: spec.body,
@@ -46,6 +51,9 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         pipelining: 1,
         timeout: 30,
         ...(spec.rate ? { overallRate: spec.rate } : {}),
+        ...(perConnection?.length
+          ? { setupClient: (client: { setHeaders(h: Record<string, string>): void }) => client.setHeaders(perConnection[clients++ % perConnection.length]!) }
+          : {}),
       },
       (error, result) => {
         if (error) return reject(error);

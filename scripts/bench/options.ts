@@ -15,11 +15,15 @@ export interface BenchOptions {
   coldBurst: number;
   out?: string;
   soak: boolean;
+  /** CPU-profile the gateway's processes during one loaded run instead of the matrix. */
+  profile: boolean;
   soakMinutes: number;
   /** Soak rate in messages/s; by default half of the capacity measured at the start. */
   soakRate?: number;
   /** Extra environment for ingress and worker (KEY=VALUE), to measure a setting. */
   gatewayEnv: Record<string, string>;
+  /** More gateways with other settings, measured interleaved with the main one (A/B). */
+  variants: Record<string, Record<string, string>>;
 }
 
 const list = (text: string) => text.split(',').map((v) => Number(v.trim())).filter((v) => Number.isFinite(v));
@@ -35,9 +39,11 @@ export const USAGE = `pnpm bench [-- options]
   --worker-concurrency N  WORKER_CONCURRENCY of the gateway's workers
   --log-level LEVEL       LOG_LEVEL of the gateway (default warn)
   --env KEY=VALUE         extra gateway environment (repeatable)
+  --variant NAME:K=V,K=V  one more gateway with these settings, interleaved with the main one (repeatable)
   --cold N                concurrent first sends in the cold burst (default 100, 0 skips)
   --out FILE              JSON result file (default bench-results/bench-<timestamp>.json)
-  --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)`;
+  --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)
+  --profile               CPU profiles of ingress and worker during one gateway run (bench-results/profiles/)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -55,9 +61,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       'worker-concurrency': { type: 'string' },
       'log-level': { type: 'string' },
       env: { type: 'string', multiple: true },
+      variant: { type: 'string', multiple: true },
       cold: { type: 'string' },
       out: { type: 'string' },
       soak: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       minutes: { type: 'string' },
       rate: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -76,6 +84,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     const at = pair.indexOf('=');
     if (at > 0) gatewayEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const variants: Record<string, Record<string, string>> = {};
+  for (const spec of values.variant ?? []) {
+    const [name, settings = ''] = spec.split(':', 2) as [string, string?];
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`--variant ${spec}: the name must be [a-z0-9-]+`);
+    variants[name] = Object.fromEntries(settings.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  }
   return {
     rounds: Number(values.rounds ?? (quick ? 1 : 3)),
     durationSec: Number(values.duration ?? (quick ? 2 : 5)),
@@ -90,8 +104,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     coldBurst: Number(values.cold ?? 100),
     out: values.out,
     soak: values.soak,
+    profile: values.profile,
     soakMinutes: Number(values.minutes ?? 10),
     soakRate: values.rate ? Number(values.rate) : undefined,
     gatewayEnv,
+    variants,
   };
 }

@@ -6,14 +6,21 @@ import { request } from 'undici';
 import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
 import type { BenchOptions } from './options.ts';
 
-export const BENCH_STACK = {
-  id: 'bench',
-  apiKey: 'bench-api-key-0123456789abcdef',
-  phoneNumberId: '1065400000001',
+/**
+ * Several numbers of one WABA, each at Meta's highest tier (1,000 msg/s): the
+ * gateway paces every number, and the benchmark measures the gateway, not the
+ * pacing. Load spreads over them by connection; direct and proxy use the first.
+ */
+export const BENCH_STACKS = Array.from({ length: 8 }, (_, i) => ({
+  id: `bench-${i}`,
+  apiKey: `bench-api-key-${i}-0123456789abcdef`,
+  phoneNumberId: `106540000000${i}`,
   wabaId: '2001000000777',
-  accessToken: 'bench-meta-token',
+  accessToken: `bench-meta-token-${i}`,
   mmRouting: true,
-};
+  messagesPerSecond: 1000,
+}));
+export const BENCH_STACK = BENCH_STACKS[0]!;
 
 /** The hot template: marketing, so a cached send goes to /marketing_messages in one call. */
 export const HOT_TEMPLATE = 'bench_hot_offer';
@@ -31,12 +38,17 @@ export function templateBody(name: string, to = '+15550001234'): string {
 }
 
 export interface Target {
-  name: 'direct' | 'proxy' | 'gateway';
+  /** direct, proxy, gateway, or gateway+<variant> for an A/B variant. */
+  name: string;
   urls: string[];
   path: string;
   headers: Record<string, string>;
-  /** Processes whose CPU is this target's own cost. */
-  processes: Array<{ role: string; pid: number }>;
+  /** Headers per connection, used round-robin (the gateway's stacks). */
+  connectionHeaders?: Array<Record<string, string>>;
+  /** Processes whose CPU is this target's own cost (names as in BenchStack.processes()). */
+  processes: Array<{ role: string; name: string; pid: number }>;
+  /** Redis CPU counts as this target's own cost (the gateways). */
+  usesRedis: boolean;
 }
 
 export interface BenchStack {
@@ -47,11 +59,16 @@ export interface BenchStack {
   ingresses: RunningService[];
   workers: RunningService[];
   proxies: RunningService[];
-  targets: Record<Target['name'], Target>;
+  /** direct, proxy, gateway and any gateway+<variant>, in that order. */
+  targets: Record<string, Target> & { direct: Target; proxy: Target; gateway: Target };
+  /** The gateway and its variants. */
+  gateways(): Target[];
   /** Everything this stack started, with a role, for CPU and memory readings. */
   processes(): Array<{ name: string; pid: number }>;
   sim(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
   setUpstreamLatency(ms: number): Promise<void>;
+  /** Waits until Meta (the simulator) sees no more sends: jobs left over from a run are done. */
+  settle(): Promise<void>;
   /** Unexpected exits so far (a crash fails the run). */
   crashes: string[];
   stop(): Promise<void>;
@@ -62,7 +79,7 @@ const pidOf = (s: RunningService) => s.process.pid!;
 export async function startBenchStack(options: BenchOptions): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const stacksFile = join(dir, 'stacks.json');
-  writeFileSync(stacksFile, JSON.stringify([BENCH_STACK]));
+  writeFileSync(stacksFile, JSON.stringify(BENCH_STACKS));
   const started: RunningService[] = [];
   const crashes: string[] = [];
   let stopping = false;
@@ -105,7 +122,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       if (response.statusCode >= 400) throw new Error(`simulator ${method} ${path}: ${response.statusCode} ${text}`);
       return text ? JSON.parse(text) : undefined;
     };
-    await sim('PUT', '/accounts', { phoneNumberId: BENCH_STACK.phoneNumberId, wabaId: BENCH_STACK.wabaId, accessToken: BENCH_STACK.accessToken });
+    for (const stack of BENCH_STACKS) await sim('PUT', '/accounts', { phoneNumberId: stack.phoneNumberId, wabaId: stack.wabaId, accessToken: stack.accessToken });
     await sim('PUT', '/templates', { wabaId: BENCH_STACK.wabaId, name: HOT_TEMPLATE, language: 'en_US', category: 'MARKETING', status: 'APPROVED' });
 
     const gatewayEnv: NodeJS.ProcessEnv = {
@@ -120,26 +137,36 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       ...(options.workerConcurrency ? { WORKER_CONCURRENCY: String(options.workerConcurrency) } : {}),
       ...options.gatewayEnv,
     };
-    const workers: RunningService[] = [];
-    for (let i = 0; i < options.workers; i++) {
-      workers.push(watch(await startService({ name: `worker-${i}`, entry: ENTRY_POINTS.worker, env: gatewayEnv, readyLine: /worker ready/, timeoutMs: 60_000 })));
-    }
-    const ingresses: RunningService[] = [];
-    const ingressUrls: string[] = [];
-    for (let i = 0; i < options.ingresses; i++) {
-      const port = await freePort();
-      ingressUrls.push(`http://127.0.0.1:${port}`);
-      ingresses.push(
-        watch(
-          await startService({
-            name: `ingress-${i}`,
-            entry: ENTRY_POINTS.ingress,
-            env: { ...gatewayEnv, PORT: String(port), HOST: '127.0.0.1' },
-            readyLine: /ingress listening/,
-            timeoutMs: 60_000,
-          }),
-        ),
-      );
+    const startGateway = async (variant: string | undefined, env: NodeJS.ProcessEnv) => {
+      const tag = variant ? `${variant}-` : '';
+      const workers: RunningService[] = [];
+      for (let i = 0; i < options.workers; i++) {
+        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/, timeoutMs: 60_000 })));
+      }
+      const ingresses: RunningService[] = [];
+      const urls: string[] = [];
+      for (let i = 0; i < options.ingresses; i++) {
+        const port = await freePort();
+        urls.push(`http://127.0.0.1:${port}`);
+        ingresses.push(
+          watch(
+            await startService({
+              name: `ingress-${tag}${i}`,
+              entry: ENTRY_POINTS.ingress,
+              env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+              readyLine: /ingress listening/,
+              timeoutMs: 60_000,
+            }),
+          ),
+        );
+      }
+      return { workers, ingresses, urls };
+    };
+    const { workers, ingresses, urls: ingressUrls } = await startGateway(undefined, gatewayEnv);
+    // A/B variants: the same code with other settings, on their own key prefix of the same Redis.
+    const variants: Array<{ name: string; gateway: Awaited<ReturnType<typeof startGateway>> }> = [];
+    for (const [name, env] of Object.entries(options.variants)) {
+      variants.push({ name, gateway: await startGateway(name, { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-${name}`, ...env }) });
     }
     const proxies: RunningService[] = [];
     const proxyUrls: string[] = [];
@@ -169,29 +196,36 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     }
 
     const json = { 'content-type': 'application/json' };
-    const targets: Record<Target['name'], Target> = {
+    const processOf = (role: string) => (s: RunningService) => ({ role, name: s.name, pid: pidOf(s) });
+    const gatewayTarget = (name: string, g: { ingresses: RunningService[]; workers: RunningService[]; urls: string[] }): Target => ({
+      name,
+      urls: g.urls,
+      path: '/messages',
+      headers: { ...json, authorization: `Bearer ${BENCH_STACK.apiKey}` },
+      connectionHeaders: BENCH_STACKS.map((s) => ({ ...json, authorization: `Bearer ${s.apiKey}` })),
+      processes: [...g.ingresses.map(processOf('ingress')), ...g.workers.map(processOf('worker'))],
+      usesRedis: true,
+    });
+    const targets: BenchStack['targets'] = {
       direct: {
         name: 'direct',
         urls: [simulatorUrl],
         path: `/${GRAPH_VERSION}/${BENCH_STACK.phoneNumberId}/marketing_messages`,
         headers: { ...json, authorization: `Bearer ${BENCH_STACK.accessToken}` },
-        processes: [],
+        processes: [processOf('simulator')(simulator)],
+        usesRedis: false,
       },
       proxy: {
         name: 'proxy',
         urls: proxyUrls,
         path: '/messages',
         headers: { ...json, authorization: `Bearer ${BENCH_STACK.apiKey}` },
-        processes: proxies.map((p) => ({ role: 'proxy', pid: pidOf(p) })),
+        processes: proxies.map(processOf('proxy')),
+        usesRedis: false,
       },
-      gateway: {
-        name: 'gateway',
-        urls: ingressUrls,
-        path: '/messages',
-        headers: { ...json, authorization: `Bearer ${BENCH_STACK.apiKey}` },
-        processes: [...ingresses.map((p) => ({ role: 'ingress', pid: pidOf(p) })), ...workers.map((p) => ({ role: 'worker', pid: pidOf(p) }))],
-      },
+      gateway: gatewayTarget('gateway', { ingresses, workers, urls: ingressUrls }),
     };
+    for (const v of variants) targets[`gateway+${v.name}`] = gatewayTarget(`gateway+${v.name}`, v.gateway);
     return {
       redis,
       redisClient,
@@ -201,6 +235,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       workers,
       proxies,
       targets,
+      gateways: () => Object.values(targets).filter((t) => t.name.startsWith('gateway')),
       crashes,
       sim,
       processes: () => started.filter((s) => s.process.exitCode === null).map((s) => ({ name: s.name, pid: pidOf(s) })),
@@ -208,6 +243,17 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
         for (const endpoint of ['messages', 'marketing_messages']) {
           if (ms > 0) await sim('PUT', `/faults/${endpoint}`, { latencyMs: ms });
           else await sim('DELETE', `/faults/${endpoint}`);
+        }
+      },
+      async settle() {
+        const total = async () => Object.values((await sim('GET', '/counters')) as Record<string, number>).reduce((a, b) => a + b, 0);
+        const deadline = Date.now() + 30_000;
+        let last = await total();
+        while (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 300));
+          const now = await total();
+          if (now === last) return;
+          last = now;
         }
       },
       stop: stopAll,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   await sim.control.fault('marketing_messages', { latencyMs: 40 });
   await sim.control.fault('messages', { latencyMs: 40 });
   gateway = await startGateway({
-    stacks: [{ ...stack, messagesPerSecond: 1000 } as typeof stack],
+    stacks: [stack],
     metaUrl: sim.url,
     ingresses: 2,
     workers: 2,

@@ -154,7 +154,8 @@ describe('a gateway with default settings on its own Redis', () => {
     isolated = await startGateway({
       stacks: [stack],
       metaUrl: sim.url,
-      env: { ...webhookEnv(secrets), WEBHOOK_ALLOW_PRIVATE_URLS: 'false', REDIS_URL: redis.url },
+      redisUrl: redis.url,
+      env: { ...webhookEnv(secrets), WEBHOOK_ALLOW_PRIVATE_URLS: 'false' },
     });
   });
 

@@ -1,5 +1,4 @@
-import express from 'express';
-import type { Redis } from 'ioredis';
+import express, { type Router } from 'express';
 import type { StackDirectory } from '@gw/config';
 import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
@@ -11,11 +10,12 @@ import { templateRoutes, type TemplateRoutesDeps } from './template-routes.ts';
 export interface IngressAppDeps extends TemplateRoutesDeps {
   stacks: StackDirectory;
   dispatcher: SendDispatcher;
-  redis: Redis;
   logger: Logger;
   bodyLimit: string;
   /** Meta's webhook receiver and the dead-letter admin API. */
   webhooks?: WebhookIngress;
+  /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */
+  operations: Router;
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -23,18 +23,8 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.redis.ping();
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'not_ready', redis: 'unreachable' });
-    }
-  });
-
+  // First: it times every request, and its admin routes parse their own bodies.
+  app.use(deps.operations);
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { commonEnv, intFromEnv } from '@gw/config';
+import { commonEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { ingressOperationsEnv } from './operations/config.ts';
 
 /** Empty values (`META_APP_SECRET=` in a compose file) mean "not set". */
 const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
 export const ingressEnvSchema = z.object({
   ...commonEnv,
+  ...ingressOperationsEnv,
   PORT: intFromEnv(0, 8080),
   HOST: z.string().default('0.0.0.0'),
   /** How long the ingress holds a client connection waiting for the send's result. */
@@ -23,5 +25,5 @@ export const ingressEnvSchema = z.object({
   META_VERIFY_TOKEN: optionalSecret,
   /** Bearer token of the admin API; unset: the admin API answers 503. */
   ADMIN_TOKEN: optionalSecret,
-});
+}).superRefine(requireStacksSource);
 export type IngressEnv = z.infer<typeof ingressEnvSchema>;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
+import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { ingressEnvSchema } from './config.ts';
@@ -12,20 +11,29 @@ import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
+import { createGatewayMetrics } from '@gw/metrics';
+import { openStacks } from '@gw/stack-store';
+import { createIngressOperations } from './operations/ingress-operations.ts';
+import { countSendResults } from './operations/metrics-routes.ts';
 
 async function main() {
   const env = parseEnv(ingressEnvSchema, process.env);
   const logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL });
-  const stacks = loadStacks(env.STACKS_FILE);
   const keys = redisKeys(env.REDIS_KEY_PREFIX);
-  const redisOptions = redisOptionsFromUrl(env.REDIS_URL);
+  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  const redis = redisConnections(env);
+  // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
+  const stackSource = await openStacks({ env, keys, redis, logger });
+  const stacks = stackSource.directory;
+  const metrics = createGatewayMetrics('ingress');
   const ingressId = randomUUID();
 
   // Connections by role. Commands fail fast (no offline queue) so a Redis outage
   // answers 503 at once instead of holding client connections.
-  const failFast = { ...redisOptions, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
-  const commands = new Redis(failFast);
-  const subscriber = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
+  const failFastOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+  const failFast = redis.bullmq(failFastOptions);
+  const commands = redis.client(failFastOptions);
+  const subscriber = redis.client({ maxRetriesPerRequest: null });
   const queue = new Queue(QUEUES.send, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
   for (const [name, emitter] of [['commands', commands], ['subscriber', subscriber], ['queue', queue]] as const) {
     emitter.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${name}) error`));
@@ -40,13 +48,14 @@ async function main() {
     idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
     sendTimeoutMs: env.SEND_TIMEOUT_MS,
     enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+    onResult: countSendResults(metrics),
   });
   const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
   templateSyncQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (template sync queue) error'));
   await templateSyncQueue.waitUntilReady();
   // No in-process copy here: operators must see and evict what Redis holds.
   const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: 0 });
-  const webhooks = createWebhookIngress({
+  const webhooks = await createWebhookIngress({
     connection: failFast,
     prefix: env.REDIS_KEY_PREFIX,
     redis: commands,
@@ -58,7 +67,17 @@ async function main() {
     adminToken: env.ADMIN_TOKEN,
     enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
   });
-  const app = createIngressApp({ stacks, dispatcher, redis: commands, logger, bodyLimit: env.BODY_LIMIT, categories, templateSyncQueue, webhooks });
+  const operations = await createIngressOperations({ env, redis, commands, keys, metrics, stacks: stackSource, logger });
+  const app = createIngressApp({
+    stacks,
+    dispatcher,
+    logger,
+    bodyLimit: env.BODY_LIMIT,
+    categories,
+    templateSyncQueue,
+    webhooks,
+    operations: operations.router,
+  });
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.PORT, env.HOST, () => resolve(s));
@@ -83,6 +102,8 @@ async function main() {
     while (replies.size > 0) await new Promise((r) => setTimeout(r, 50));
     await Promise.all([queue.close(), templateSyncQueue.close()]);
     await webhooks.close();
+    await operations.close();
+    await stackSource.close();
     await Promise.allSettled([commands.quit(), subscriber.quit()]);
     clearTimeout(deadline);
     logger.info('ingress stopped');

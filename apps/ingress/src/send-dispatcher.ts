@@ -21,6 +21,8 @@ export interface SendDispatcherOptions {
   enqueueTimeoutMs: number;
   /** How often a long wait checks whether the job's worker died. */
   jobCheckIntervalMs?: number;
+  /** Told every answer (metrics); must not throw. */
+  onResult?: (result: DispatchResult) => void;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -43,6 +45,12 @@ export class SendDispatcher {
   constructor(private readonly options: SendDispatcherOptions) {}
 
   async dispatch(request: DispatchRequest): Promise<DispatchResult> {
+    const result = await this.dispatchOnce(request);
+    this.options.onResult?.(result);
+    return result;
+  }
+
+  private async dispatchOnce(request: DispatchRequest): Promise<DispatchResult> {
     const { idempotency, enqueueTimeoutMs } = this.options;
     const jobId = randomUUID();
     const deadline = Date.now() + this.options.sendTimeoutMs;

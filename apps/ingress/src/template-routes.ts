@@ -19,7 +19,7 @@ export interface TemplateRoutesDeps {
   templateSyncQueue: Queue;
 }
 
-const warmupBodySchema = z.strictObject({ templates: z.array(templateRefSchema).min(1).max(10_000).optional() });
+export const warmupBodySchema = z.strictObject({ templates: z.array(templateRefSchema).min(1).max(10_000).optional() });
 
 /** Warm-up jobs and the category cache, each scoped to the caller's stack. */
 export function templateRoutes({ stacks, categories, templateSyncQueue }: TemplateRoutesDeps): Router {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { commonEnv, intFromEnv } from '@gw/config';
+import { commonEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { workerOperationsEnv } from './operations/config.ts';
 import { webhookWorkerEnv } from './webhooks/config.ts';
 
 export const workerEnvSchema = z.object({
   ...commonEnv,
+  ...workerOperationsEnv,
   ...webhookWorkerEnv,
   META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
@@ -32,5 +34,5 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: intFromEnv(1, 64),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
-});
+}).superRefine(requireStacksSource);
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -1,6 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
+import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
@@ -16,21 +15,37 @@ import { TemplateSyncService } from './template-sync-service.ts';
 import { createTemplateSyncProcessor } from './template-sync-processor.ts';
 import { scheduleTemplateSyncs } from './template-sync-schedule.ts';
 import { startWebhookWorkers } from './webhooks/webhook-workers.ts';
+import { createGatewayMetrics } from '@gw/metrics';
+import { openStacks } from '@gw/stack-store';
+import { SendObserver } from './operations/send-observer.ts';
+import { categoryLookupObserver } from './operations/category-observer.ts';
+import { startWorkerOperations } from './operations/start.ts';
 
 async function main() {
   const env = parseEnv(workerEnvSchema, process.env);
   const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
-  const stacks = loadStacks(env.STACKS_FILE);
   const keys = redisKeys(env.REDIS_KEY_PREFIX);
-  const redisOptions = redisOptionsFromUrl(env.REDIS_URL);
+  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  const redis = redisConnections(env);
+  // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
+  const stackSource = await openStacks({ env, keys, redis, logger });
+  const stacks = stackSource.directory;
+  const metrics = createGatewayMetrics('worker');
+  const observer = new SendObserver(metrics);
 
   // Connections by role: BullMQ owns its blocking connection; `commands` serves the
   // cache, the ledger and replies, and fails fast so an outage never stalls a send.
-  const commands = new Redis({ ...redisOptions, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
+  const commands = redis.client({ maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
   commands.on('error', (error) => logger.warn({ err: error.message }, 'redis (commands) error'));
 
-  const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS });
-  const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: env.CATEGORY_LOCAL_TTL_MS });
+  const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS, onCall: observer.onMetaCall });
+  const categories = new CategoryCache({
+    redis: commands,
+    keys,
+    ttlSeconds: env.CATEGORY_TTL_SECONDS,
+    localTtlMs: env.CATEGORY_LOCAL_TTL_MS,
+    onLookup: categoryLookupObserver(metrics),
+  });
   const service = new SendService({
     stacks,
     meta,
@@ -44,10 +59,10 @@ async function main() {
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
 
-  const bullConnection = { ...redisOptions, maxRetriesPerRequest: null };
+  const bullConnection = redis.bullmq({ maxRetriesPerRequest: null });
   const workers: Worker[] = [];
   const queues: Queue[] = [];
-  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger }), {
+  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger, observer }), {
     connection: bullConnection,
     prefix: env.REDIS_KEY_PREFIX,
     concurrency: env.WORKER_CONCURRENCY,
@@ -87,6 +102,16 @@ async function main() {
     categories,
     logger,
   });
+  const operations = await startWorkerOperations({
+    env,
+    redis,
+    keys,
+    metrics,
+    workers: [...workers, ...webhookWorkers.workers],
+    stacks: stackSource,
+    templateSyncQueue,
+    logger,
+  });
   logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
   console.log('worker ready');
 
@@ -99,10 +124,12 @@ async function main() {
       logger.error('shutdown deadline passed; exiting with sends in flight');
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
+    await operations.close();
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(queues.map((q) => q.close()));
     await webhookWorkers.close();
     await meta.close();
+    await stackSource.close();
     await commands.quit().catch(() => undefined);
     clearTimeout(deadline);
     logger.info('worker stopped');

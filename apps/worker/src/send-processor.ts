@@ -3,19 +3,22 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@gw/logger';
 import { gatewayErrors, sendJobSchema, type IdempotencyRecord, type SendReply, type SendResult } from '@gw/contracts';
 import type { SendService } from './send-service.ts';
+import type { MetaCallTiming, SendObserver } from './operations/send-observer.ts';
 
 export interface SendProcessorDeps {
   service: SendService;
   /** Connection used to publish replies to the waiting ingress. */
   publisher: Redis;
   logger: Logger;
+  /** Metrics of each send and the timings of its Meta calls. */
+  observer?: SendObserver;
 }
 
 /**
  * One processor for the send queue. It never throws: every outcome, even a bug,
  * becomes the one answer the waiting client receives.
  */
-export function createSendProcessor({ service, publisher, logger }: SendProcessorDeps) {
+export function createSendProcessor({ service, publisher, logger, observer }: SendProcessorDeps) {
   return async function processSend(job: Job): Promise<SendResult> {
     const started = performance.now();
     const parsed = sendJobSchema.safeParse(job.data);
@@ -26,8 +29,9 @@ export function createSendProcessor({ service, publisher, logger }: SendProcesso
     const data = parsed.data;
     const log = logger.child({ jobId: job.id, stackId: data.stackId });
     let result: SendResult;
+    const metaCalls: MetaCallTiming[] = [];
     try {
-      result = await service.send(data, log);
+      result = await (observer ? observer.during(metaCalls, () => service.send(data, log)) : service.send(data, log));
     } catch (error) {
       log.error({ err: error }, 'send failed unexpectedly');
       result = { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
@@ -44,15 +48,20 @@ export function createSendProcessor({ service, publisher, logger }: SendProcesso
       // The ingress falls back to reading the job's return value.
       log.warn({ err: error }, 'could not publish reply');
     });
+    const durationMs = Math.round(performance.now() - started);
+    observer?.onSend(result, durationMs);
     log.info(
       {
+        endpoint: data.endpoint,
         route: result.route,
         reason: result.reason,
         status: result.status,
         wamid: result.wamid,
         mmErrorCode: result.mmErrorCode,
-        queueWaitMs: Math.max(0, Date.now() - data.receivedAt - (performance.now() - started)),
-        durationMs: Math.round(performance.now() - started),
+        queueWaitMs: Math.max(0, Math.round(Date.now() - data.receivedAt - (performance.now() - started))),
+        durationMs,
+        metaMs: Math.round(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
+        metaCalls,
       },
       'send',
     );

@@ -22,11 +22,21 @@ export interface CategoryListing {
   expiresAt: string;
 }
 
+/** One read of the cache, for observers (hit and miss metrics). */
+export interface CategoryLookup {
+  result: 'hit' | 'miss' | 'error';
+  /** Where a hit's knowledge came from. */
+  source?: CategorySource;
+  tier: 'local' | 'redis';
+}
+
 export interface CategoryCacheOptions {
   redis: Redis;
   keys: RedisKeys;
   ttlSeconds: number;
   localTtlMs: number;
+  /** Told about every read; must not throw. */
+  onLookup?: (lookup: CategoryLookup) => void;
 }
 
 /** Meta's category names to the two the router cares about. */
@@ -50,17 +60,29 @@ export class CategoryCache {
 
   async read(wabaId: string, template: TemplateRef): Promise<CachedCategory> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
+    const observe = this.options.onLookup;
     const hit = this.local?.get(key);
-    if (hit && hit.exp > Date.now()) return hit.c;
+    if (hit && hit.exp > Date.now()) {
+      observe?.({ result: 'hit', source: hit.src, tier: 'local' });
+      return hit.c;
+    }
     let raw: string | null;
     try {
       raw = await this.options.redis.get(key);
     } catch {
+      observe?.({ result: 'error', tier: 'redis' });
       return 'unavailable';
     }
-    if (raw === null) return 'unknown';
+    if (raw === null) {
+      observe?.({ result: 'miss', tier: 'redis' });
+      return 'unknown';
+    }
     const entry = parseEntry(raw);
-    if (!entry) return 'unavailable';
+    if (!entry) {
+      observe?.({ result: 'error', tier: 'redis' });
+      return 'unavailable';
+    }
+    observe?.({ result: 'hit', source: entry.src, tier: 'redis' });
     this.remember(key, entry);
     return entry.c;
   }

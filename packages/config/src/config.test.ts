@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { commonEnv, ConfigError, parseEnv } from './env.ts';
+import { requireStacksSource } from './operations-env.ts';
 import { parseStacks, StackDirectory } from './stacks.ts';
 import { redisOptionsFromUrl } from './redis.ts';
 
@@ -13,7 +14,7 @@ const stack = {
 };
 
 describe('parseEnv', () => {
-  const schema = z.object({ ...commonEnv, PORT: z.coerce.number().int().min(1).default(8080) });
+  const schema = z.object({ ...commonEnv, PORT: z.coerce.number().int().min(1).default(8080) }).superRefine(requireStacksSource);
 
   it('applies the documented defaults', () => {
     const env = parseEnv(schema, { STACKS_FILE: 'x.json' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operationsEnv } from './operations-env.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -15,9 +16,13 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 /** Shared fields of the environment, with the operator contract's names and defaults. */
 export const commonEnv = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** `host:port,...` seed nodes of a Redis Cluster; unset: one Redis at REDIS_URL. */
+  REDIS_CLUSTER_NODES: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   /** Prefix of every Redis key; wrap it in {} for Redis Cluster. */
   REDIS_KEY_PREFIX: z.string().min(1).default('gw'),
-  STACKS_FILE: z.string().min(1, 'must name a JSON file of stacks'),
+  /** Required unless STACKS_ENCRYPTION_KEY is set (see requireStacksSource). */
+  STACKS_FILE: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1, 'must name a JSON file of stacks').optional()),
+  ...operationsEnv,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 

@@ -1,3 +1,5 @@
 export * from './env.ts';
 export * from './stacks.ts';
 export * from './redis.ts';
+export * from './redis-connections.ts';
+export * from './operations-env.ts';

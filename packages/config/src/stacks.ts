@@ -15,7 +15,10 @@ export const stackSchema = z.object({
   webhookUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be http(s)').optional(),
   webhookSecret: z.string().min(8).optional(),
 });
-export type Stack = z.infer<typeof stackSchema>;
+/** A stack as STACKS_FILE (or the admin API) gives it, with its API key in clear. */
+export type StackInput = z.infer<typeof stackSchema>;
+/** A stack as the gateway uses it: the API key is only ever kept as a hash. */
+export type Stack = Omit<StackInput, 'apiKey'>;
 
 const stacksSchema = z.array(stackSchema).min(1, 'must hold at least one stack');
 
@@ -23,44 +26,91 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** One accepted API key of a stack, by its hash; a rotated-out key carries its end of grace. */
+export interface ApiKeyHash {
+  hash: string;
+  /** Epoch ms after which the key is refused; absent: valid until rotated. */
+  expiresAt?: number;
+}
+
+export interface StackEntry {
+  stack: Stack;
+  apiKeyHashes: ApiKeyHash[];
+}
+
+interface Snapshot {
+  byId: Map<string, Stack>;
+  byKeyHash: Map<string, { stack: Stack; expiresAt?: number }>;
+  byPhone: Map<string, Stack>;
+  byWaba: Map<string, Stack[]>;
+}
+
+function entryOf({ apiKey, ...stack }: StackInput): StackEntry {
+  return { stack, apiKeyHashes: [{ hash: hashApiKey(apiKey) }] };
+}
+
+function buildSnapshot(entries: StackEntry[]): Snapshot {
+  const snapshot: Snapshot = { byId: new Map(), byKeyHash: new Map(), byPhone: new Map(), byWaba: new Map() };
+  for (const { stack, apiKeyHashes } of entries) {
+    if (snapshot.byId.has(stack.id)) throw new ConfigError(`STACKS_FILE: duplicate stack id "${stack.id}"`);
+    if (snapshot.byPhone.has(stack.phoneNumberId)) {
+      throw new ConfigError(`STACKS_FILE: stack "${stack.id}" reuses phoneNumberId ${stack.phoneNumberId}`);
+    }
+    for (const { hash, expiresAt } of apiKeyHashes) {
+      if (snapshot.byKeyHash.has(hash)) throw new ConfigError(`STACKS_FILE: stack "${stack.id}" reuses another stack's apiKey`);
+      snapshot.byKeyHash.set(hash, { stack, expiresAt });
+    }
+    snapshot.byId.set(stack.id, stack);
+    snapshot.byPhone.set(stack.phoneNumberId, stack);
+    snapshot.byWaba.set(stack.wabaId, [...(snapshot.byWaba.get(stack.wabaId) ?? []), stack]);
+  }
+  return snapshot;
+}
+
 /**
  * The stacks, indexed the ways the gateway looks them up. API keys are found by
- * their hash, so the lookup does not compare secrets byte by byte.
+ * their hash, so the lookup does not compare secrets byte by byte. A directory
+ * backed by Redis swaps its whole content with replace(); holders of the
+ * instance see the new stacks at once.
  */
 export class StackDirectory {
-  private readonly byId = new Map<string, Stack>();
-  private readonly byKeyHash = new Map<string, Stack>();
-  private readonly byPhone = new Map<string, Stack>();
+  private snapshot: Snapshot;
 
-  constructor(stacks: Stack[]) {
-    for (const stack of stacks) {
-      const keyHash = hashApiKey(stack.apiKey);
-      if (this.byId.has(stack.id)) throw new ConfigError(`STACKS_FILE: duplicate stack id "${stack.id}"`);
-      if (this.byKeyHash.has(keyHash)) throw new ConfigError(`STACKS_FILE: stack "${stack.id}" reuses another stack's apiKey`);
-      if (this.byPhone.has(stack.phoneNumberId)) {
-        throw new ConfigError(`STACKS_FILE: stack "${stack.id}" reuses phoneNumberId ${stack.phoneNumberId}`);
-      }
-      this.byId.set(stack.id, stack);
-      this.byKeyHash.set(keyHash, stack);
-      this.byPhone.set(stack.phoneNumberId, stack);
-    }
+  constructor(stacks: StackInput[]) {
+    this.snapshot = buildSnapshot(stacks.map(entryOf));
+  }
+
+  static fromEntries(entries: StackEntry[]): StackDirectory {
+    const directory = new StackDirectory([]);
+    directory.replace(entries);
+    return directory;
+  }
+
+  /** Swaps in a new set of stacks; throws (and keeps the old set) when they clash. */
+  replace(entries: StackEntry[]): void {
+    this.snapshot = buildSnapshot(entries);
   }
 
   get(id: string): Stack | undefined {
-    return this.byId.get(id);
+    return this.snapshot.byId.get(id);
   }
   byApiKey(key: string): Stack | undefined {
-    return this.byKeyHash.get(hashApiKey(key));
+    const found = this.snapshot.byKeyHash.get(hashApiKey(key));
+    if (!found || (found.expiresAt !== undefined && found.expiresAt <= Date.now())) return undefined;
+    return found.stack;
   }
   byPhoneNumberId(phoneNumberId: string): Stack | undefined {
-    return this.byPhone.get(phoneNumberId);
+    return this.snapshot.byPhone.get(phoneNumberId);
+  }
+  byWabaId(wabaId: string): Stack[] {
+    return this.snapshot.byWaba.get(wabaId) ?? [];
   }
   all(): Stack[] {
-    return [...this.byId.values()];
+    return [...this.snapshot.byId.values()];
   }
 }
 
-export function parseStacks(json: unknown): Stack[] {
+export function parseStacks(json: unknown): StackInput[] {
   const result = stacksSchema.safeParse(json);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  stacks[${i.path.join('.')}]: ${i.message}`);
@@ -68,6 +118,11 @@ export function parseStacks(json: unknown): Stack[] {
 }
 
 export function loadStacks(file: string): StackDirectory {
+  return new StackDirectory(readStacksFile(file));
+}
+
+/** The stacks of a STACKS_FILE, validated. */
+export function readStacksFile(file: string): StackInput[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -80,5 +135,5 @@ export function loadStacks(file: string): StackDirectory {
   } catch (error) {
     throw new ConfigError(`STACKS_FILE: ${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return new StackDirectory(parseStacks(json));
+  return parseStacks(json);
 }

@@ -24,6 +24,18 @@ export function redisKeys(prefix: string) {
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
     /** Set when a stack's webhook endpoint answered 410; holds a hash of that URL. */
     webhookEndpointGone: (stackId: string) => `${prefix}:wh-gone:${stackId}`,
+    /** Stacks kept in Redis (admin API): hash of stack id -> stored record (secrets encrypted). */
+    stacks: () => `${prefix}:stacks`,
+    /** sha256 of an API key -> stack id, for uniqueness across stacks. */
+    stackApiKeyIndex: () => `${prefix}:stacks:by-key`,
+    /** Phone number id -> stack id, for uniqueness across stacks. */
+    stackPhoneIndex: () => `${prefix}:stacks:by-phone`,
+    /** Ids STACKS_FILE has seeded once; a stack deleted later is not seeded again. */
+    stacksSeeded: () => `${prefix}:stacks:seeded`,
+    /** Pub/sub channel: a stack changed; every process reloads its directory. */
+    stacksChanged: () => `${prefix}:stacks:changed`,
+    /** Sorted set of worker ids scored by their last check-in (Redis time, ms). */
+    workerHeartbeats: () => `${prefix}:workers`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

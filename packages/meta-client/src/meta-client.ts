@@ -15,6 +15,17 @@ export interface MetaClientOptions {
   timeoutMs: number;
   connectTimeoutMs?: number;
   connections?: number;
+  /** Told about every call once it ended (latency metrics, per-send timings); must not throw. */
+  onCall?: (call: MetaCallEvent) => void;
+}
+
+/** One finished call to Meta, for observers: never the token or the payload. */
+export interface MetaCallEvent {
+  endpoint: MetaEndpoint | 'message_templates';
+  kind: MetaCallResult['kind'];
+  status?: number;
+  errorCode?: number;
+  ms: number;
 }
 
 export interface TemplatePage {
@@ -52,7 +63,18 @@ export function createMetaClient(options: MetaClientOptions) {
     bodyTimeout: options.timeoutMs,
   });
 
-  async function call(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
+  async function call(endpoint: MetaCallEvent['endpoint'], method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
+    const result = await attempt(method, path, token, body);
+    options.onCall?.({
+      endpoint,
+      kind: result.kind,
+      ms: result.ms,
+      ...(result.kind === 'response' ? { status: result.status, errorCode: result.errorCode } : {}),
+    });
+    return result;
+  }
+
+  async function attempt(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
     try {
@@ -86,12 +108,12 @@ export function createMetaClient(options: MetaClientOptions) {
 
   return {
     send(endpoint: MetaEndpoint, phoneNumberId: string, token: string, payload: unknown) {
-      return call('POST', `${encodeURIComponent(phoneNumberId)}/${endpoint}`, token, payload);
+      return call(endpoint, 'POST', `${encodeURIComponent(phoneNumberId)}/${endpoint}`, token, payload);
     },
     listTemplates(wabaId: string, token: string, query: { after?: string; limit?: number; fields?: string }) {
       const params = new URLSearchParams({ fields: query.fields ?? 'name,language,category,status', limit: String(query.limit ?? 100) });
       if (query.after) params.set('after', query.after);
-      return call('GET', `${encodeURIComponent(wabaId)}/message_templates?${params}`, token);
+      return call('message_templates', 'GET', `${encodeURIComponent(wabaId)}/message_templates?${params}`, token);
     },
     close: () => agent.close(),
   };

@@ -30,13 +30,15 @@ export interface WebhookIngress {
 }
 
 /** Wires Meta's webhook receiver and the dead-letter admin API into the ingress. */
-export function createWebhookIngress(options: WebhookIngressOptions): WebhookIngress {
+export async function createWebhookIngress(options: WebhookIngressOptions): Promise<WebhookIngress> {
   const { connection, prefix, logger } = options;
   const inbound = new Queue(QUEUES.webhookInbound, { connection, prefix });
   const deliveries = new Queue(QUEUES.webhookDelivery, { connection, prefix });
   for (const [name, queue] of [['webhook-inbound', inbound], ['webhook-delivery', deliveries]] as const) {
     queue.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${name} queue) error`));
   }
+  // Connected before the ingress listens: with no offline queue, an add before that would fail.
+  await Promise.all([inbound.waitUntilReady(), deliveries.waitUntilReady()]);
   if (!options.appSecret) logger.warn('META_APP_SECRET is unset: POST /webhooks/meta answers 503 and no webhook is accepted');
   if (!options.verifyToken) logger.warn('META_VERIFY_TOKEN is unset: the GET /webhooks/meta verification handshake always fails');
   if (!options.adminToken) logger.warn('ADMIN_TOKEN is unset: the admin API answers 503');

@@ -6,6 +6,7 @@ import type { DeliveryAttempt, DeliveryClient } from './delivery-client.ts';
 import type { EndpointGoneMarks } from './endpoint-gone.ts';
 import { DeliveryAttemptError, parseRetryAfter } from './retry-schedule.ts';
 import { signedHeaders } from './signing.ts';
+import { StackSlots } from './stack-slots.ts';
 
 export interface DeliveryProcessorDeps {
   stacks: StackDirectory;
@@ -15,6 +16,8 @@ export interface DeliveryProcessorDeps {
   refusedDestination: (url: string) => Promise<string | undefined>;
   /** Deliveries in flight per stack in this process. */
   perStackConcurrency: number;
+  /** The attempt deadline: the longest a stack over its share waits for a slot. */
+  timeoutMs: number;
   logger: Logger;
 }
 
@@ -52,7 +55,7 @@ function describe(attempt: DeliveryAttempt): string {
  * problems park the delivery at once.
  */
 export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
-  const inFlight = new Map<string, number>();
+  const slots = new StackSlots(deps.perStackConcurrency, deps.timeoutMs);
 
   return async function processDelivery(job: Job, token?: string): Promise<DeliveryResult> {
     const parsed = webhookDeliveryJobSchema.safeParse(job.data);
@@ -63,19 +66,16 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (!url) throw park(`stack "${stack.id}" has no webhookUrl`);
     if (!secret) throw park(`stack "${stack.id}" has a webhookUrl but no webhookSecret; deliveries are always signed`);
 
-    // Fairness: a stack over its share waits a moment without using an attempt.
-    const busy = inFlight.get(stack.id) ?? 0;
-    if (busy >= deps.perStackConcurrency) {
-      await job.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
+    // Fairness: a stack over its share waits without using an attempt.
+    if (!slots.tryAcquire(stack.id)) {
+      await job.moveToDelayed(Date.now() + slots.waitMs(stack.id), token);
       throw new DelayedError();
     }
-    inFlight.set(stack.id, busy + 1);
+    const started = performance.now();
     try {
       return await attempt(job, stack.id, url, secret, data);
     } finally {
-      const left = (inFlight.get(stack.id) ?? 1) - 1;
-      if (left > 0) inFlight.set(stack.id, left);
-      else inFlight.delete(stack.id);
+      slots.release(stack.id, performance.now() - started);
     }
   };
 

@@ -30,10 +30,9 @@ export interface InboundResult {
   enriched: number;
 }
 
+/** Asks the directory on every call: stacks can change at run time (admin API). */
 export function stackIndex(stacks: StackDirectory): StackIndex {
-  const byWaba = new Map<string, Array<{ id: string }>>();
-  for (const stack of stacks.all()) byWaba.set(stack.wabaId, [...(byWaba.get(stack.wabaId) ?? []), stack]);
-  return { byPhoneNumberId: (id) => stacks.byPhoneNumberId(id), byWabaId: (id) => byWaba.get(id) ?? [] };
+  return { byPhoneNumberId: (id) => stacks.byPhoneNumberId(id), byWabaId: (id) => stacks.byWabaId(id) };
 }
 
 function parseEnvelope(body: string): Envelope | string {

@@ -28,13 +28,17 @@ export interface WebhookWorkersOptions {
 }
 
 export interface WebhookWorkers {
+  /** For metrics and health (queue wait, delivery outcomes). */
+  workers: Worker[];
   close(): Promise<void>;
 }
 
 function warnAboutStacks(stacks: StackDirectory, logger: Logger): void {
-  for (const stack of stacks.all()) {
-    if (!stack.webhookUrl) logger.info({ stackId: stack.id }, 'stack has no webhookUrl: its webhooks are parked as dead letters');
-    else if (!stack.webhookSecret) logger.warn({ stackId: stack.id }, 'stack has a webhookUrl but no webhookSecret: its webhooks are parked (deliveries are always signed)');
+  const noUrl = stacks.all().filter((s) => !s.webhookUrl).map((s) => s.id);
+  const noSecret = stacks.all().filter((s) => s.webhookUrl && !s.webhookSecret).map((s) => s.id);
+  if (noUrl.length) logger.info({ stackIds: noUrl.slice(0, 50), count: noUrl.length }, 'stacks without webhookUrl: their webhooks are parked as dead letters');
+  if (noSecret.length) {
+    logger.warn({ stackIds: noSecret.slice(0, 50), count: noSecret.length }, 'stacks with a webhookUrl but no webhookSecret: their webhooks are parked (deliveries are always signed)');
   }
 }
 
@@ -65,6 +69,7 @@ export async function startWebhookWorkers(options: WebhookWorkersOptions): Promi
       gone: new EndpointGoneMarks(commands, keys),
       refusedDestination: env.WEBHOOK_ALLOW_PRIVATE_URLS ? async () => undefined : refusedDestination,
       perStackConcurrency: env.WEBHOOK_STACK_CONCURRENCY,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       logger: logger.child({ queue: QUEUES.webhookDelivery }),
     }),
     {
@@ -99,6 +104,7 @@ export async function startWebhookWorkers(options: WebhookWorkersOptions): Promi
   );
 
   return {
+    workers: [inbound, delivery],
     async close() {
       // Inbound first: nothing new is queued while deliveries finish.
       await inbound.close();

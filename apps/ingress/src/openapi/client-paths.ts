@@ -1,0 +1,128 @@
+import { errorResponse, json, ok, ref } from './schemas.ts';
+import type { Operation, Parameter, PathItem } from './types.ts';
+
+const CLIENT_SECURITY: Array<Record<string, string[]>> = [{ clientBearer: [] }, { clientApiKey: [] }];
+const pathParam = (name: string, description: string): Parameter => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+
+const ROUTE_HEADERS = {
+  'x-gateway-route': { description: 'The API that carried the message: marketing_messages or cloud_api.', schema: { enum: ['marketing_messages', 'cloud_api'] } },
+  'x-gateway-route-reason': { description: 'Why that route (e.g. cached_marketing, checked_fallback, stale_fallback).', schema: { type: 'string' } },
+  'x-gateway-job-id': { description: 'The send job, as shown in Bull Board.', schema: { type: 'string' } },
+  'x-gateway-mm-error-code': { description: 'Meta error code of the MM attempt that led to a fallback.', schema: { type: 'string' } },
+  'x-gateway-idempotent-replay': { description: '"true" when the answer is the stored answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string' } },
+};
+
+function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boolean): Operation {
+  const direct = endpoint === 'marketing_messages';
+  return {
+    operationId: `send${direct ? 'Marketing' : ''}Message${graph ? 'GraphPath' : ''}`,
+    summary: direct ? 'Send via the Marketing Messages API only (no fallback)' : 'Send a message; the gateway picks the best route',
+    description: direct
+      ? 'Goes to the MM API only and never falls back: for clients that want strict control.'
+      : "Template messages known to be marketing go to the MM API; others via the Cloud API; unknown ones are checked (MM first, Cloud on refusal). Exactly one answer: Meta's, with the route in the x-gateway-* headers.",
+    tags: ['Client'],
+    security: CLIENT_SECURITY,
+    parameters: [
+      ...(graph
+        ? [pathParam('version', 'Graph API version, e.g. v24.0 (accepted for compatibility).'), pathParam('phoneNumberId', "Must be the stack's own phone number id.")]
+        : []),
+      { name: 'Idempotency-Key', in: 'header', description: 'Repeat a request with the same key to get the first answer instead of sending again (1 to 255 characters).', schema: { type: 'string', maxLength: 255 } },
+    ],
+    requestBody: { required: true, content: json(ref('MessagePayload')) },
+    responses: {
+      '200': { description: "Meta's answer (the message id in messages[0].id).", headers: ROUTE_HEADERS, content: json(ref('MetaSendResponse')) },
+      '400': errorResponse('Invalid JSON or an invalid field (named in error_data.details), or a Meta 4xx passed through.'),
+      '401': errorResponse('Missing or unknown API key.'),
+      '403': errorResponse("The path's phone number id is not the stack's."),
+      '413': errorResponse('Body over the limit.'),
+      '422': errorResponse('The Idempotency-Key was used with another body.'),
+      '429': errorResponse("The phone number's pacing has no capacity (130429); nothing was sent."),
+      '503': errorResponse('The queue or Meta is unreachable; nothing was sent.'),
+      '504': errorResponse('No result in time, or Meta timed out after the request left (outcome unknown; not resent).'),
+    },
+  };
+}
+
+export const clientPaths: Record<string, PathItem> = {
+  '/messages': { post: sendOperation('messages', false) },
+  '/marketing_messages': { post: sendOperation('marketing_messages', false) },
+  '/{version}/{phoneNumberId}/messages': { post: sendOperation('messages', true) },
+  '/{version}/{phoneNumberId}/marketing_messages': { post: sendOperation('marketing_messages', true) },
+  '/templates/warmup': {
+    post: {
+      operationId: 'startWarmup',
+      summary: "Warm the category cache from Meta's template list (all, or the named templates)",
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      requestBody: { content: json(ref('WarmupRequest')) },
+      responses: {
+        '202': ok('Queued.', ref('WarmupAccepted')),
+        '400': errorResponse('Invalid body.'),
+        '401': errorResponse('Missing or unknown API key.'),
+        '503': errorResponse('The warm-up queue is unavailable.'),
+      },
+    },
+  },
+  '/templates/warmup/{id}': {
+    get: {
+      operationId: 'getWarmup',
+      summary: 'Progress and summary of a warm-up job of this stack',
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      parameters: [pathParam('id', 'The warm-up job id.')],
+      responses: {
+        '200': ok('The job.', ref('WarmupStatus')),
+        '401': errorResponse('Missing or unknown API key.'),
+        '404': errorResponse('No such job for this stack.'),
+      },
+    },
+  },
+  '/templates/categories': {
+    get: {
+      operationId: 'listCategories',
+      summary: "What the category cache knows for the stack's WABA",
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      responses: { '200': ok('The cached categories.', ref('CategoryListing')), '401': errorResponse('Missing or unknown API key.') },
+    },
+  },
+  '/templates/categories/{name}/{language}': {
+    delete: {
+      operationId: 'evictCategory',
+      summary: 'Forget the cached category of one template',
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      parameters: [pathParam('name', 'Template name.'), pathParam('language', 'Language code, e.g. en_US.')],
+      responses: {
+        '200': ok('Evicted.', { type: 'object', properties: { deleted: { const: true }, name: { type: 'string' }, language: { type: 'string' } } }),
+        '401': errorResponse('Missing or unknown API key.'),
+        '404': errorResponse('Nothing cached for it.'),
+      },
+    },
+  },
+  '/webhooks/meta': {
+    get: {
+      operationId: 'verifyMetaWebhook',
+      summary: "Meta's webhook verification handshake",
+      tags: ['Meta webhooks'],
+      parameters: ['hub.mode', 'hub.verify_token', 'hub.challenge'].map((name) => ({ name, in: 'query' as const, required: true, schema: { type: 'string' } })),
+      responses: {
+        '200': { description: 'hub.challenge, as text.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '403': errorResponse('Wrong mode or verify token.'),
+      },
+    },
+    post: {
+      operationId: 'receiveMetaWebhook',
+      summary: "Meta's webhooks: checked (X-Hub-Signature-256), stored, then forwarded to stacks",
+      tags: ['Meta webhooks'],
+      parameters: [{ name: 'X-Hub-Signature-256', in: 'header', required: true, schema: { type: 'string' } }],
+      requestBody: { required: true, content: json({ type: 'object', additionalProperties: true }) },
+      responses: {
+        '200': { description: 'Stored.', content: { 'text/plain': { schema: { const: 'EVENT_RECEIVED' } } } },
+        '401': errorResponse('Missing or wrong signature.'),
+        '413': errorResponse('Body over 3 MB.'),
+        '503': errorResponse('Not configured (META_APP_SECRET unset) or not stored (Redis); Meta retries.'),
+      },
+    },
+  },
+};

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { cookieValue, issueSession, sessionCookie, sessionValid } from './admin-session.ts';
+
+const token = 'admin-token-0123456789';
+const now = 1_700_000_000_000;
+
+describe('the Bull Board login session', () => {
+  it('is valid until it expires, and never contains the admin token', () => {
+    const { value, expiresAt } = issueSession(token, 3600, now);
+    expect(value).not.toContain(token);
+    expect(expiresAt).toBe(now / 1000 + 3600);
+    expect(sessionValid(token, value, now + 3599_000)).toBe(true);
+    expect(sessionValid(token, value, now + 3600_000)).toBe(false);
+  });
+
+  it('dies when the admin token changes, and refuses a forged or edited value', () => {
+    const { value } = issueSession(token, 3600, now);
+    expect(sessionValid('another-admin-token', value, now)).toBe(false);
+    const [expiry, mac] = value.split('.');
+    expect(sessionValid(token, `${Number(expiry) + 100000}.${mac}`, now)).toBe(false);
+    expect(sessionValid(token, 'garbage', now)).toBe(false);
+    expect(sessionValid(token, undefined, now)).toBe(false);
+  });
+
+  it('reads its cookie among others and sets it HttpOnly and SameSite=Strict under /admin', () => {
+    expect(cookieValue('a=1; gw_admin_session=123.abc; b=2', 'gw_admin_session')).toBe('123.abc');
+    expect(cookieValue('a=1', 'gw_admin_session')).toBeUndefined();
+    const cookie = sessionCookie('v', 60, true);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Path=/admin');
+    expect(cookie).toContain('Secure');
+  });
+});

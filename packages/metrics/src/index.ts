@@ -1,0 +1,3 @@
+export * from './gateway-metrics.ts';
+export * from './queue-collector.ts';
+export * from './bearer.ts';

@@ -1,0 +1,55 @@
+import { cpuMs, selfCpuMs } from './procfs.ts';
+import { redisDelta, redisSnapshot, type RedisSnapshot } from './redis-info.ts';
+import type { BenchStack } from './stack.ts';
+
+interface Snapshot {
+  cpu: Map<string, number>;
+  self: number;
+  redis: RedisSnapshot;
+}
+
+/** CPU of every process of the stack, the load generator and Redis, plus Redis commands. */
+export interface Usage {
+  /** ms of CPU per process name (ingress-0, worker-0, proxy-1, simulator), plus `redis` and `loadgen`. */
+  cpuMs: Record<string, number>;
+  redisCommands: number;
+  redisCommandStats: Record<string, number>;
+}
+
+export async function snapshot(stack: BenchStack): Promise<Snapshot> {
+  const cpu = new Map<string, number>();
+  for (const { name, pid } of stack.processes()) {
+    const ms = cpuMs(pid);
+    if (ms !== undefined) cpu.set(name, ms);
+  }
+  return { cpu, self: selfCpuMs(), redis: await redisSnapshot(stack.redisClient) };
+}
+
+export function usageBetween(before: Snapshot, after: Snapshot): Usage {
+  const cpu: Record<string, number> = {};
+  for (const [name, ms] of after.cpu) {
+    const start = before.cpu.get(name);
+    if (start !== undefined) cpu[name] = ms - start;
+  }
+  const redis = redisDelta(before.redis, after.redis);
+  cpu.redis = redis.cpuMs;
+  cpu.loadgen = after.self - before.self;
+  return { cpuMs: cpu, redisCommands: redis.commands, redisCommandStats: redis.commandStats };
+}
+
+/** Role of a process name: ingress-1 -> ingress. */
+export const roleOf = (name: string) => name.replace(/-\d+$/, '');
+
+/** µs of CPU per message, per process and per role. */
+export function perMessage(usage: Usage, messages: number) {
+  const perProcess: Record<string, number> = {};
+  const perRole: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(usage.cpuMs)) {
+    const us = messages > 0 ? (ms * 1000) / messages : NaN;
+    perProcess[name] = us;
+    perRole[roleOf(name)] = (perRole[roleOf(name)] ?? 0) + us;
+  }
+  const commandStats: Record<string, number> = {};
+  for (const [name, calls] of Object.entries(usage.redisCommandStats)) commandStats[name] = messages > 0 ? calls / messages : NaN;
+  return { perProcess, perRole, redisCommands: messages > 0 ? usage.redisCommands / messages : NaN, commandStats };
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from 'ioredis';
+import { redisKeys } from '@gw/contracts';
+import { makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
+import { startLocalCluster, type LocalCluster } from './redis-cluster.ts';
+
+/**
+ * The gateway on a three-node Redis Cluster that this test starts itself: hash-
+ * tagged prefix, BullMQ on ioredis Cluster clients, pub/sub replies broadcast
+ * across nodes, two ingress and two worker processes.
+ */
+const stack = makeStack();
+const prefix = `{gwc-${Date.now().toString(36)}}`;
+let cluster: LocalCluster;
+let sim: Simulator;
+let gateway: Gateway;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startLocalCluster();
+  sim = await startSimulator();
+  await sim.control.account(stack);
+  await sim.control.templates([
+    { wabaId: stack.wabaId, name: 'cluster_promo', language: 'en_US', category: 'MARKETING' },
+    { wabaId: stack.wabaId, name: 'cluster_receipt', language: 'en_US', category: 'UTILITY' },
+  ]);
+  gateway = await startGateway({
+    stacks: [stack],
+    metaUrl: sim.url,
+    prefix,
+    redisUrl: `redis://127.0.0.1:${cluster.ports[0]}`,
+    ingresses: 2,
+    workers: 2,
+    env: { REDIS_CLUSTER_NODES: cluster.nodes },
+  });
+  client = new Cluster(cluster.nodes.split(',').map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })));
+}, 120_000);
+
+afterAll(async () => {
+  client?.disconnect();
+  await gateway?.stop();
+  await sim?.stop();
+  await cluster?.stop();
+});
+
+const send = (url: string, body: unknown) => post(`${url}/messages`, body, { authorization: `Bearer ${stack.apiKey}` });
+
+describe('the gateway on a three-node Redis Cluster', () => {
+  it('routes sends end to end through both ingresses and learns categories into the cluster', async () => {
+    const promo = await send(gateway.urls[0]!, templateMessage('cluster_promo', 'en_US', '+15558000001'));
+    expect(promo.status, promo.text).toBe(200);
+    expect([promo.headers['x-gateway-route'], promo.headers['x-gateway-route-reason']]).toEqual(['marketing_messages', 'checked_accepted']);
+
+    const receipt = await send(gateway.urls[1]!, templateMessage('cluster_receipt', 'en_US', '+15558000002'));
+    expect(receipt.status, receipt.text).toBe(200);
+    expect([receipt.headers['x-gateway-route'], receipt.headers['x-gateway-route-reason']]).toEqual(['cloud_api', 'checked_fallback']);
+
+    const again = await send(gateway.urls[1]!, templateMessage('cluster_promo', 'en_US', '+15558000003'));
+    expect(again.headers['x-gateway-route-reason']).toBe('cached_marketing');
+
+    const keys = redisKeys(prefix);
+    expect(await client.get(keys.category(stack.wabaId, 'cluster_promo', 'en_US'))).toContain('marketing');
+    expect(await client.get(keys.category(stack.wabaId, 'cluster_receipt', 'en_US'))).toContain('non_marketing');
+  });
+
+  it('gives every concurrent request its own answer, whichever node carried the reply', async () => {
+    const sends = Array.from({ length: 40 }, (_, i) => ({
+      to: `+1555810${String(1000 + i)}`,
+      url: gateway.urls[i % 2]!,
+    }));
+    const answers = await Promise.all(
+      sends.map((s, i) => send(s.url, i % 4 === 0 ? textMessage(`hi ${i}`, s.to) : templateMessage('cluster_promo', 'en_US', s.to))),
+    );
+    const recorded = await sim.control.requests({ phoneNumberId: stack.phoneNumberId });
+    sends.forEach((s, i) => {
+      expect(answers[i]!.status, answers[i]!.text).toBe(200);
+      const wamids = recorded.filter((r) => r.body?.to === s.to && r.status === 200).map((r) => r.wamid);
+      expect(wamids).toEqual([answers[i]!.body.messages[0].id]);
+    });
+  });
+
+  it('keeps BullMQ and gateway keys in the one hash slot of the prefix', async () => {
+    const slot = await client.cluster('KEYSLOT', prefix);
+    const owner = (await client.cluster('SLOTS')).find(([from, to]) => Number(from) <= slot && slot <= Number(to))!;
+    const [host, port] = owner[2] as unknown as [string, number];
+    const node = client.nodes('master').find((n) => n.options.port === port && n.options.host === host)!;
+    const keysHere = await node.keys(`${prefix}:*`);
+    expect(keysHere.some((k) => k.startsWith(`${prefix}:send:`))).toBe(true);
+    expect(keysHere.some((k) => k.startsWith(`${prefix}:cat:`))).toBe(true);
+    for (const other of client.nodes('master').filter((n) => n !== node)) expect(await other.keys(`${prefix}:*`)).toEqual([]);
+  });
+});
