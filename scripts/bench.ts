@@ -4,12 +4,12 @@
  * simulator, gateway and proxy processes and stops them at the end.
  * `pnpm bench -- --help` lists the options; `--soak` runs the soak instead.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@gw/process-tools';
 import { coldBurst, type ColdBurstResult } from './bench/cold-burst.ts';
-import { runMatrix } from './bench/matrix.ts';
+import { runMatrix, type RunRecord } from './bench/matrix.ts';
 import { parseOptions, type BenchOptions } from './bench/options.ts';
 import { markdown, summarise, verdicts } from './bench/report.ts';
 import { profilingEnv, runProfile } from './bench/profile.ts';
@@ -67,7 +67,16 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.render) {
+    const saved = JSON.parse(readFileSync(options.render, 'utf8')) as { meta: Record<string, unknown>; runs: RunRecord[]; coldBursts: ColdBurstResult[] };
+    console.log(markdown(summarise(saved.runs), saved.coldBursts ?? [], saved.meta));
+    return;
+  }
   if (options.profile) options.gatewayEnv = { ...profilingEnv(), ...options.gatewayEnv };
+  // The send ledger is kept for LEDGER_RETENTION_SECONDS (30 days by default) on purpose: it grows with
+  // traffic x retention, which is capacity planning, not a leak. The soak keeps it a minute so that what
+  // it judges (Redis memory flat once retention windows are full) is the rest. --env overrides it.
+  if (options.soak) options.gatewayEnv = { LEDGER_RETENTION_SECONDS: '60', ...options.gatewayEnv };
   log(`starting Redis, simulator, ${options.ingresses} ingress + ${options.workers} worker, ${options.proxies} proxy process(es)`);
   const stack = await startBenchStack(options);
   let code = 1;

@@ -21,10 +21,13 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
   process.on('SIGINT', () => void stopAll(0));
 
-  const start = (name: string, entry: string, readyLine: RegExp) =>
-    startService({ name, entry, env: process.env, readyLine, echo: true, timeoutMs: 60_000 });
+  const start = (name: string, entry: string, readyLine: RegExp, env: NodeJS.ProcessEnv = process.env) =>
+    startService({ name, entry, env, readyLine, echo: true, timeoutMs: 60_000 });
+  // Each worker on this host serves /metrics on its own port: WORKER_METRICS_PORT, +1, +2, ... (0: free ports).
+  const metricsBase = Number(process.env.WORKER_METRICS_PORT ?? 9464);
+  const workerEnv = (i: number) => ({ ...process.env, WORKER_METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + i) });
   try {
-    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, /worker ready/));
+    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, /worker ready/, workerEnv(i)));
     for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, /ingress listening/));
   } catch (error) {
     console.error(String((error as Error).message));

@@ -8,8 +8,10 @@ import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { commonEnv, ConfigError, loadStacks, parseEnv, redisOptionsFromUrl } from '@gw/config';
-import { QUEUES, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
+import { commonEnv, ConfigError, parseEnv, redisConnections, redisOptionsFromUrl, requireStacksSource } from '@gw/config';
+import { createLogger } from '@gw/logger';
+import { openStacks } from '@gw/stack-store';
+import { QUEUES, redisKeys, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
 
 const USAGE = 'usage: pnpm warmup --stack <id> [--template name:language ...] [--wait-seconds 600]';
 
@@ -35,9 +37,12 @@ async function main() {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  const env = parseEnv(z.object(commonEnv), process.env);
-  const stack = loadStacks(env.STACKS_FILE).get(values.stack);
-  if (!stack) throw new ConfigError(`No stack "${values.stack}" in ${env.STACKS_FILE}.`);
+  const env = parseEnv(z.object(commonEnv).superRefine(requireStacksSource), process.env);
+  // The same stacks the gateway uses: STACKS_FILE, or the Redis stack store when STACKS_ENCRYPTION_KEY is set.
+  const stacks = await openStacks({ env, keys: redisKeys(env.REDIS_KEY_PREFIX), redis: redisConnections(env), logger: createLogger({ name: 'warmup', level: 'warn' }) });
+  const stack = stacks.directory.get(values.stack);
+  await stacks.close();
+  if (!stack) throw new ConfigError(`No stack "${values.stack}" in ${env.STACKS_ENCRYPTION_KEY ? 'the stack store' : env.STACKS_FILE}.`);
   const templates = parseTemplates(values.template);
 
   const queue = new Queue(QUEUES.templateSync, { connection: { ...redisOptionsFromUrl(env.REDIS_URL), maxRetriesPerRequest: 1 }, prefix: env.REDIS_KEY_PREFIX });

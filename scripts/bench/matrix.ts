@@ -34,11 +34,20 @@ export function loadSpec(target: Target, connections: number, durationSec: numbe
   return { urls: target.urls, path: target.path, headers: target.headers, connectionHeaders: target.connectionHeaders, body: templateBody(HOT_TEMPLATE), connections, durationSec, rate };
 }
 
+/**
+ * One measured run. CPU and Redis are read after the sends the run started have all reached
+ * Meta (requests still in flight when the load stops are finished by the gateway), and divided
+ * by the sends Meta saw, so per-message costs include every message's whole path.
+ */
 export async function measureOnce(stack: BenchStack, target: Target, concurrency: number, durationSec: number) {
+  const sent = async () => Object.values((await stack.sim('GET', '/counters')) as Record<string, number>).reduce((a, b) => a + b, 0);
   const before = await snapshot(stack);
+  const sentBefore = await sent();
   const load = await runLoad(loadSpec(target, concurrency, durationSec));
+  await stack.settle();
+  const messages = (await sent()) - sentBefore;
   const after = await snapshot(stack);
-  const usage = perMessage(usageBetween(before, after), load.ok + load.non2xx);
+  const usage = perMessage(usageBetween(before, after), messages);
   const own = [...target.processes.map((p) => p.name), ...(target.usesRedis ? ['redis'] : [])];
   const ownCpuUsPerMsg = own.reduce((sum, name) => sum + (usage.perProcess[name] ?? 0), 0);
   return { load, usage, ownCpuUsPerMsg };

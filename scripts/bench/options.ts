@@ -14,6 +14,8 @@ export interface BenchOptions {
   logLevel: string;
   coldBurst: number;
   out?: string;
+  /** Print the tables of an earlier JSON result instead of running. */
+  render?: string;
   soak: boolean;
   /** CPU-profile the gateway's processes during one loaded run instead of the matrix. */
   profile: boolean;
@@ -42,6 +44,7 @@ export const USAGE = `pnpm bench [-- options]
   --variant NAME:K=V,K=V  one more gateway with these settings, interleaved with the main one (repeatable)
   --cold N                concurrent first sends in the cold burst (default 100, 0 skips)
   --out FILE              JSON result file (default bench-results/bench-<timestamp>.json)
+  --render FILE           print the tables of an earlier JSON result again
   --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)
   --profile               CPU profiles of ingress and worker during one gateway run (bench-results/profiles/)`;
 
@@ -64,6 +67,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       variant: { type: 'string', multiple: true },
       cold: { type: 'string' },
       out: { type: 'string' },
+      render: { type: 'string' },
       soak: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       minutes: { type: 'string' },
@@ -103,6 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     logLevel: values['log-level'] ?? 'warn',
     coldBurst: Number(values.cold ?? 100),
     out: values.out,
+    render: values.render,
     soak: values.soak,
     profile: values.profile,
     soakMinutes: Number(values.minutes ?? 10),

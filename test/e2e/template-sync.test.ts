@@ -51,7 +51,7 @@ describe('warm-up', () => {
     const accepted = await post(`${gateway.url}/templates/warmup`, {}, auth(big));
     expect(accepted.status).toBe(202);
     const status = await finished(accepted.body.id, big);
-    expect(status.state).toBe('completed');
+    expect(status).toMatchObject({ state: 'completed', failed_reason: null });
     expect(status.summary).toMatchObject({ marketing: 250, nonMarketing: 250, notFound: [], errors: [], pages: 10 });
     expect((await sim.control.requests({ endpoint: 'message_templates' })).filter((r) => r.wabaId === big.wabaId)).toHaveLength(10);
 
@@ -69,6 +69,7 @@ describe('warm-up', () => {
   it('warms only the listed templates and reports the ones Meta does not know', async () => {
     const accepted = await post(`${gateway.url}/templates/warmup`, { templates: [{ name: 'tpl_010', language: 'en_US' }, { name: 'missing', language: 'en_US' }] }, auth(big));
     const status = await finished(accepted.body.id, big);
+    expect(status).toMatchObject({ state: 'completed', failed_reason: null });
     expect(status.summary).toMatchObject({ marketing: 1, nonMarketing: 0, notFound: [{ name: 'missing', language: 'en_US' }] });
   });
 

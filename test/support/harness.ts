@@ -97,6 +97,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     LOG_LEVEL: 'warn',
     // Tests of learning need unknown templates; tests of the sync turn it on.
     TEMPLATE_SYNC_INTERVAL_MS: '0',
+    // Several workers per test and several files: each worker's /metrics on a free port.
+    WORKER_METRICS_PORT: '0',
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/ });
@@ -243,4 +245,11 @@ export class SimulatorControl {
   sendWebhook(payload: unknown, signature: 'valid' | 'invalid' | 'missing' = 'valid') {
     return this.call('POST', '/webhooks/send', { payload, signature });
   }
+}
+
+/** The base URL of a worker's /metrics, /healthz and /readyz, read from the line it prints at start. */
+export function workerOpsUrl(worker: RunningService): string {
+  const match = worker.output.join('').match(/worker operations listening on (http:\/\/[\d.]+:\d+)/);
+  if (!match) throw new Error(`worker ${worker.process.pid} printed no operations URL`);
+  return match[1]!;
 }

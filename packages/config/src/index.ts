@@ -3,3 +3,4 @@ export * from './stacks.ts';
 export * from './redis.ts';
 export * from './redis-connections.ts';
 export * from './operations-env.ts';
+export * from './close-redis.ts';

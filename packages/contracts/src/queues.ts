@@ -15,3 +15,9 @@ export const QUEUES = {
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/**
+ * Queues whose failed set is a dead-letter state: jobs parked until an operator
+ * replays them (never removed on failure). /metrics reports their size.
+ */
+export const DEAD_LETTER_QUEUES: readonly QueueName[] = [QUEUES.webhookInbound, QUEUES.webhookDelivery];

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ConfigError, StackDirectory, type StackEntry } from '@gw/config';
+import { closeRedis, ConfigError, StackDirectory, type StackEntry } from '@gw/config';
 import type { Logger } from '@gw/logger';
 import type { StackStore } from './stack-store.ts';
 import { unsealStack } from './stored-stack.ts';
@@ -70,7 +70,7 @@ export class LiveStackDirectory {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await this.options.subscriber.quit().catch(() => undefined);
+    await closeRedis(this.options.subscriber);
   }
 
   private async load(): Promise<void> {

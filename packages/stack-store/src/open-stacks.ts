@@ -1,4 +1,4 @@
-import { loadStacks, readStacksFile, type RedisConnections, type StackDirectory } from '@gw/config';
+import { closeRedis, loadStacks, readStacksFile, type RedisConnections, type StackDirectory } from '@gw/config';
 import type { RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { LiveStackDirectory } from './live-directory.ts';
@@ -51,7 +51,7 @@ export async function openStacks({ env, keys, redis, logger }: OpenStacksOptions
     onChange: (listener) => live.onChange(listener),
     async close() {
       await live.close();
-      await commands.quit().catch(() => undefined);
+      await closeRedis(commands);
     },
   };
 }

@@ -37,13 +37,15 @@ describe('a stored stack', () => {
   });
 
   it('keeps the old key valid for the grace period after a rotation, then only the new one', () => {
+    // The directory checks expiry against the clock: rotate "now".
+    const at = Date.now();
     const next = generateApiKey();
-    const rotated = rotateApiKey(record, next, 60, now);
+    const rotated = rotateApiKey(record, next, 60, at);
     const directory = StackDirectory.fromEntries([unsealStack(key, rotated)]);
     expect(directory.byApiKey(next)?.id).toBe('acme');
     expect(directory.byApiKey(apiKey)?.id).toBe('acme');
-    expect(rotated.apiKeys[1]?.expiresAt).toBe(now + 60_000);
-    const later = applyChange(key, rotated, { mmRouting: false }, now + 61_000);
+    expect(rotated.apiKeys[1]?.expiresAt).toBe(at + 60_000);
+    const later = applyChange(key, rotated, { mmRouting: false }, at + 61_000);
     expect(later.apiKeys.map((k) => k.hash)).toEqual([hashApiKey(next)]);
   });
 

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { Router, type Express } from 'express';
 import type { Redis } from 'ioredis';
-import type { RedisConnections } from '@gw/config';
-import { QUEUES, type RedisKeys } from '@gw/contracts';
+import { closeRedis, type RedisConnections } from '@gw/config';
+import { DEAD_LETTER_QUEUES, QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { startQueueCollector, type GatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
@@ -26,9 +26,6 @@ export interface IngressOperationsOptions {
   logger: Logger;
 }
 
-/** Queues whose failed set is where parked jobs wait for an operator. */
-const DEAD_LETTER_QUEUES: string[] = [QUEUES.webhookDelivery, QUEUES.webhookInbound, ...Object.values(QUEUES).filter((q) => /dead/.test(q))];
-
 /**
  * What operators use on the ingress: /metrics, /healthz, /readyz, Bull Board
  * behind ADMIN_TOKEN, the stacks admin API and /openapi.json. Mount `router`
@@ -43,7 +40,7 @@ export async function createIngressOperations(options: IngressOperationsOptions)
   for (const queue of queues) queue.on('error', (error: Error) => logger.warn({ queue: queue.name, err: error.message }, 'redis (operations queue) error'));
   const collector = startQueueCollector({
     queues,
-    deadLetterQueues: DEAD_LETTER_QUEUES,
+    deadLetterQueues: [...DEAD_LETTER_QUEUES],
     metrics,
     intervalMs: env.QUEUE_METRICS_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error.message }, 'could not read queue depths'),
@@ -70,7 +67,7 @@ export async function createIngressOperations(options: IngressOperationsOptions)
     async close() {
       collector.stop();
       await Promise.allSettled(queues.map((q) => q.close()));
-      await connection.quit().catch(() => undefined);
+      await closeRedis(connection);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Queue, type Worker } from 'bullmq';
-import type { RedisConnections } from '@gw/config';
-import { QUEUES, type RedisKeys } from '@gw/contracts';
+import { closeRedis, type RedisConnections } from '@gw/config';
+import { DEAD_LETTER_QUEUES, QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { startQueueCollector, type GatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
@@ -22,9 +22,6 @@ export interface WorkerOperationsOptions {
   templateSyncQueue: Queue;
   logger: Logger;
 }
-
-/** Queues whose failed set is where parked jobs wait for an operator. */
-export const DEAD_LETTER_QUEUES: string[] = [QUEUES.webhookDelivery, QUEUES.webhookInbound, ...Object.values(QUEUES).filter((q) => /dead/.test(q))];
 
 /**
  * Metrics, health and the heartbeat of a worker process: its HTTP server on
@@ -53,7 +50,7 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
 
   const collector = startQueueCollector({
     queues,
-    deadLetterQueues: DEAD_LETTER_QUEUES,
+    deadLetterQueues: [...DEAD_LETTER_QUEUES],
     metrics,
     intervalMs: env.QUEUE_METRICS_INTERVAL_MS,
     onError: (error) => logger.warn({ err: error.message }, 'could not read queue depths'),
@@ -88,7 +85,7 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled(queues.map((q) => q.close()));
-      await connection.quit().catch(() => undefined);
+      await closeRedis(connection);
     },
   };
 }

@@ -1,0 +1,29 @@
+# One image for the ingress, the worker and the Meta simulator (TypeScript run with tsx, no build step).
+#   docker build -t wa-template-gateway .
+#   docker run --rm -e STACKS_FILE=... wa-template-gateway                 # ingress (default)
+#   docker run --rm ... wa-template-gateway node --import tsx apps/worker/src/main.ts
+FROM node:20-bookworm-slim
+
+# pnpm from npm: corepack fails against registries that serve unsigned metadata.
+RUN npm install -g pnpm@12.4.2 && npm cache clean --force
+
+WORKDIR /app
+RUN chown node:node /app
+USER node
+
+# Dependencies first, from the lockfile alone, so source changes reuse this layer.
+COPY --chown=node:node pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch
+
+COPY --chown=node:node . .
+RUN pnpm install --frozen-lockfile --offline
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    WORKER_METRICS_HOST=0.0.0.0 \
+    WORKER_METRICS_PORT=9464
+EXPOSE 8080 9464
+
+# SIGTERM reaches node directly (no shell): the processes drain in-flight work on shutdown.
+CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]
