@@ -26,9 +26,12 @@ async function main() {
   // Each worker on this host serves /metrics on its own port: WORKER_METRICS_PORT, +1, +2, ... (0: free ports).
   const metricsBase = Number(process.env.WORKER_METRICS_PORT ?? 9464);
   const workerEnv = (i: number) => ({ ...process.env, WORKER_METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + i) });
+  // Likewise each ingress listens on PORT, +1, +2, ...: put a load balancer in front of them.
+  const portBase = Number(process.env.PORT ?? 8080);
+  const ingressEnv = (i: number) => ({ ...process.env, PORT: String(portBase === 0 ? 0 : portBase + i) });
   try {
     for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, /worker ready/, workerEnv(i)));
-    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, /ingress listening/));
+    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, /ingress listening/, ingressEnv(i)));
   } catch (error) {
     console.error(String((error as Error).message));
     await stopAll(1);
