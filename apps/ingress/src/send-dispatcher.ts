@@ -86,33 +86,51 @@ export class SendDispatcher {
     return { ...result, jobId };
   }
 
-  /** The reply, or a dead worker noticed while waiting, or the timeout answer. */
-  private async awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendJob['idempotency']): Promise<SendResult> {
-    let settled = false;
-    const watch = async (): Promise<SendResult | undefined> => {
-      while (!settled && Date.now() < deadline) {
-        await sleep(Math.min(this.options.jobCheckIntervalMs ?? 3000, Math.max(0, deadline - Date.now())));
-        if (settled) return undefined;
-        const state = await this.jobOutcome(jobId);
-        if (state === 'lost') {
+  /**
+   * The reply, or a dead worker noticed while waiting, or the timeout answer. The
+   * job-state check runs only for waits longer than one interval, and its timer
+   * is cleared as soon as the reply arrives.
+   */
+  private awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendJob['idempotency']): Promise<SendResult> {
+    return new Promise((resolve) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (result: SendResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      const settleFrom = async (outcome: Awaited<ReturnType<SendDispatcher['jobOutcome']>>): Promise<boolean> => {
+        if (outcome === 'lost') {
           this.options.replies.cancel(jobId);
-          return this.recordLost(jobId, idem);
+          finish(await this.recordLost(jobId, idem));
+          return true;
         }
-        if (state && state !== 'pending') {
+        if (outcome && outcome !== 'pending') {
           // Finished, but its reply never came (a reconnecting subscriber): use the stored result.
           this.options.replies.cancel(jobId);
-          return state;
+          finish(outcome);
+          return true;
         }
-      }
-      return undefined;
-    };
-    const first = await Promise.race([reply, watch().then((lost) => lost ?? reply)]);
-    settled = true;
-    if (first) return first;
-    const late = await this.jobOutcome(jobId);
-    if (late === 'lost') return this.recordLost(jobId, idem);
-    if (late && late !== 'pending') return late;
-    return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error' };
+        return false;
+      };
+      const schedule = () => {
+        const wait = Math.min(this.options.jobCheckIntervalMs ?? 3000, deadline - Date.now());
+        if (wait > 0) timer = setTimeout(() => void check(), wait);
+      };
+      const check = async () => {
+        if (done) return;
+        const outcome = await this.jobOutcome(jobId);
+        if (!done && !(await settleFrom(outcome))) schedule();
+      };
+      schedule();
+      void reply.then(async (result) => {
+        if (result) return finish(result);
+        if (await settleFrom(await this.jobOutcome(jobId))) return;
+        finish({ ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error' });
+      });
+    });
   }
 
   /** A repeat of a key whose first request is still in flight or already answered. */

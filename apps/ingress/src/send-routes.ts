@@ -28,7 +28,8 @@ function writeResult(res: Response, result: DispatchResult): void {
 export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): Router {
   const router = Router();
   // Any content type is read as JSON: some clients omit the header, Meta accepts them.
-  router.use(express.json({ limit: bodyLimit, type: () => true, strict: false }));
+  // Parsed only after authentication, and only on these routes.
+  const json = express.json({ limit: bodyLimit, type: () => true, strict: false });
 
   const handle = (endpoint: SendEndpoint) => async (req: Request, res: Response) => {
     const { version, phoneNumberId } = req.params as { version?: string; phoneNumberId?: string };
@@ -54,8 +55,8 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
 
   const auth = requireStack(stacks);
   for (const endpoint of ['messages', 'marketing_messages'] as const) {
-    router.post(`/${endpoint}`, auth, handle(endpoint));
-    router.post(`/:version/:phoneNumberId/${endpoint}`, auth, handle(endpoint));
+    router.post(`/${endpoint}`, auth, json, handle(endpoint));
+    router.post(`/:version/:phoneNumberId/${endpoint}`, auth, json, handle(endpoint));
   }
   return router;
 }

@@ -25,7 +25,8 @@ export type SendJob = z.infer<typeof sendJobSchema>;
  */
 export const SEND_JOB_OPTIONS = {
   attempts: 1,
-  removeOnComplete: { age: 3600, count: 100_000 },
+  // Long enough for the ingress's late read; short enough that Redis memory stays flat under load.
+  removeOnComplete: { age: 600, count: 10_000 },
   removeOnFail: { age: 24 * 3600 },
 } satisfies JobsOptions;
 
