@@ -2,13 +2,15 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@gw/contracts';
 
 /**
- * Token bucket per phone number, in Redis so every worker shares it. Returns how
- * long the caller must wait for its slot, or -1 when no slot opens within maxWaitMs
- * (then nothing is taken). A 130429 back-off pushes every slot past its end.
+ * Token bucket per phone number, in Redis so every worker shares it. Takes `count`
+ * tokens and returns how long the caller must wait for the last of them, or -1 when
+ * they are not all there within maxWaitMs (then nothing is taken). A 130429
+ * back-off pushes every slot past its end.
  */
 const TAKE_SLOT = `
 local rate = tonumber(ARGV[1])
 local maxWait = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local backoff = redis.call('PTTL', KEYS[2])
@@ -16,7 +18,7 @@ if backoff < 0 then backoff = 0 end
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(state[1]) or rate
 local ts = tonumber(state[2]) or now
-tokens = math.min(rate, tokens + (now - ts) * rate / 1000) - 1
+tokens = math.min(rate, tokens + (now - ts) * rate / 1000) - count
 local wait = 0
 if tokens < 0 then wait = math.ceil(-tokens * 1000 / rate) end
 if backoff > wait then wait = backoff end
@@ -27,7 +29,7 @@ return wait
 `;
 
 interface PacingRedis extends Redis {
-  takeSlot(bucket: string, backoff: string, rate: number, maxWaitMs: number): Promise<number>;
+  takeSlot(bucket: string, backoff: string, rate: number, maxWaitMs: number, count: number): Promise<number>;
 }
 
 export class PacingRejected extends Error {
@@ -47,8 +49,34 @@ export interface PacerOptions {
   backoffMs: number;
 }
 
+/** Tokens this process took ahead of need, valid only briefly so the shared bucket stays honest. */
+interface Lease {
+  size: number;
+  tokens: number;
+  /** When its tokens may be used (a reservation in the bucket's future). */
+  availableAt: number;
+  until: number;
+}
+
+/**
+ * A lease holds at most 1/20 s of a number's rate and lives 50 ms, so a busy worker
+ * asks Redis about once per 50 ms instead of once per send. Its size follows what
+ * this process actually used, so a quiet number takes one token at a time and
+ * wastes nothing of Meta's throughput.
+ */
+const LEASE_FRACTION = 20;
+const LEASE_MS = 50;
+
+function nextLeaseSize(previous: Lease | undefined, max: number): number {
+  if (!previous) return 1;
+  const used = previous.size - previous.tokens;
+  return Math.max(1, Math.min(max, previous.tokens === 0 ? previous.size * 2 : used));
+}
+
 export class Pacer {
   private readonly redis: PacingRedis;
+  private readonly leases = new Map<string, Lease>();
+  private readonly refills = new Map<string, Promise<boolean>>();
 
   constructor(private readonly options: PacerOptions) {
     options.redis.defineCommand('takeSlot', { numberOfKeys: 2, lua: TAKE_SLOT });
@@ -57,19 +85,48 @@ export class Pacer {
 
   /** Waits for this number's next slot; throws PacingRejected when it is too far away. */
   async acquire(phoneNumberId: string, messagesPerSecond: number): Promise<void> {
+    for (;;) {
+      const lease = this.leases.get(phoneNumberId);
+      if (lease && lease.tokens > 0 && lease.until > Date.now()) {
+        lease.tokens -= 1;
+        const wait = lease.availableAt - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        return;
+      }
+      // One refill per number at a time: concurrent sends share it instead of each taking a lease.
+      let refill = this.refills.get(phoneNumberId);
+      if (!refill) {
+        refill = this.refill(phoneNumberId, messagesPerSecond, lease).finally(() => this.refills.delete(phoneNumberId));
+        this.refills.set(phoneNumberId, refill);
+      }
+      if (!(await refill)) return; // Redis unreadable: Meta's own limit still protects the number.
+    }
+  }
+
+  /** Takes a lease from the shared bucket; false when Redis cannot be asked. */
+  private async refill(phoneNumberId: string, messagesPerSecond: number, previous: Lease | undefined): Promise<boolean> {
     const { keys, maxWaitMs } = this.options;
+    const take = (count: number) =>
+      this.redis.takeSlot(keys.paceBucket(phoneNumberId), keys.paceBackoff(phoneNumberId), messagesPerSecond, maxWaitMs, count);
+    let count = nextLeaseSize(previous, Math.max(1, Math.floor(messagesPerSecond / LEASE_FRACTION)));
     let wait: number;
     try {
-      wait = await this.redis.takeSlot(keys.paceBucket(phoneNumberId), keys.paceBackoff(phoneNumberId), messagesPerSecond, maxWaitMs);
+      wait = await take(count);
+      // Near the limit a whole lease may not fit in time; a single token still might.
+      if (wait < 0 && count > 1) wait = await take((count = 1));
     } catch {
-      return; // Redis unreadable: Meta's own limit still protects the number; do not block sends.
+      return false;
     }
     if (wait < 0) throw new PacingRejected(phoneNumberId, maxWaitMs);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // The refill ends here: callers sleep until the reservation on their own, not in line.
+    const availableAt = Date.now() + wait;
+    this.leases.set(phoneNumberId, { size: count, tokens: count, availableAt, until: availableAt + LEASE_MS });
+    return true;
   }
 
   /** Meta answered 130429: hold this number back for a while. */
   async backOff(phoneNumberId: string): Promise<void> {
+    this.leases.delete(phoneNumberId);
     await this.options.redis.set(this.options.keys.paceBackoff(phoneNumberId), '1', 'PX', this.options.backoffMs).catch(() => undefined);
   }
 }
