@@ -5,7 +5,7 @@ import { createLogger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
 import { workerEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
-import { SendLedger } from './send-ledger.ts';
+import { SendOutcomeWriter } from './send-outcome-writer.ts';
 import { SendService } from './send-service.ts';
 import { ProbeCoordinator } from './probe-coordinator.ts';
 import { Pacer } from './pacer.ts';
@@ -50,7 +50,6 @@ async function main() {
     stacks,
     meta,
     categories,
-    ledger: new SendLedger(commands, keys, env.LEDGER_RETENTION_SECONDS),
     probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
     pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
     breaker: new KeyedCircuitBreaker({ failureThreshold: env.MM_BREAKER_THRESHOLD, openMs: env.MM_BREAKER_OPEN_MS }),
@@ -62,7 +61,7 @@ async function main() {
   const bullConnection = redis.bullmq({ maxRetriesPerRequest: null });
   const workers: Worker[] = [];
   const queues: Queue[] = [];
-  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, publisher: commands, logger, observer }), {
+  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, outcomes: new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS), logger, observer }), {
     connection: bullConnection,
     prefix: env.REDIS_KEY_PREFIX,
     concurrency: env.WORKER_CONCURRENCY,

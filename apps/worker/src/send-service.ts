@@ -15,14 +15,12 @@ import {
   type MmFailureClass,
 } from '@gw/routing';
 import type { ProbeCoordinator, ProbeOutcome } from './probe-coordinator.ts';
-import type { SendLedger } from './send-ledger.ts';
 import { PacingRejected, type Pacer } from './pacer.ts';
 
 export interface SendServiceDeps {
   stacks: StackDirectory;
   meta: MetaClient;
   categories: CategoryCache;
-  ledger: SendLedger;
   probes: ProbeCoordinator;
   breaker: KeyedCircuitBreaker;
   pacer: Pacer;
@@ -85,7 +83,7 @@ export class SendService {
 
     switch (decision.action) {
       case 'mm_only':
-        return this.finish(ctx, 'marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
+        return this.finish('marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
       case 'cloud':
         return this.sendCloud(ctx, decision.reason);
       case 'mm_with_fallback':
@@ -122,7 +120,7 @@ export class SendService {
     if (isSuccess(mm)) {
       this.deps.breaker.success(wabaId);
       if (checked) await this.learn(ctx, template, 'marketing');
-      const result = await this.finish(ctx, 'marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
+      const result = await this.finish('marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
       return { result, outcome: 'marketing' };
     }
     const failure = classifyMmFailure(outcomeOf(mm));
@@ -133,7 +131,7 @@ export class SendService {
 
     if (!fallsBack(failure, this.deps.timeoutPolicy)) {
       const reason: RouteReason = failure === 'ambiguous' ? 'mm_timeout' : checked ? 'checked_fallback' : 'cached_marketing';
-      return { result: { ...(await this.finish(ctx, 'marketing_messages', mm, reason)), mmErrorCode }, outcome };
+      return { result: { ...(this.finish('marketing_messages', mm, reason)), mmErrorCode }, outcome };
     }
     const reason: RouteReason = checked ? 'checked_fallback' : failure === 'not_marketing' ? 'stale_fallback' : 'mm_unavailable_fallback';
     return { result: { ...(await this.sendCloud(ctx, reason)), mmErrorCode }, outcome };
@@ -154,7 +152,7 @@ export class SendService {
   }
 
   private async sendCloud(ctx: SendContext, reason: RouteReason): Promise<SendResult> {
-    return this.finish(ctx, 'messages', await this.call(ctx, 'messages'), reason);
+    return this.finish('messages', await this.call(ctx, 'messages'), reason);
   }
 
   /** Every call to Meta takes a pacing slot of the phone number first. */
@@ -175,12 +173,11 @@ export class SendService {
     }
   }
 
-  private async finish(ctx: SendContext, endpoint: MetaEndpoint, call: MetaCallResult, reason: RouteReason): Promise<SendResult> {
+  private finish(endpoint: MetaEndpoint, call: MetaCallResult, reason: RouteReason): SendResult {
     const route = endpoint === 'marketing_messages' ? 'marketing_messages' : 'cloud_api';
     if (call.kind === 'not_sent') return { ...gatewayErrors.upstreamUnreachable(endpoint), route, reason };
     if (call.kind === 'timeout') return { ...gatewayErrors.upstreamOutcomeUnknown(endpoint, Math.round(call.ms)), route, reason };
     const wamid = isSuccess(call) ? wamidOf(call.body) : undefined;
-    if (wamid) await this.deps.ledger.record(wamid, { stackId: ctx.stack.id, route, reason }, ctx.log);
     return { status: call.status, body: call.body, route, reason, wamid };
   }
 }
