@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
+import { onShutdown, runMain } from '@gw/process-tools';
 import { ingressEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
 import { createIngressApp } from './app.ts';
@@ -88,15 +89,8 @@ async function main() {
   logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
   console.log(`ingress listening on http://127.0.0.1:${port}`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
     logger.info({ signal, inFlight: replies.size }, 'ingress shutting down: no new requests, answering in-flight ones');
-    const deadline = setTimeout(() => {
-      logger.error({ inFlight: replies.size }, 'shutdown deadline passed');
-      process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
     server.close();
     server.closeIdleConnections();
     while (replies.size > 0) await new Promise((r) => setTimeout(r, 50));
@@ -105,15 +99,7 @@ async function main() {
     await operations.close();
     await stackSource.close();
     await Promise.allSettled([commands.quit(), subscriber.quit()]);
-    clearTimeout(deadline);
-    logger.info('ingress stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runMain(main, (error) => error instanceof ConfigError);

@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
+import { onShutdown, runMain } from '@gw/process-tools';
 import { createMetaClient } from '@gw/meta-client';
 import { workerEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
@@ -114,15 +115,8 @@ async function main() {
   logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
   console.log('worker ready');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
     logger.info({ signal }, 'worker shutting down: finishing in-flight sends');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown deadline passed; exiting with sends in flight');
-      process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
     await operations.close();
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(queues.map((q) => q.close()));
@@ -130,15 +124,7 @@ async function main() {
     await meta.close();
     await stackSource.close();
     await commands.quit().catch(() => undefined);
-    clearTimeout(deadline);
-    logger.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runMain(main, (error) => error instanceof ConfigError);

@@ -1,2 +1,3 @@
 export * from './net.ts';
 export * from './services.ts';
+export * from './lifecycle.ts';
