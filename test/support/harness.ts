@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { ENTRY_POINTS, freePort, startService, type RunningService } from '@gw/process-tools';
 
 export interface TestStack {
@@ -140,12 +140,8 @@ export interface HttpAnswer {
   text: string;
 }
 
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  const response = await request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+/** Reads an answer whole; `body` is the parsed JSON, or undefined when it is not JSON. */
+async function readAnswer(response: Dispatcher.ResponseData): Promise<HttpAnswer> {
   const text = await response.body.text();
   let parsed: unknown;
   try {
@@ -156,16 +152,18 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: response.statusCode, headers: response.headers, body: parsed, text };
 }
 
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return readAnswer(
+    await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
 export async function get(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  const response = await request(url, { headers });
-  const text = await response.body.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, body: parsed, text };
+  return readAnswer(await request(url, { headers }));
 }
 
 export function templateMessage(name: string, language = 'en_US', to = '+15550001234') {
