@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=12.4.2
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$PNPM_VERSION" ]; then
   echo "Installing pnpm $PNPM_VERSION with npm (corepack is not used: it fails on unsigned registries)"
-  npm install -g "pnpm@$PNPM_VERSION" >/dev/null
+  if ! npm install -g "pnpm@$PNPM_VERSION" >/dev/null 2>&1; then
+    # No write access to npm's global folder (not root): install for this user instead.
+    npm install -g --prefix "$HOME/.local" "pnpm@$PNPM_VERSION" >/dev/null
+    export PATH="$HOME/.local/bin:$PATH"
+    echo "pnpm is in $HOME/.local/bin: add it to your PATH for later shells."
+  fi
 fi
 
 if ! command -v redis-server >/dev/null 2>&1; then
