@@ -130,8 +130,8 @@ async function main() {
       echo: true,
     }),
   );
-  services.push(await startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/, echo: true }));
-  services.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, readyLine: /ingress listening/, echo: true }));
+  services.push(await startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, echo: true }));
+  services.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true }));
 
   const gateway = `http://127.0.0.1:${port}`;
   const body = (name: string) =>

@@ -21,8 +21,7 @@ async function main() {
   process.on('SIGTERM', () => void stopAll(0));
   process.on('SIGINT', () => void stopAll(0));
 
-  const start = (name: string, entry: string, readyLine: RegExp, env: NodeJS.ProcessEnv = process.env) =>
-    startService({ name, entry, env, readyLine, echo: true, timeoutMs: 60_000 });
+  const start = (name: string, entry: string, env: NodeJS.ProcessEnv) => startService({ name, entry, env, echo: true, timeoutMs: 60_000 });
   // Each worker on this host serves /metrics on its own port: WORKER_METRICS_PORT, +1, +2, ... (0: free ports).
   const metricsBase = Number(process.env.WORKER_METRICS_PORT ?? 9464);
   const workerEnv = (i: number) => ({ ...process.env, WORKER_METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + i) });
@@ -30,8 +29,8 @@ async function main() {
   const portBase = Number(process.env.PORT ?? 8080);
   const ingressEnv = (i: number) => ({ ...process.env, PORT: String(portBase === 0 ? 0 : portBase + i) });
   try {
-    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, /worker ready/, workerEnv(i)));
-    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, /ingress listening/, ingressEnv(i)));
+    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, workerEnv(i)));
+    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, ingressEnv(i)));
   } catch (error) {
     console.error(String((error as Error).message));
     await stopAll(1);

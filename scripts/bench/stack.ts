@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
+import { ENTRY_POINTS, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
 import type { BenchOptions } from './options.ts';
 
 /**
@@ -143,7 +143,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       const tag = variant ? `${variant}-` : '';
       const workers: RunningService[] = [];
       for (let i = 0; i < options.workers; i++) {
-        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/, timeoutMs: 60_000 })));
+        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: ENTRY_POINTS.worker, env, timeoutMs: 60_000 })));
       }
       const ingresses: RunningService[] = [];
       const urls: string[] = [];
@@ -156,7 +156,6 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
               name: `ingress-${tag}${i}`,
               entry: ENTRY_POINTS.ingress,
               env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-              readyLine: /ingress listening/,
               timeoutMs: 60_000,
             }),
           ),
@@ -179,7 +178,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
         watch(
           await startService({
             name: `proxy-${i}`,
-            entry: join(REPO_ROOT, 'apps/baseline-proxy/src/main.ts'),
+            entry: ENTRY_POINTS.baselineProxy,
             env: {
               ...process.env,
               PORT: String(port),
@@ -191,7 +190,6 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
               ACCESS_TOKEN: BENCH_STACK.accessToken,
               API_KEY: BENCH_STACK.apiKey,
             },
-            readyLine: /baseline proxy listening/,
           }),
         ),
       );

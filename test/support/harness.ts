@@ -101,7 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     WORKER_METRICS_PORT: '0',
     ...options.env,
   };
-  const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, readyLine: /worker ready/ });
+  const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env });
   const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, startWorker));
   const ingresses: RunningService[] = [];
   const ports: number[] = [];
@@ -109,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const port = await freePort();
     ports.push(port);
     ingresses.push(
-      await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, readyLine: /ingress listening/ }),
+      await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }),
     );
   }
   const gateway: Gateway = {
@@ -245,9 +245,9 @@ export class SimulatorControl {
   }
 }
 
-/** The base URL of a worker's /metrics, /healthz and /readyz, read from the line it prints at start. */
+/** The base URL of a worker's /metrics, /healthz and /readyz, as it announced when ready. */
 export function workerOpsUrl(worker: RunningService): string {
-  const match = worker.output.join('').match(/worker operations listening on (http:\/\/[\d.]+:\d+)/);
-  if (!match) throw new Error(`worker ${worker.process.pid} printed no operations URL`);
-  return match[1]!;
+  const port = worker.ready.operationsPort;
+  if (typeof port !== 'number') throw new Error(`worker ${worker.process.pid} announced no operations port`);
+  return `http://127.0.0.1:${port}`;
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Pool } from 'undici';
 import { z } from 'zod';
+import { announceReady } from '@gw/process-tools';
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).default(8081),
@@ -53,7 +54,7 @@ app.post('/messages', async (req, res) => {
 
 const server = app.listen(env.PORT, env.HOST, () => {
   const { port } = server.address() as AddressInfo;
-  console.log(`baseline proxy listening on http://${env.HOST}:${port}`);
+  announceReady({ port });
 });
 server.keepAliveTimeout = 65_000;
 

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
-import { onShutdown, runMain } from '@gw/process-tools';
+import { announceReady, onShutdown, runMain } from '@gw/process-tools';
 import { ingressEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
 import { createIngressApp } from './app.ts';
@@ -87,7 +87,7 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
-  console.log(`ingress listening on http://127.0.0.1:${port}`);
+  announceReady({ port });
 
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
     logger.info({ signal, inFlight: replies.size }, 'ingress shutting down: no new requests, answering in-flight ones');
@@ -102,4 +102,4 @@ async function main() {
   });
 }
 
-runMain(main, (error) => error instanceof ConfigError);
+runMain('ingress', main, (error) => error instanceof ConfigError);

@@ -3,6 +3,7 @@ import { Job, type Queue } from 'bullmq';
 import { gatewayErrors, SEND_JOB_OPTIONS, type SendEndpoint, type SendJob, type SendResult } from '@gw/contracts';
 import type { IdempotencyStore } from './idempotency-store.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
+import { withTimeout } from './with-timeout.ts';
 
 export interface DispatchRequest {
   stackId: string;
@@ -23,14 +24,6 @@ export interface SendDispatcherOptions {
   jobCheckIntervalMs?: number;
   /** Told every answer (metrics); must not throw. */
   onResult?: (result: DispatchResult) => void;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import {
+  describePayloadIssue,
   gatewayErrors,
   metaError,
   TEMPLATE_SYNC_JOB_OPTIONS,
@@ -28,10 +29,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
 
   router.post('/templates/warmup', async (req, res) => {
     const parsed = warmupBodySchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return sendGatewayError(res, gatewayErrors.invalidParameter(`Invalid value for "${issue?.path.join('.') || '(body)'}": ${issue?.message}`));
-    }
+    if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
     const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
     try {
       const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);

@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import { ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
-import { onShutdown, runMain } from '@gw/process-tools';
+import { announceReady, onShutdown, runMain } from '@gw/process-tools';
 import { createMetaClient } from '@gw/meta-client';
 import { workerEnvSchema } from './config.ts';
 import { CategoryCache } from '@gw/category-cache';
@@ -113,7 +113,7 @@ async function main() {
     logger,
   });
   logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
-  console.log('worker ready');
+  announceReady({ operationsPort: operations.port });
 
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
     logger.info({ signal }, 'worker shutting down: finishing in-flight sends');
@@ -127,4 +127,4 @@ async function main() {
   });
 }
 
-runMain(main, (error) => error instanceof ConfigError);
+runMain('worker', main, (error) => error instanceof ConfigError);

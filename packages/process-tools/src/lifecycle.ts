@@ -1,4 +1,4 @@
-import type { Logger } from '@gw/logger';
+import { createLogger, type Logger } from '@gw/logger';
 
 /**
  * One shutdown path per process: SIGTERM or SIGINT runs `stop` once, within a
@@ -27,10 +27,27 @@ export function onShutdown(logger: Logger, timeoutMs: number, stop: (signal: str
   process.on('SIGINT', () => void run('SIGINT'));
 }
 
-/** Runs an app's main; a configuration error prints only its message (it names the variable). */
-export function runMain(main: () => Promise<void>, isConfigError: (error: unknown) => boolean): void {
+/**
+ * Tells a supervising process (`pnpm gateway`, the demo, the tests) that this
+ * service is ready, over the IPC channel they open; a no-op when run on its own.
+ * Readiness never travels through the logs, so it does not depend on LOG_LEVEL.
+ */
+export function announceReady(details: Record<string, unknown> = {}): void {
+  if (!process.send) return;
+  process.send({ type: 'ready', ...details });
+  // The channel must not keep the process alive once everything else has stopped.
+  process.channel?.unref();
+}
+
+/**
+ * Runs an app's main. A failure before the app has its own logger is logged by a
+ * startup logger; a configuration error shows only its message (it names the variable).
+ */
+export function runMain(name: string, main: () => Promise<void>, isConfigError: (error: unknown) => boolean): void {
   main().catch((error: unknown) => {
-    console.error(isConfigError(error) ? (error as Error).message : error);
+    const log = createLogger({ name });
+    if (isConfigError(error)) log.fatal((error as Error).message);
+    else log.fatal({ err: error }, 'could not start');
     process.exit(1);
   });
 }

@@ -12,12 +12,15 @@ export const ENTRY_POINTS = {
   ingress: join(REPO_ROOT, 'apps/ingress/src/main.ts'),
   worker: join(REPO_ROOT, 'apps/worker/src/main.ts'),
   simulator: join(REPO_ROOT, 'apps/meta-simulator/src/main.ts'),
+  baselineProxy: join(REPO_ROOT, 'apps/baseline-proxy/src/main.ts'),
 } as const;
 
 export interface RunningService {
   name: string;
   process: ChildProcess;
   output: string[];
+  /** What the service announced when it became ready (for example its ports). */
+  ready: Record<string, unknown>;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
@@ -27,8 +30,11 @@ export interface StartOptions {
   name: string;
   entry: string;
   env: NodeJS.ProcessEnv;
-  /** A line on stdout that says the service is ready. */
-  readyLine: RegExp;
+  /**
+   * A line on stdout that says the service is ready, for programs that print one
+   * (the simulator). Without it the service must call `announceReady` over IPC.
+   */
+  readyLine?: RegExp;
   timeoutMs?: number;
   /** Copy the service's output to this process's stderr. */
   echo?: boolean;
@@ -39,7 +45,7 @@ export function startService(options: StartOptions): Promise<RunningService> {
   const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
     cwd: REPO_ROOT,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.readyLine ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const output: string[] = [];
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -47,6 +53,7 @@ export function startService(options: StartOptions): Promise<RunningService> {
     name: options.name,
     process: child,
     output,
+    ready: {},
     exited,
     async stop(signal = 'SIGTERM', timeoutMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
@@ -59,6 +66,13 @@ export function startService(options: StartOptions): Promise<RunningService> {
   };
   return new Promise((resolvePromise, reject) => {
     let ready = false;
+    const becomeReady = (details: Record<string, unknown>) => {
+      if (ready) return;
+      ready = true;
+      service.ready = details;
+      clearTimeout(timer);
+      resolvePromise(service);
+    };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${options.name} did not become ready:\n${output.join('')}`));
@@ -68,12 +82,11 @@ export function startService(options: StartOptions): Promise<RunningService> {
       output.push(text);
       if (output.length > 2000) output.splice(0, 1000);
       if (options.echo) process.stdout.write(text);
-      if (!ready && options.readyLine.test(text)) {
-        ready = true;
-        clearTimeout(timer);
-        resolvePromise(service);
-      }
+      if (options.readyLine?.test(text)) becomeReady({});
     };
+    child.on('message', (message: { type?: string } & Record<string, unknown>) => {
+      if (message?.type === 'ready') becomeReady(message);
+    });
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     void exited.then((code) => {

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { WEBHOOK_INBOUND_JOB_OPTIONS, webhookInboundJobId, type WebhookInboundJob } from '@gw/contracts';
-import { withTimeout } from './with-timeout.ts';
+import { withTimeout } from '../with-timeout.ts';
 
 /**
  * Stores Meta's webhook durably before the ingress answers 200. The queue's

@@ -74,7 +74,6 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.WORKER_METRICS_PORT;
   logger.info({ port, workerId: heartbeat.workerId }, 'worker operations server listening');
-  console.log(`worker operations listening on http://127.0.0.1:${port} (/metrics, /healthz, /readyz)`);
 
   return {
     port,
