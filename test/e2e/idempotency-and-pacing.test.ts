@@ -69,6 +69,19 @@ describe('Idempotency-Key', () => {
     expect(await sentTo('+15550100004')).toHaveLength(1);
   });
 
+  it('sends once when many requests with one key arrive together', async () => {
+    await sim.control.fault('messages', { latencyMs: 200 });
+    const body = textMessage('together', '+15550100006');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => sendVia(gateway, stack, body, '/messages', { 'idempotency-key': 'order-6' })));
+    const sent = await sentTo('+15550100006');
+    expect(sent).toHaveLength(1);
+    for (const answer of answers) {
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.body.messages[0].id).toBe(sent[0]!.wamid);
+    }
+    expect(answers.filter((a) => a.headers['x-gateway-idempotent-replay'] === 'true')).toHaveLength(19);
+  });
+
   it('answers an ingress timeout with a 504 naming the pending job, and the repeat returns the final result', async () => {
     await sim.control.fault('messages', { latencyMs: 2500 });
     const body = textMessage('late', '+15550100005');

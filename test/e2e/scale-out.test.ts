@@ -9,7 +9,7 @@ const stack = makeStack();
 let sim: Simulator;
 let gateway: Gateway;
 
-/** The job ids each worker logged as sent, read from its own output. */
+/** The send ids (`<queue job>.<item>`) each worker logged as sent, read from its own output. */
 function jobsLoggedBy(worker: Gateway['workers'][number]): Set<string> {
   const ids = new Set<string>();
   for (const line of worker.output.join('').split('\n')) {
@@ -36,7 +36,8 @@ beforeAll(async () => {
     metaUrl: sim.url,
     ingresses: 2,
     workers: 2,
-    env: { WORKER_CONCURRENCY: '4', LOG_LEVEL: 'info' },
+    // Small batches too (a tick's sends share one queue job), so the burst spans many jobs.
+    env: { WORKER_CONCURRENCY: '4', SEND_BATCH_MAX_ITEMS: '4', LOG_LEVEL: 'info' },
   });
 });
 

@@ -184,5 +184,10 @@ describe('under load', () => {
     expect(util.requests.filter((r) => r.endpoint === 'messages')).toHaveLength(100);
     const wamids = new Set([...promo.requests, ...util.requests].filter((r) => r.status === 200).map((r) => r.wamid));
     expect([...ids].every((id) => wamids.has(id))).toBe(true);
+    // Sends that arrived in the same tick shared a queue job (`<job>.<item>`), each with its own id.
+    const jobIds = answers.map((a) => String(a.headers['x-gateway-job-id']));
+    expect(new Set(jobIds).size).toBe(200);
+    const queueJobs = new Set(jobIds.map((id) => id.slice(0, id.lastIndexOf('.'))));
+    expect(queueJobs.size).toBeLessThan(200);
   });
 });

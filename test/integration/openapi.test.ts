@@ -17,6 +17,7 @@ import { registeredRoutes } from '../../apps/ingress/src/openapi/route-table.ts'
 import { HTTP_METHODS, type Operation } from '../../apps/ingress/src/openapi/types.ts';
 import { ReplyWaiter } from '../../apps/ingress/src/reply-waiter.ts';
 import { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
+import { SendBatcher } from '../../apps/ingress/src/send-batcher.ts';
 import { createWebhookIngress } from '../../apps/ingress/src/webhooks/webhook-ingress.ts';
 import { uniquePrefix } from '../support/harness.ts';
 
@@ -68,7 +69,7 @@ beforeAll(async () => {
   board = operations.board;
   app = createIngressApp({
     stacks,
-    dispatcher: new SendDispatcher({ queue, replies, idempotency: new IdempotencyStore(commands, keys, 60), sendTimeoutMs: 1000, enqueueTimeoutMs: 1000 }),
+    dispatcher: new SendDispatcher({ queue, batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000 }), replies, idempotency: new IdempotencyStore(commands, keys, 60), sendTimeoutMs: 1000, enqueueTimeoutMs: 1000 }),
     logger,
     bodyLimit: '256kb',
     categories: new CategoryCache({ redis: commands, keys, ttlSeconds: 60, localTtlMs: 0 }),

@@ -14,6 +14,8 @@ export const ingressEnvSchema = z.object({
   SEND_TIMEOUT_MS: intFromEnv(100, 30_000),
   /** How long enqueueing may take before the client gets a 503 (Redis down or slow). */
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
+  /** Most sends one send-batch job carries (the sends of one event-loop tick); 1 turns batching off. */
+  SEND_BATCH_MAX_ITEMS: intFromEnv(1, 64),
   CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),

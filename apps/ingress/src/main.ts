@@ -10,6 +10,7 @@ import { CategoryCache } from '@gw/category-cache';
 import { createIngressApp } from './app.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
+import { SendBatcher } from './send-batcher.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -45,6 +46,7 @@ async function main() {
   await replies.start();
   const dispatcher = new SendDispatcher({
     queue,
+    batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: env.SEND_BATCH_MAX_ITEMS, enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS }),
     replies,
     idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
     sendTimeoutMs: env.SEND_TIMEOUT_MS,

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
-import { gatewayErrors, SEND_JOB_OPTIONS, type SendEndpoint, type SendJob, type SendResult } from '@gw/contracts';
+import { batchJobIdOf, gatewayErrors, type SendBatchResult, type SendEndpoint, type SendItem, type SendResult } from '@gw/contracts';
 import type { IdempotencyStore } from './idempotency-store.ts';
+import type { SendBatcher } from './send-batcher.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -16,6 +16,7 @@ export type DispatchResult = SendResult & { jobId?: string; replayed?: boolean }
 
 export interface SendDispatcherOptions {
   queue: Queue;
+  batcher: SendBatcher;
   replies: ReplyWaiter;
   idempotency: IdempotencyStore;
   sendTimeoutMs: number;
@@ -33,7 +34,7 @@ const unavailable = (): DispatchResult => ({
   reason: 'gateway_error',
 });
 
-/** Enqueues a send job and waits for its one result; honours Idempotency-Key. */
+/** Enqueues a send (in this tick's batch job) and waits for its one result; honours Idempotency-Key. */
 export class SendDispatcher {
   constructor(private readonly options: SendDispatcherOptions) {}
 
@@ -44,34 +45,36 @@ export class SendDispatcher {
   }
 
   private async dispatchOnce(request: DispatchRequest): Promise<DispatchResult> {
-    const { idempotency, enqueueTimeoutMs } = this.options;
-    const jobId = randomUUID();
+    const { idempotency, enqueueTimeoutMs, replies } = this.options;
     const deadline = Date.now() + this.options.sendTimeoutMs;
-    let idem: SendJob['idempotency'];
+    const { stackId, endpoint, payload } = request;
+    const slot = this.options.batcher.reserve();
+    const jobId = slot.id;
+    let idem: SendItem['idempotency'];
     if (request.idempotencyKey) {
-      const record = idempotency.recordKey(request.stackId, request.idempotencyKey);
-      const fingerprint = idempotency.fingerprint(request.endpoint, request.payload);
+      const record = idempotency.recordKey(stackId, request.idempotencyKey);
+      const fingerprint = idempotency.fingerprint(endpoint, payload);
       let existing;
       try {
         existing = await withTimeout(idempotency.claim(record, { fingerprint, jobId, state: 'pending' }), enqueueTimeoutMs);
       } catch {
+        slot.cancel();
         return unavailable();
       }
       if (existing) {
+        slot.cancel();
         if (existing.fingerprint !== fingerprint) return { ...gatewayErrors.idempotencyMismatch(), route: 'none', reason: 'gateway_error' };
         return this.awaitEarlier(record, existing.jobId, deadline);
       }
       idem = { record, fingerprint };
     }
 
-    const reply = this.options.replies.wait(jobId, this.options.sendTimeoutMs);
-    const { stackId, endpoint, payload } = request;
-    const data: SendJob = { stackId, endpoint, payload, replyTo: this.options.replies.channel, receivedAt: Date.now(), idempotency: idem };
+    const reply = replies.wait(jobId, this.options.sendTimeoutMs);
     try {
-      await withTimeout(this.options.queue.add('send', data, { ...SEND_JOB_OPTIONS, jobId }), enqueueTimeoutMs);
+      await slot.fill({ stackId, endpoint, payload, receivedAt: Date.now(), idempotency: idem });
     } catch {
       // Not enqueued, so nothing was sent: free the key and let the client retry.
-      this.options.replies.cancel(jobId);
+      replies.cancel(jobId);
       if (idem) await idempotency.release(idem.record).catch(() => undefined);
       return unavailable();
     }
@@ -84,7 +87,7 @@ export class SendDispatcher {
    * job-state check runs only for waits longer than one interval, and its timer
    * is cleared as soon as the reply arrives.
    */
-  private awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendJob['idempotency']): Promise<SendResult> {
+  private awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendItem['idempotency']): Promise<SendResult> {
     return new Promise((resolve) => {
       let done = false;
       let timer: NodeJS.Timeout | undefined;
@@ -140,12 +143,14 @@ export class SendDispatcher {
     return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
   }
 
-  /** The job's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
-  private async jobOutcome(jobId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
+  /** The send's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
+  private async jobOutcome(itemId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
     try {
-      const job = await withTimeout(Job.fromId(this.options.queue, jobId), 1000);
+      const job = await withTimeout(Job.fromId<unknown, SendBatchResult>(this.options.queue, batchJobIdOf(itemId)), 1000);
       if (!job) return 'pending';
-      if (job.finishedOn && job.returnvalue) return job.returnvalue as SendResult;
+      if (job.finishedOn && job.returnvalue) {
+        return job.returnvalue.results?.[itemId] ?? { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
+      }
       if (job.failedReason) return 'lost';
       return 'pending';
     } catch {
@@ -154,13 +159,13 @@ export class SendDispatcher {
   }
 
   /** The outcome of a send whose worker died is unknown; remember that, never resend. */
-  private async recordLost(jobId: string, idem: SendJob['idempotency']): Promise<SendResult> {
+  private async recordLost(jobId: string, idem: SendItem['idempotency']): Promise<SendResult> {
     const result: SendResult = { ...gatewayErrors.workerLost(jobId), route: 'none', reason: 'gateway_error' };
     if (idem) {
       const existing = await this.options.idempotency.get(idem.record).catch(() => undefined);
-      if (existing && existing.state !== 'done') {
-        await this.options.idempotency.complete(idem.record, { ...existing, state: 'done', result }).catch(() => undefined);
-      }
+      // Its batch failed, but this send finished first and recorded its answer.
+      if (existing?.state === 'done' && existing.result) return existing.result;
+      if (existing) await this.options.idempotency.complete(idem.record, { ...existing, state: 'done', result }).catch(() => undefined);
     }
     return result;
   }

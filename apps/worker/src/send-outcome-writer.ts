@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@gw/logger';
-import type { IdempotencyRecord, RedisKeys, SendJob, SendReply, SendResult } from '@gw/contracts';
+import type { IdempotencyRecord, RedisKeys, SendItem, SendReply, SendResult } from '@gw/contracts';
 
 /**
  * Everything a finished send writes, in one pipeline (one round trip, in order):
@@ -15,18 +15,18 @@ export class SendOutcomeWriter {
     private readonly ledgerRetentionSeconds: number,
   ) {}
 
-  async write(jobId: string, job: SendJob, result: SendResult, log: Logger): Promise<void> {
+  async write(item: SendItem, replyTo: string, result: SendResult, log: Logger): Promise<void> {
     const pipeline = this.redis.pipeline();
     if (result.wamid && result.route !== 'none') {
-      const entry = { stackId: job.stackId, route: result.route, reason: result.reason, at: Date.now() };
+      const entry = { stackId: item.stackId, route: result.route, reason: result.reason, at: Date.now() };
       pipeline.set(this.keys.ledger(result.wamid), JSON.stringify(entry), 'EX', this.ledgerRetentionSeconds);
     }
-    if (job.idempotency) {
-      const record: IdempotencyRecord = { fingerprint: job.idempotency.fingerprint, jobId, state: 'done', result };
-      pipeline.set(job.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX');
+    if (item.idempotency) {
+      const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
+      pipeline.set(item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX');
     }
-    const reply: SendReply = { jobId, result };
-    pipeline.publish(job.replyTo, JSON.stringify(reply));
+    const reply: SendReply = { jobId: item.id, result };
+    pipeline.publish(replyTo, JSON.stringify(reply));
     try {
       const results = (await pipeline.exec()) ?? [];
       for (const [error] of results) if (error) log.error({ err: error.message, wamid: result.wamid }, 'could not record a finished send');

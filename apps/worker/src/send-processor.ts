@@ -1,53 +1,50 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '@gw/logger';
-import { gatewayErrors, sendJobSchema, type SendResult } from '@gw/contracts';
-import type { SendService } from './send-service.ts';
+import { gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
+import type { MetaCallTiming, SendService } from './send-service.ts';
 import type { SendOutcomeWriter } from './send-outcome-writer.ts';
-import type { MetaCallTiming, SendObserver } from './operations/send-observer.ts';
+import type { SendObserver } from './operations/send-observer.ts';
 
 export interface SendProcessorDeps {
   service: SendService;
   /** Ledger line, idempotent answer and reply to the waiting ingress. */
   outcomes: SendOutcomeWriter;
   logger: Logger;
-  /** Metrics of each send and the timings of its Meta calls. */
+  /** Metrics of each send. */
   observer?: SendObserver;
 }
 
+const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' });
+
 /**
- * One processor for the send queue. It never throws: every outcome, even a bug,
- * becomes the one answer the waiting client receives.
+ * One processor for the send queue: a send-batch job's items run concurrently,
+ * and each is answered as soon as it is done. It never throws: every outcome,
+ * even a bug, becomes the one answer the waiting client receives.
  */
 export function createSendProcessor({ service, outcomes, logger, observer }: SendProcessorDeps) {
-  return async function processSend(job: Job): Promise<SendResult> {
+  async function processItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
     const started = performance.now();
-    const parsed = sendJobSchema.safeParse(job.data);
-    if (!parsed.success) {
-      logger.error({ jobId: job.id, issues: parsed.error.issues }, 'malformed send job');
-      return { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
-    }
-    const data = parsed.data;
-    const log = logger.child({ jobId: job.id, stackId: data.stackId });
-    let result: SendResult;
+    const log = logger.child({ jobId: item.id, batchJobId, stackId: item.stackId });
     const metaCalls: MetaCallTiming[] = [];
+    let result: SendResult;
     try {
-      result = await (observer ? observer.during(metaCalls, () => service.send(data, log)) : service.send(data, log));
+      result = await service.send(item, log, metaCalls);
     } catch (error) {
       log.error({ err: error }, 'send failed unexpectedly');
-      result = { ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' };
+      result = internalError();
     }
-    await outcomes.write(job.id!, data, result, log);
+    await outcomes.write(item, replyTo, result, log);
     const durationMs = Math.round(performance.now() - started);
     observer?.onSend(result, durationMs);
     log.info(
       {
-        endpoint: data.endpoint,
+        endpoint: item.endpoint,
         route: result.route,
         reason: result.reason,
         status: result.status,
         wamid: result.wamid,
         mmErrorCode: result.mmErrorCode,
-        queueWaitMs: Math.max(0, Math.round(Date.now() - data.receivedAt - (performance.now() - started))),
+        queueWaitMs: Math.max(0, Math.round(Date.now() - item.receivedAt - (performance.now() - started))),
         durationMs,
         metaMs: Math.round(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
         metaCalls,
@@ -55,5 +52,29 @@ export function createSendProcessor({ service, outcomes, logger, observer }: Sen
       'send',
     );
     return result;
+  }
+
+  return async function processSendBatch(job: Job): Promise<SendBatchResult> {
+    const results: SendBatchResult['results'] = {};
+    const batch = sendBatchJobSchema.safeParse(job.data);
+    if (!batch.success) {
+      logger.error({ jobId: job.id, issues: batch.error.issues }, 'malformed send-batch job');
+      return { results };
+    }
+    const { replyTo, items } = batch.data;
+    await Promise.all(
+      items.map(async (raw) => {
+        const item = sendItemSchema.safeParse(raw);
+        if (item.success) {
+          results[item.data.id] = await processItem(job.id!, replyTo, item.data);
+          return;
+        }
+        // Built by the ingress, so only a bug gets here: answer the item if it can be named.
+        logger.error({ jobId: job.id, issues: item.error.issues }, 'malformed send in a send-batch job');
+        const id = (raw as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') results[id] = internalError();
+      }),
+    );
+    return { results };
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@gw/logger';
 import type { Stack, StackDirectory } from '@gw/config';
-import { gatewayErrors, templateOf, type RouteReason, type SendJob, type SendResult, type TemplateRef } from '@gw/contracts';
+import { gatewayErrors, templateOf, type RouteReason, type SendItem, type SendResult, type TemplateRef } from '@gw/contracts';
 import type { CategoryCache } from '@gw/category-cache';
 import type { MetaCallResult, MetaClient, MetaEndpoint } from '@gw/meta-client';
 import {
@@ -31,10 +31,18 @@ export interface SendServiceDeps {
   syncingRetrySeconds: number;
 }
 
+/** One call to Meta made by a send, for its log line. */
+export interface MetaCallTiming {
+  endpoint: MetaEndpoint;
+  ms: number;
+  status: number | string;
+}
+
 interface SendContext {
   stack: Stack;
   payload: Record<string, unknown>;
   log: Logger;
+  calls: MetaCallTiming[];
 }
 
 const isSuccess = (call: MetaCallResult) => call.kind === 'response' && call.status >= 200 && call.status < 300;
@@ -58,21 +66,22 @@ const PROBE_OUTCOME: Partial<Record<MmFailureClass, ProbeOutcome>> = {
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
-  async send(job: SendJob, log: Logger): Promise<SendResult> {
-    const stack = this.deps.stacks.get(job.stackId);
+  /** `calls` collects the timing of each call to Meta the send made. */
+  async send(item: SendItem, log: Logger, calls: MetaCallTiming[] = []): Promise<SendResult> {
+    const stack = this.deps.stacks.get(item.stackId);
     if (!stack) return { ...gatewayErrors.unauthenticated(), route: 'none', reason: 'gateway_error' };
     try {
-      return await this.route(stack, job, log);
+      return await this.route({ stack, payload: item.payload, log, calls }, item);
     } catch (error) {
       if (!(error instanceof PacingRejected)) throw error;
       return { ...gatewayErrors.throughputExceeded(error.phoneNumberId, error.maxWaitMs), route: 'none', reason: 'paced' };
     }
   }
 
-  private async route(stack: Stack, job: SendJob, log: Logger): Promise<SendResult> {
-    const ctx: SendContext = { stack, payload: job.payload, log };
-    const template = templateOf(job.payload);
-    const facts = { endpoint: job.endpoint, mmRouting: stack.mmRouting, isTemplate: template !== undefined };
+  private async route(ctx: SendContext, item: SendItem): Promise<SendResult> {
+    const { stack } = ctx;
+    const template = templateOf(item.payload);
+    const facts = { endpoint: item.endpoint, mmRouting: stack.mmRouting, isTemplate: template !== undefined };
     let cached: CachedCategory = 'unknown';
     let mmBlock: MmBlock = 'none';
     if (template && needsCategory(facts)) {
@@ -160,6 +169,7 @@ export class SendService {
     const { phoneNumberId, messagesPerSecond, accessToken } = ctx.stack;
     await this.deps.pacer.acquire(phoneNumberId, messagesPerSecond);
     const result = await this.deps.meta.send(endpoint, phoneNumberId, accessToken, ctx.payload);
+    ctx.calls.push({ endpoint, ms: result.ms, status: result.kind === 'response' ? result.status : result.kind });
     if (result.kind === 'response' && result.errorCode === 130429) await this.deps.pacer.backOff(phoneNumberId);
     return result;
   }

@@ -4,19 +4,49 @@ import type { JobsOptions } from 'bullmq';
 export const SEND_ENDPOINTS = ['messages', 'marketing_messages'] as const;
 export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
 
-/** What the ingress hands the worker. Never holds a secret: the worker resolves the stack by id. */
-export const sendJobSchema = z.object({
+/**
+ * One client send inside a send-batch job. Never holds a secret: the worker
+ * resolves the stack by id. `id` is what the client sees as its job id.
+ */
+export const sendItemSchema = z.object({
+  id: z.string().min(1),
   stackId: z.string().min(1),
   endpoint: z.enum(SEND_ENDPOINTS),
   // Not z.record: a payload may legitimately carry keys such as "constructor".
   payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
-  /** Pub/sub channel of the ingress process holding the client connection. */
-  replyTo: z.string().min(1),
   receivedAt: z.number(),
   /** The client's Idempotency-Key record; the worker stores the final result there. */
   idempotency: z.object({ record: z.string(), fingerprint: z.string() }).optional(),
 });
-export type SendJob = z.infer<typeof sendJobSchema>;
+export type SendItem = z.infer<typeof sendItemSchema>;
+
+/**
+ * What the ingress hands the worker: every send it received in one event-loop
+ * tick, as one BullMQ job (BullMQ's own Redis work is per job, not per send).
+ * The worker runs the items concurrently and replies to each as soon as it is done.
+ */
+export const sendBatchJobSchema = z.object({
+  /** Pub/sub channel of the ingress process holding the client connections. */
+  replyTo: z.string().min(1),
+  items: z.array(z.unknown()).min(1),
+});
+export interface SendBatchJob {
+  replyTo: string;
+  items: SendItem[];
+}
+export const SEND_BATCH_JOB_NAME = 'send-batch';
+
+/** A send-batch job's return value: each item's answer by item id. */
+export interface SendBatchResult {
+  results: Record<string, SendResult>;
+}
+
+/** Item ids are `<queue job id>.<index>`, so the job of any item can be found. */
+export const sendItemId = (batchJobId: string, index: number): string => `${batchJobId}.${index}`;
+export const batchJobIdOf = (itemId: string): string => {
+  const dot = itemId.lastIndexOf('.');
+  return dot < 0 ? itemId : itemId.slice(0, dot);
+};
 
 /**
  * Send jobs are never retried by the queue: a retry after a request left can
@@ -64,12 +94,14 @@ export interface SendResult {
 export interface IdempotencyRecord {
   /** sha256 of endpoint + body. */
   fingerprint: string;
+  /** The send's item id. */
   jobId: string;
   state: 'pending' | 'done';
   result?: SendResult;
 }
 
 export interface SendReply {
+  /** The item id. */
   jobId: string;
   result: SendResult;
 }

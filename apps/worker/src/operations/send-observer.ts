@@ -1,39 +1,19 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { SendResult } from '@gw/contracts';
 import type { MetaCallEvent } from '@gw/meta-client';
 import { statusClass, type GatewayMetrics } from '@gw/metrics';
-
-/** One call to Meta made by a send, for its log line. */
-export interface MetaCallTiming {
-  endpoint: string;
-  ms: number;
-  status: number | string;
-}
 
 const FALLBACK_REASONS = new Set(['checked_fallback', 'stale_fallback', 'mm_unavailable_fallback']);
 
 const outcomeOf = (call: MetaCallEvent) => (call.kind === 'response' ? statusClass(call.status ?? 0) : call.kind);
 
-/**
- * Metrics of the send path, and the Meta calls of each send for its log line:
- * the meta client reports every call here, and an AsyncLocalStorage ties the
- * call to the send job that made it.
- */
+/** Metrics of the send path: the meta client reports every call here, the processor every send. */
 export class SendObserver {
-  private readonly calls = new AsyncLocalStorage<MetaCallTiming[]>();
-
   constructor(private readonly metrics: GatewayMetrics) {}
 
   /** The meta client's onCall. */
   readonly onMetaCall = (call: MetaCallEvent): void => {
     this.metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: outcomeOf(call) }, call.ms / 1000);
-    this.calls.getStore()?.push({ endpoint: call.endpoint, ms: call.ms, status: call.kind === 'response' ? (call.status ?? 0) : call.kind });
   };
-
-  /** Runs one send, collecting its Meta calls into `into`. */
-  during<T>(into: MetaCallTiming[], send: () => Promise<T>): Promise<T> {
-    return this.calls.run(into, send);
-  }
 
   onSend(result: SendResult, durationMs: number): void {
     const { route, reason } = result;

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { SEND_BATCH_JOB_NAME, SEND_JOB_OPTIONS, sendItemId, type SendBatchJob, type SendItem } from '@gw/contracts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface SendBatcherOptions {
+  queue: Queue;
+  /** This process's reply channel. */
+  replyTo: string;
+  /** A batch closes at once when it holds this many sends. */
+  maxItems: number;
+  enqueueTimeoutMs: number;
+}
+
+/** A reserved place in a batch: its id is known before the send is (an Idempotency-Key records it first). */
+export interface SendSlot {
+  id: string;
+  /** Puts the send in its place; resolves once its batch is queued, rejects when it could not be (nothing was sent). */
+  fill(item: Omit<SendItem, 'id'>): Promise<void>;
+  /** Gives the place up (the send will not be made). */
+  cancel(): void;
+}
+
+interface Batch {
+  jobId: string;
+  items: SendItem[];
+  reserved: number;
+  /** Places reserved but neither filled nor cancelled yet. */
+  outstanding: number;
+  closed: boolean;
+  flushed: boolean;
+  enqueued: Promise<void>;
+  settle: (error?: unknown) => void;
+}
+
+/**
+ * Collects the sends of one event-loop tick into one send-batch job. BullMQ's
+ * Redis work (add, fetch, finish, events, trimming) is per job, so a busy ingress
+ * pays it once per tick instead of once per message; a quiet one queues batches of one.
+ * A batch closes after the tick that opened it (or when full) and is queued once
+ * every reserved place is filled or cancelled.
+ */
+export class SendBatcher {
+  private open: Batch | undefined;
+
+  constructor(private readonly options: SendBatcherOptions) {}
+
+  reserve(): SendSlot {
+    const batch = this.open ?? this.openBatch();
+    const id = sendItemId(batch.jobId, batch.reserved++);
+    batch.outstanding++;
+    if (batch.reserved >= this.options.maxItems) this.close(batch);
+    let done = false;
+    const release = () => {
+      if (done) throw new Error(`send slot ${id} used twice`);
+      done = true;
+      batch.outstanding--;
+      this.flushIfReady(batch);
+    };
+    return {
+      id,
+      fill: (item) => {
+        batch.items.push({ ...item, id });
+        release();
+        return batch.enqueued;
+      },
+      cancel: release,
+    };
+  }
+
+  private openBatch(): Batch {
+    let settle!: Batch['settle'];
+    const enqueued = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, enqueued, settle };
+    // Every request that arrives in this tick joins; the batch closes right after it.
+    setImmediate(() => this.close(batch));
+    this.open = batch;
+    return batch;
+  }
+
+  private close(batch: Batch): void {
+    batch.closed = true;
+    if (this.open === batch) this.open = undefined;
+    this.flushIfReady(batch);
+  }
+
+  private flushIfReady(batch: Batch): void {
+    if (!batch.closed || batch.outstanding > 0 || batch.flushed) return;
+    batch.flushed = true;
+    if (batch.items.length === 0) return batch.settle();
+    const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
+    withTimeout(this.options.queue.add(SEND_BATCH_JOB_NAME, data, { ...SEND_JOB_OPTIONS, jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
+      () => batch.settle(),
+      (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
+    );
+  }
+}
