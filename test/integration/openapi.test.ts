@@ -75,7 +75,7 @@ beforeAll(async () => {
     categories: new CategoryCache({ redis: commands, keys, ttlSeconds: 60, localTtlMs: 0 }),
     templateSyncQueue,
     webhooks,
-    operations: operations.router,
+    operations,
   });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

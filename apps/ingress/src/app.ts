@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type { StackDirectory } from '@gw/config';
 import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
@@ -15,7 +15,7 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   /** Meta's webhook receiver and the dead-letter admin API. */
   webhooks?: WebhookIngress;
   /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */
-  operations: Router;
+  operations: { timing: RequestHandler; router: Router };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -23,12 +23,13 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // First: it times every request, and its admin routes parse their own bodies.
-  app.use(deps.operations);
+  app.use(deps.operations.timing);
+  // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.
+  app.use(sendRoutes(deps));
+  app.use(deps.operations.router);
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));
-  app.use(sendRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
   return app;

@@ -79,7 +79,7 @@ async function main() {
     categories,
     templateSyncQueue,
     webhooks,
-    operations: operations.router,
+    operations,
   });
 
   const server: Server = await new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint } from '@gw/contracts';
 import type { StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
@@ -32,10 +32,7 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
   const json = express.json({ limit: bodyLimit, type: () => true, strict: false });
 
   const handle = (endpoint: SendEndpoint) => async (req: Request, res: Response) => {
-    const { version, phoneNumberId } = req.params as { version?: string; phoneNumberId?: string };
-    if (version !== undefined && !GRAPH_VERSION.test(version)) {
-      return sendGatewayError(res, gatewayErrors.notFound(`${req.method} ${req.path}`));
-    }
+    const { phoneNumberId } = req.params as { phoneNumberId?: string };
     const stack = res.locals.stack;
     if (phoneNumberId !== undefined && phoneNumberId !== stack.phoneNumberId) {
       return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
@@ -54,9 +51,11 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
   };
 
   const auth = requireStack(stacks);
+  // `/{not a Graph version}/x/messages` is not a send route: leave it to the other routers (then 404).
+  const graphVersion: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
   for (const endpoint of ['messages', 'marketing_messages'] as const) {
     router.post(`/${endpoint}`, auth, json, handle(endpoint));
-    router.post(`/:version/:phoneNumberId/${endpoint}`, auth, json, handle(endpoint));
+    router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, auth, json, handle(endpoint));
   }
   return router;
 }

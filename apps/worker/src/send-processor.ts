@@ -14,6 +14,7 @@ export interface SendProcessorDeps {
   observer?: SendObserver;
 }
 
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
 const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' });
 
 /**
@@ -34,7 +35,7 @@ export function createSendProcessor({ service, outcomes, logger, observer }: Sen
       result = internalError();
     }
     await outcomes.write(item, replyTo, result, log);
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = performance.now() - started;
     observer?.onSend(result, durationMs);
     log.info(
       {
@@ -44,9 +45,9 @@ export function createSendProcessor({ service, outcomes, logger, observer }: Sen
         status: result.status,
         wamid: result.wamid,
         mmErrorCode: result.mmErrorCode,
-        queueWaitMs: Math.max(0, Math.round(Date.now() - item.receivedAt - (performance.now() - started))),
-        durationMs,
-        metaMs: Math.round(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
+        queueWaitMs: tenths(Math.max(0, Date.now() - item.receivedAt - durationMs)),
+        durationMs: tenths(durationMs),
+        metaMs: tenths(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
         metaCalls,
       },
       'send',

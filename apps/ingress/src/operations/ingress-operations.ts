@@ -28,8 +28,8 @@ export interface IngressOperationsOptions {
 
 /**
  * What operators use on the ingress: /metrics, /healthz, /readyz, Bull Board
- * behind ADMIN_TOKEN, the stacks admin API and /openapi.json. Mount `router`
- * first: it also times every request.
+ * behind ADMIN_TOKEN, the stacks admin API and /openapi.json; and `timing`,
+ * the request-duration middleware every request passes first.
  */
 export async function createIngressOperations(options: IngressOperationsOptions) {
   const { env, metrics, logger } = options;
@@ -51,7 +51,6 @@ export async function createIngressOperations(options: IngressOperationsOptions)
 
   const board: Express = bullBoardRouter(queues);
   const router = Router();
-  router.use(httpMetrics(metrics));
   router.use(metricsRoutes({ metrics, token: env.METRICS_TOKEN }));
   router.use(healthRoutes({ redis: options.commands, presence: new WorkerPresence(options.commands, options.keys.workerHeartbeats(), env.READYZ_WORKER_MAX_AGE_MS) }));
   router.use(openApiRoutes());
@@ -61,6 +60,8 @@ export async function createIngressOperations(options: IngressOperationsOptions)
   if (!options.stacks.store) logger.info('STACKS_ENCRYPTION_KEY is unset: stacks come from STACKS_FILE and the stacks admin API answers 503');
 
   return {
+    /** Times every request: mount it before every router. */
+    timing: httpMetrics(metrics),
     router,
     /** Bull Board's sub-app: the route table treats it as one documented entry. */
     board,
