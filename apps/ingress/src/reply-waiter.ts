@@ -48,17 +48,21 @@ export class ReplyWaiter {
     return this.pending.size;
   }
 
+  /** A worker's message is the list of replies it finished in one tick. */
   private onMessage(message: string): void {
-    let reply: SendReply;
+    let replies: SendReply[];
     try {
-      reply = JSON.parse(message) as SendReply;
+      replies = JSON.parse(message) as SendReply[];
     } catch {
       return;
     }
-    const entry = this.pending.get(reply.jobId);
-    if (!entry) return; // late: the request already timed out and read the job itself
-    clearTimeout(entry.timer);
-    this.pending.delete(reply.jobId);
-    entry.resolve(reply.result);
+    if (!Array.isArray(replies)) return;
+    for (const reply of replies) {
+      const entry = this.pending.get(reply.jobId);
+      if (!entry) continue; // late: the request already timed out and read the job itself
+      clearTimeout(entry.timer);
+      this.pending.delete(reply.jobId);
+      entry.resolve(reply.result);
+    }
   }
 }

@@ -100,6 +100,7 @@ export interface IdempotencyRecord {
   result?: SendResult;
 }
 
+/** One send's answer; a worker publishes a JSON list of these on the ingress's reply channel. */
 export interface SendReply {
   /** The item id. */
   jobId: string;
