@@ -69,7 +69,7 @@ beforeAll(async () => {
   board = operations.board;
   app = createIngressApp({
     stacks,
-    dispatcher: new SendDispatcher({ queue, batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000 }), replies, idempotency: new IdempotencyStore(commands, keys, 60), sendTimeoutMs: 1000, enqueueTimeoutMs: 1000 }),
+    dispatcher: new SendDispatcher({ queue, batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000, sendTimeoutMs: 1000 }), replies, idempotency: new IdempotencyStore(commands, keys, 60), sendTimeoutMs: 1000, enqueueTimeoutMs: 1000 }),
     logger,
     bodyLimit: '256kb',
     categories: new CategoryCache({ redis: commands, keys, ttlSeconds: 60, localTtlMs: 0 }),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { SEND_BATCH_JOB_NAME, SEND_JOB_OPTIONS, sendItemId, type SendBatchJob, type SendItem } from '@gw/contracts';
+import { SEND_BATCH_JOB_NAME, sendItemId, sendJobOptions, type SendBatchJob, type SendItem } from '@gw/contracts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface SendBatcherOptions {
@@ -10,6 +10,8 @@ export interface SendBatcherOptions {
   /** A batch closes at once when it holds this many sends. */
   maxItems: number;
   enqueueTimeoutMs: number;
+  /** How long the ingress waits for a send's result: finished jobs are kept for twice that. */
+  sendTimeoutMs: number;
 }
 
 /** A reserved place in a batch: its id is known before the send is (an Idempotency-Key records it first). */
@@ -42,8 +44,11 @@ interface Batch {
  */
 export class SendBatcher {
   private open: Batch | undefined;
+  private readonly jobOptions: ReturnType<typeof sendJobOptions>;
 
-  constructor(private readonly options: SendBatcherOptions) {}
+  constructor(private readonly options: SendBatcherOptions) {
+    this.jobOptions = sendJobOptions(options.sendTimeoutMs);
+  }
 
   reserve(): SendSlot {
     const batch = this.open ?? this.openBatch();
@@ -91,7 +96,7 @@ export class SendBatcher {
     batch.flushed = true;
     if (batch.items.length === 0) return batch.settle();
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
-    withTimeout(this.options.queue.add(SEND_BATCH_JOB_NAME, data, { ...SEND_JOB_OPTIONS, jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
+    withTimeout(this.options.queue.add(SEND_BATCH_JOB_NAME, data, { ...this.jobOptions, jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
       () => batch.settle(),
       (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
     );

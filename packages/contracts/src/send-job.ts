@@ -50,15 +50,18 @@ export const batchJobIdOf = (itemId: string): string => {
 
 /**
  * Send jobs are never retried by the queue: a retry after a request left can
- * deliver a message twice. Completed jobs stay a while so a late reply can still
- * be read from the job (removeOnComplete:true loses results under load).
+ * deliver a message twice. A finished job is kept as long as an ingress may still
+ * read its results (a reply lost to a reconnecting subscriber is read from the job
+ * within SEND_TIMEOUT_MS), so Redis holds about traffic x that age of jobs; the
+ * count is a ceiling for bursts.
  */
-export const SEND_JOB_OPTIONS = {
-  attempts: 1,
-  // Long enough for the ingress's late read; short enough that Redis memory stays flat under load.
-  removeOnComplete: { age: 600, count: 10_000 },
-  removeOnFail: { age: 24 * 3600 },
-} satisfies JobsOptions;
+export function sendJobOptions(sendTimeoutMs: number) {
+  return {
+    attempts: 1,
+    removeOnComplete: { age: Math.max(60, Math.ceil((2 * sendTimeoutMs) / 1000)), count: 100_000 },
+    removeOnFail: { age: 24 * 3600 },
+  } satisfies JobsOptions;
+}
 
 export type Route = 'marketing_messages' | 'cloud_api';
 
