@@ -16,7 +16,8 @@ const stack = makeStack();
 let sim: Simulator;
 let gateway: Gateway;
 let browser: Browser;
-let jobId: string;
+/** The send's queue job: `x-gateway-job-id` is `<queue job>.<item>`. */
+let queueJobId: string;
 
 describe.skipIf(!hasChromium)('Bull Board in a browser', () => {
   beforeAll(async () => {
@@ -26,7 +27,8 @@ describe.skipIf(!hasChromium)('Bull Board in a browser', () => {
     gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { ADMIN_TOKEN: adminToken } });
     const sent = await sendVia(gateway, stack, templateMessage('board_promo'));
     expect(sent.status).toBe(200);
-    jobId = String(sent.headers['x-gateway-job-id']);
+    const sendId = String(sent.headers['x-gateway-job-id']);
+    queueJobId = sendId.slice(0, sendId.lastIndexOf('.'));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -49,7 +51,7 @@ describe.skipIf(!hasChromium)('Bull Board in a browser', () => {
     await Promise.all([page.waitForURL(/\/admin\/queues/), page.click('button[type=submit]')]);
 
     await page.goto(`${gateway.url}/admin/queues/queue/send?status=completed`);
-    await page.getByText(jobId, { exact: false }).first().waitFor({ timeout: 20_000 });
+    await page.getByText(queueJobId, { exact: false }).first().waitFor({ timeout: 20_000 });
     for (const name of ['send', 'template-sync', 'webhook-inbound', 'webhook-delivery']) {
       await expect(page.getByText(name, { exact: true }).first().isVisible()).resolves.toBe(true);
     }
