@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
 import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
-import { commonEnv, ConfigError, parseEnv, redisConnections, redisOptionsFromUrl, requireStacksSource } from '@gw/config';
+import { commonEnv, ConfigError, parseEnv, redisConnections, requireStacksSource } from '@gw/config';
 import { createLogger } from '@gw/logger';
 import { openStacks } from '@gw/stack-store';
 import { QUEUES, redisKeys, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
@@ -39,13 +39,15 @@ async function main() {
   }
   const env = parseEnv(z.object(commonEnv).superRefine(requireStacksSource), process.env);
   // The same stacks the gateway uses: STACKS_FILE, or the Redis stack store when STACKS_ENCRYPTION_KEY is set.
-  const stacks = await openStacks({ env, keys: redisKeys(env.REDIS_KEY_PREFIX), redis: redisConnections(env), logger: createLogger({ name: 'warmup', level: 'warn' }) });
+  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  const redis = redisConnections(env);
+  const stacks = await openStacks({ env, keys: redisKeys(env.REDIS_KEY_PREFIX), redis, logger: createLogger({ name: 'warmup', level: 'warn' }) });
   const stack = stacks.directory.get(values.stack);
   await stacks.close();
   if (!stack) throw new ConfigError(`No stack "${values.stack}" in ${env.STACKS_ENCRYPTION_KEY ? 'the stack store' : env.STACKS_FILE}.`);
   const templates = parseTemplates(values.template);
 
-  const queue = new Queue(QUEUES.templateSync, { connection: { ...redisOptionsFromUrl(env.REDIS_URL), maxRetriesPerRequest: 1 }, prefix: env.REDIS_KEY_PREFIX });
+  const queue = new Queue(QUEUES.templateSync, { connection: redis.bullmq({ maxRetriesPerRequest: 1 }), prefix: env.REDIS_KEY_PREFIX });
   const data: TemplateSyncJob = { stackId: stack.id, templates, trigger: 'cli' };
   const job = await queue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
   console.log(`Warm-up job ${job.id} queued for stack ${stack.id} (WABA ${stack.wabaId}), ${templates ? `${templates.length} template(s)` : 'whole WABA'}.`);

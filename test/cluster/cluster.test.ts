@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@gw/process-tools';
 import { Cluster } from 'ioredis';
 import { redisKeys } from '@gw/contracts';
-import { makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
+import { get, makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 import { startLocalCluster, type LocalCluster } from './redis-cluster.ts';
 
 /**
@@ -23,6 +25,7 @@ beforeAll(async () => {
   await sim.control.templates([
     { wabaId: stack.wabaId, name: 'cluster_promo', language: 'en_US', category: 'MARKETING' },
     { wabaId: stack.wabaId, name: 'cluster_receipt', language: 'en_US', category: 'UTILITY' },
+    { wabaId: stack.wabaId, name: 'cluster_welcome', language: 'en_US', category: 'UTILITY' },
   ]);
   gateway = await startGateway({
     stacks: [stack],
@@ -77,6 +80,26 @@ describe('the gateway on a three-node Redis Cluster', () => {
       const wamids = recorded.filter((r) => r.body?.to === s.to && r.status === 200).map((r) => r.wamid);
       expect(wamids).toEqual([answers[i]!.body.messages[0].id]);
     });
+  });
+
+  it('warms up through `pnpm warmup` and lists what the cache knows', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/scripts/warmup.ts`, '--stack', stack.id, '--template', 'cluster_welcome:en_US'], {
+      cwd: REPO_ROOT,
+      env: gateway.env,
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    expect(await new Promise((r) => child.on('exit', r)), output).toBe(0);
+
+    const listing = await get(`${gateway.urls[1]}/templates/categories`, { authorization: `Bearer ${stack.apiKey}` });
+    expect(listing.status).toBe(200);
+    const known = (listing.body.data as Array<{ name: string; category: string; source: string }>).map((c) => [c.name, c.category, c.source]);
+    expect(known).toEqual([
+      ['cluster_promo', 'marketing', 'learned'],
+      ['cluster_receipt', 'non_marketing', 'learned'],
+      ['cluster_welcome', 'non_marketing', 'sync'],
+    ]);
   });
 
   it('keeps BullMQ and gateway keys in the one hash slot of the prefix', async () => {

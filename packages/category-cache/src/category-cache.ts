@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { RedisKeys, TemplateRef } from '@gw/contracts';
 import type { CachedCategory } from '@gw/routing';
@@ -123,12 +123,17 @@ export class CategoryCache {
   async list(wabaId: string): Promise<CategoryListing[]> {
     const prefixLength = this.options.keys.categoryPattern(wabaId).length - 1;
     const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.options.redis.scan(cursor, 'MATCH', this.options.keys.categoryPattern(wabaId), 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    // SCAN reads one node: on a Redis Cluster, read every master.
+    const cluster = this.options.redis as unknown as Partial<Cluster>;
+    const nodes = typeof cluster.nodes === 'function' ? cluster.nodes('master') : [this.options.redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', this.options.keys.categoryPattern(wabaId), 'COUNT', 500);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+    }
     if (keys.length === 0) return [];
     const values = await this.options.redis.mget(keys);
     const listing: CategoryListing[] = [];
