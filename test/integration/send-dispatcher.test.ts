@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { redisOptionsFromUrl } from '@gw/config';
+import { batchJobIdOf, QUEUES, redisKeys, type SendBatchJob, type SendBatchResult } from '@gw/contracts';
+import { IdempotencyStore } from '../../apps/ingress/src/idempotency-store.ts';
+import { ReplyWaiter } from '../../apps/ingress/src/reply-waiter.ts';
+import { SendBatcher } from '../../apps/ingress/src/send-batcher.ts';
+import { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
+import { uniquePrefix } from '../support/harness.ts';
+
+/**
+ * The ingress's fallbacks when no reply arrives, against a real Redis and a real
+ * BullMQ worker that finishes send-batch jobs without publishing anything: each
+ * send must find its own answer in its batch job's return value, and a failed
+ * batch must answer "outcome unknown" for every send in it.
+ */
+const prefix = uniquePrefix();
+const connection = () => ({ ...redisOptionsFromUrl(inject('redisUrl')), maxRetriesPerRequest: null });
+const closers: Array<() => Promise<unknown>> = [];
+let dispatcher: SendDispatcher;
+const batchSizes: number[] = [];
+
+beforeAll(async () => {
+  const keys = redisKeys(prefix);
+  const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+  const commands = new Redis(connection());
+  const subscriber = new Redis(connection());
+  const replies = new ReplyWaiter(subscriber, keys.replyChannel('dispatcher-test'));
+  await replies.start();
+  // Answers from the job's return value only: as if every reply were lost.
+  const worker = new Worker(
+    QUEUES.send,
+    async (job: Job<SendBatchJob>): Promise<SendBatchResult> => {
+      batchSizes.push(job.data.items.length);
+      const failing = job.data.items.filter((item) => item.payload.fail === true);
+      if (failing.length > 0) throw new Error('the worker died');
+      const results: SendBatchResult['results'] = {};
+      for (const item of job.data.items) results[item.id] = { status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' };
+      return { results };
+    },
+    { connection: connection(), prefix, concurrency: 4 },
+  );
+  dispatcher = new SendDispatcher({
+    queue,
+    batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000, sendTimeoutMs: 5000 }),
+    replies,
+    idempotency: new IdempotencyStore(commands, keys, 60),
+    sendTimeoutMs: 5000,
+    enqueueTimeoutMs: 1000,
+    jobCheckIntervalMs: 100,
+  });
+  closers.push(
+    () => worker.close(),
+    () => queue.obliterate({ force: true }).then(() => queue.close()),
+    () => commands.quit(),
+    () => subscriber.quit(),
+  );
+});
+
+afterAll(async () => {
+  for (const close of closers) await close().catch(() => undefined);
+});
+
+const send = (payload: Record<string, unknown>, idempotencyKey?: string) =>
+  dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey });
+
+describe('SendDispatcher without replies', () => {
+  it('gives each send of one batch its own answer from the batch job', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, n) => send({ n })));
+    answers.forEach((answer, n) => {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ echo: n });
+    });
+    const jobIds = answers.map((a) => a.jobId!);
+    expect(new Set(jobIds).size).toBe(5);
+    // Dispatched in one tick, so queued as one job.
+    expect(new Set(jobIds.map(batchJobIdOf)).size).toBe(1);
+    expect(batchSizes).toContain(5);
+  });
+
+  it('answers every send of a failed batch with "outcome unknown", and remembers it under its key', async () => {
+    const answers = await Promise.all([send({ n: 1, fail: true }, 'key-lost'), send({ n: 2 })]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(504);
+      expect((answer.body as { error: { code: number; error_data: { outcome: string } } }).error).toMatchObject({
+        code: 131000,
+        error_data: { outcome: 'unknown' },
+      });
+    }
+    const repeat = await send({ n: 1, fail: true }, 'key-lost');
+    expect(repeat.replayed).toBe(true);
+    expect(repeat.status).toBe(504);
+  });
+});
