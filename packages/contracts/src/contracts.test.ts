@@ -3,6 +3,7 @@ import { messagePayloadSchema, describePayloadIssue, templateOf } from './messag
 import { normaliseLanguage } from './language.ts';
 import { redisKeys } from './redis-keys.ts';
 import { gatewayErrors } from './meta-error.ts';
+import { batchJobIdOf, sendItemId, sendJobOptions } from './send-job.ts';
 
 describe('normaliseLanguage', () => {
   it.each([
@@ -62,5 +63,21 @@ describe('gatewayErrors', () => {
     expect(body.error).toMatchObject({ code: 190, type: 'OAuthException' });
     expect(body.error.message).toMatch(/^\(#190\) /);
     expect(body.error.fbtrace_id).toMatch(/^[\w-]{16}$/);
+  });
+});
+
+describe('send-batch ids and retention', () => {
+  it('finds the queue job of any send from its id', () => {
+    const job = 'a1b2c3d4-0000-4000-8000-000000000000';
+    expect(sendItemId(job, 0)).toBe(`${job}.0`);
+    expect(batchJobIdOf(sendItemId(job, 17))).toBe(job);
+    // An id without an item part (a record written before send-batch jobs) is the job itself.
+    expect(batchJobIdOf(job)).toBe(job);
+  });
+
+  it('never retries a send and keeps finished jobs twice the ingress wait, at least a minute', () => {
+    expect(sendJobOptions(30_000)).toMatchObject({ attempts: 1, removeOnComplete: { age: 60 } });
+    expect(sendJobOptions(120_000).removeOnComplete.age).toBe(240);
+    expect(sendJobOptions(1_000).removeOnComplete.age).toBe(60);
   });
 });
