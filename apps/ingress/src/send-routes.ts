@@ -16,12 +16,13 @@ export interface SendRoutesDeps {
 /** The worker's answer as Meta gave it, plus the gateway's headers, in one write (the hot path skips Express's response helpers). */
 function writeResult(res: Response, result: DispatchResult): void {
   const text = typeof result.body === 'string';
-  const body = text ? (result.body as string) : JSON.stringify(result.body ?? null);
-  const headers: Record<string, string> = {
-    'content-type': text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'x-gateway-route-reason': result.reason,
-  };
+  // 204 and 304 carry no body (HTTP forbids one).
+  const body = result.status === 204 || result.status === 304 ? '' : text ? (result.body as string) : JSON.stringify(result.body ?? null);
+  const headers: Record<string, string> = { 'x-gateway-route-reason': result.reason };
+  if (body) {
+    headers['content-type'] = text ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
   if (result.route !== 'none') headers['x-gateway-route'] = result.route;
   if (result.jobId) headers['x-gateway-job-id'] = result.jobId;
   if (result.mmErrorCode !== undefined) headers['x-gateway-mm-error-code'] = String(result.mmErrorCode);

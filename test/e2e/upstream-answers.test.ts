@@ -15,8 +15,12 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(502, { 'content-type': 'text/html' }).end(page));
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      if (body.includes('no-content')) res.writeHead(204).end();
+      else res.writeHead(502, { 'content-type': 'text/html' }).end(page);
+    });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const { port } = upstream.address() as AddressInfo;
@@ -28,7 +32,7 @@ afterAll(async () => {
   await new Promise((resolve) => upstream?.close(resolve));
 });
 
-describe('a non-JSON answer from upstream', () => {
+describe('an answer from upstream that is not JSON', () => {
   it('reaches the client unchanged, as text, with the route headers', async () => {
     const answer = await sendVia(gateway, stack, textMessage('hello', '+15550300001'));
     expect(answer.status).toBe(502);
@@ -36,5 +40,12 @@ describe('a non-JSON answer from upstream', () => {
     expect(answer.headers['content-type']).toMatch(/^text\/plain/);
     expect([answer.headers['x-gateway-route'], answer.headers['x-gateway-route-reason']]).toEqual(['cloud_api', 'not_template']);
     expect(String(answer.headers['x-gateway-job-id'])).toMatch(/^[\w-]+\.\d+$/);
+  });
+
+  it('passes a 204 on without a body', async () => {
+    const answer = await sendVia(gateway, stack, textMessage('no-content', '+15550300002'));
+    expect(answer.status).toBe(204);
+    expect(answer.text).toBe('');
+    expect(answer.headers['x-gateway-route-reason']).toBe('not_template');
   });
 });
