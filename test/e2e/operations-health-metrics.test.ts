@@ -113,6 +113,9 @@ describe('metrics', () => {
     const ingress = await scrape(gateway.url, metricsToken);
     expect(metricSum(ingress, 'gateway_send_responses_total', { route: 'cloud_api', reason: 'checked_fallback', status_class: '2xx' })).toBe(1);
     expect(metricSum(ingress, 'gateway_http_request_duration_seconds_count', { method: 'POST', route: '/messages', status_class: '2xx' })).toBe(3);
+    // One after the other, so each send was its own send-batch job.
+    expect(metricSum(ingress, 'gateway_send_batch_size_count')).toBe(3);
+    expect(metricSum(ingress, 'gateway_send_batch_size_sum')).toBe(3);
     expect(ingress).not.toContain(withHook.phoneNumberId);
   });
 

@@ -12,6 +12,8 @@ export interface SendBatcherOptions {
   enqueueTimeoutMs: number;
   /** How long the ingress waits for a send's result: finished jobs are kept for twice that. */
   sendTimeoutMs: number;
+  /** Told the size of every batch queued (metrics); must not throw. */
+  onBatch?: (sends: number) => void;
 }
 
 /** A reserved place in a batch: its id is known before the send is (an Idempotency-Key records it first). */
@@ -95,6 +97,7 @@ export class SendBatcher {
     if (!batch.closed || batch.outstanding > 0 || batch.flushed) return;
     batch.flushed = true;
     if (batch.items.length === 0) return batch.settle();
+    this.options.onBatch?.(batch.items.length);
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
     withTimeout(this.options.queue.add(SEND_BATCH_JOB_NAME, data, { ...this.jobOptions, jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
       () => batch.settle(),

@@ -16,10 +16,10 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
 
   return {
     registry,
-    /** Worker: one per send job, by the route taken and why. */
+    /** Worker: one per send, by the route taken and why. */
     messages: new Counter({
       name: 'gateway_messages_total',
-      help: 'Send jobs finished, by route (marketing_messages, cloud_api, none), routing reason and HTTP status class of the answer.',
+      help: 'Sends finished, by route (marketing_messages, cloud_api, none), routing reason and HTTP status class of the answer.',
       labelNames: ['route', 'reason', 'status_class'] as const,
       registers,
     }),
@@ -45,10 +45,10 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
-    /** Worker: whole send job, from start of processing to the reply. */
+    /** Worker: one send, from start of processing to the reply. */
     sendDuration: new Histogram({
       name: 'gateway_send_duration_seconds',
-      help: 'Processing time of one send job in the worker (category lookup, Meta calls, ledger, reply), by route.',
+      help: 'Processing time of one send in the worker (category lookup, Meta calls, ledger, reply), by route.',
       labelNames: ['route'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
@@ -87,6 +87,13 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
       help: 'HTTP requests served by the ingress, by method, route pattern and status class.',
       labelNames: ['method', 'route', 'status_class'] as const,
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    /** Ingress: sends per send-batch job (the sends received in one event-loop tick). */
+    sendBatchSize: new Histogram({
+      name: 'gateway_send_batch_size',
+      help: 'Sends per send-batch job queued by the ingress (the sends it received in one event-loop tick, at most SEND_BATCH_MAX_ITEMS).',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers,
     }),
     /** Ingress: what clients of /messages and /marketing_messages were answered, including timeouts. */
