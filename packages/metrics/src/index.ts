@@ -1,3 +1,4 @@
 export * from './gateway-metrics.ts';
 export * from './queue-collector.ts';
 export * from './bearer.ts';
+export * from './queue-metrics.ts';

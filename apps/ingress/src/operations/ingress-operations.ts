@@ -1,10 +1,9 @@
-import { Queue } from 'bullmq';
 import { Router, type Express } from 'express';
 import type { Redis } from 'ioredis';
 import { closeRedis, type RedisConnections } from '@gw/config';
-import { DEAD_LETTER_QUEUES, QUEUES, type RedisKeys } from '@gw/contracts';
+import type { RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
-import { startQueueCollector, type GatewayMetrics } from '@gw/metrics';
+import { startQueueMetrics, type GatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
 import { openApiRoutes } from '../openapi/openapi-routes.ts';
 import { adminLoginRoutes, requireAdminOrSession } from './admin-login-routes.ts';
@@ -35,16 +34,7 @@ export async function createIngressOperations(options: IngressOperationsOptions)
   const { env, metrics, logger } = options;
   const connection = options.redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });
   connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (operations) error'));
-  // Every queue in QUEUES, read at start: a queue added there shows up in Bull Board and /metrics.
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, prefix: env.REDIS_KEY_PREFIX }));
-  for (const queue of queues) queue.on('error', (error: Error) => logger.warn({ queue: queue.name, err: error.message }, 'redis (operations queue) error'));
-  const collector = startQueueCollector({
-    queues,
-    deadLetterQueues: [...DEAD_LETTER_QUEUES],
-    metrics,
-    intervalMs: env.QUEUE_METRICS_INTERVAL_MS,
-    onError: (error) => logger.warn({ err: error.message }, 'could not read queue depths'),
-  });
+  const { queues, close: closeQueues } = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
   const directory = options.stacks.directory;
   metrics.stacks.set(directory.all().length);
   options.stacks.onChange(() => metrics.stacks.set(directory.all().length));
@@ -66,8 +56,7 @@ export async function createIngressOperations(options: IngressOperationsOptions)
     /** Bull Board's sub-app: the route table treats it as one documented entry. */
     board,
     async close() {
-      collector.stop();
-      await Promise.allSettled(queues.map((q) => q.close()));
+      await closeQueues();
       await closeRedis(connection);
     },
   };

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
-import { Queue, type Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import { closeRedis, type RedisConnections } from '@gw/config';
-import { DEAD_LETTER_QUEUES, QUEUES, type RedisKeys } from '@gw/contracts';
+import type { RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
-import { startQueueCollector, type GatewayMetrics } from '@gw/metrics';
+import { startQueueMetrics, type GatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
 import type { WorkerOperationsEnv } from './config.ts';
 import { WorkerHeartbeat } from './heartbeat.ts';
@@ -33,8 +33,6 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
   // One connection for everything here; queues share it (BullMQ does not close a shared client).
   const connection = options.redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });
   connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (operations) error'));
-  const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection, prefix: env.REDIS_KEY_PREFIX }));
-  for (const queue of queues) queue.on('error', (error: Error) => logger.warn({ queue: queue.name, err: error.message }, 'redis (operations queue) error'));
 
   for (const worker of options.workers) {
     observeQueueWait(worker, metrics);
@@ -48,13 +46,7 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
     void reschedule();
   });
 
-  const collector = startQueueCollector({
-    queues,
-    deadLetterQueues: [...DEAD_LETTER_QUEUES],
-    metrics,
-    intervalMs: env.QUEUE_METRICS_INTERVAL_MS,
-    onError: (error) => logger.warn({ err: error.message }, 'could not read queue depths'),
-  });
+  const queueMetrics = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
   const heartbeat = new WorkerHeartbeat({ redis: connection, key: options.keys.workerHeartbeats(), intervalMs: env.WORKER_HEARTBEAT_INTERVAL_MS, logger });
   const server: Server = await startOpsServer({
     port: env.WORKER_METRICS_PORT,
@@ -80,10 +72,9 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
     /** First on shutdown: leave the heartbeat set so /readyz elsewhere stops counting this worker. */
     async close() {
       await heartbeat.stop();
-      collector.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled(queues.map((q) => q.close()));
+      await queueMetrics.close();
       await closeRedis(connection);
     },
   };
