@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '@gw/process-tools';
+import { runCampaign, type CampaignResult } from './bench/campaign.ts';
 import { coldBurst, type ColdBurstResult } from './bench/cold-burst.ts';
+import { measureMemory, type MemoryResult } from './bench/memory.ts';
 import { runMatrix, type RunRecord } from './bench/matrix.ts';
 import { parseOptions, type BenchOptions } from './bench/options.ts';
 import { markdown, summarise, verdicts } from './bench/report.ts';
@@ -44,6 +46,23 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
       }
     }
   }
+  const campaigns: CampaignResult[] = [];
+  if (options.campaign > 0) {
+    for (const target of stack.gateways()) {
+      log(`campaign: ${options.campaign} sends to one number at ${options.campaignRate} msg/s, Meta at ${options.campaignLatencyMs} ms (${target.name})`);
+      const result = await runCampaign(stack, target, options);
+      log(`campaign ${target.name}: ${result.msgPerSec} msg/s sustained, ${result.failures} failed, Meta saw ${result.metaSends}, p50 ${result.p50} ms p99 ${result.p99} ms`);
+      campaigns.push(result);
+    }
+  }
+  const memory: MemoryResult[] = [];
+  if (options.memory > 0) {
+    for (const target of stack.gateways()) {
+      const result = await measureMemory(stack, target, options);
+      log(`memory ${target.name}: ${result.inFlight} sends in flight (${result.rps} msg/s, ${result.failures} failed), RSS ${JSON.stringify(result.rssMb)}`);
+      memory.push(result);
+    }
+  }
   const cells = summarise(records);
   const meta = {
     command: `pnpm bench ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}`.trim(),
@@ -59,17 +78,24 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
     /** Median 1-minute load average before each run: above the core count, other work shared the machine. */
     loadAverage: Math.round(median(records.map((r) => r.loadAverage)) * 100) / 100,
   };
-  const table = markdown(cells, bursts, meta);
+  const extras = { campaigns, memory };
+  const table = markdown(cells, bursts, meta, extras);
   console.log(`\n${table}\n`);
-  writeJson(resultFile(options, 'bench'), { meta, summary: cells, verdicts: verdicts(cells, bursts), coldBursts: bursts, runs: records });
+  writeJson(resultFile(options, 'bench'), { meta, summary: cells, verdicts: verdicts(cells, bursts, extras), coldBursts: bursts, campaigns, memory, runs: records });
   return 0;
 }
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.render) {
-    const saved = JSON.parse(readFileSync(options.render, 'utf8')) as { meta: Record<string, unknown>; runs: RunRecord[]; coldBursts: ColdBurstResult[] };
-    console.log(markdown(summarise(saved.runs), saved.coldBursts ?? [], saved.meta));
+    const saved = JSON.parse(readFileSync(options.render, 'utf8')) as {
+      meta: Record<string, unknown>;
+      runs: RunRecord[];
+      coldBursts: ColdBurstResult[];
+      campaigns?: CampaignResult[];
+      memory?: MemoryResult[];
+    };
+    console.log(markdown(summarise(saved.runs), saved.coldBursts ?? [], saved.meta, { campaigns: saved.campaigns ?? [], memory: saved.memory ?? [] }));
     return;
   }
   if (options.profile) options.gatewayEnv = { ...profilingEnv(), ...options.gatewayEnv };

@@ -12,6 +12,8 @@ export interface LoadSpec {
   durationSec: number;
   /** Messages per second over all connections; unset: as fast as answers come. */
   rate?: number;
+  /** Stop after this many requests instead of after durationSec. */
+  amount?: number;
 }
 
 export interface LoadResult {
@@ -47,7 +49,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         headers: spec.headers,
         body: spec.body,
         connections: spec.connections,
-        duration: spec.durationSec,
+        ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSec }),
         pipelining: 1,
         timeout: 30,
         ...(spec.rate ? { overallRate: spec.rate } : {}),

@@ -61,9 +61,9 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
   for (const target of Object.values(stack.targets)) await runLoad(loadSpec(target, 16, options.warmupSec));
 
   for (let round = 1; round <= options.rounds; round++) {
-    for (const latencyMs of options.latenciesMs) {
-      await stack.setUpstreamLatency(latencyMs);
-      for (const concurrency of options.concurrencies) {
+    for (const { latencyMs, concurrency } of options.cells) {
+      await stack.setUpstreamLatency(latencyMs, options.tail);
+      {
         for (const name of orderFor(round, Object.keys(stack.targets))) {
           const target = stack.targets[name]!;
           await stack.settle();

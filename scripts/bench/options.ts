@@ -1,11 +1,30 @@
 import { parseArgs } from 'node:util';
 
+/** One matrix cell: Meta's median latency and the client connections. */
+export interface Cell {
+  latencyMs: number;
+  concurrency: number;
+}
+
 export interface BenchOptions {
   rounds: number;
   durationSec: number;
   warmupSec: number;
   concurrencies: number[];
   latenciesMs: number[];
+  /** Every measured cell: latencies x concurrencies, then the realistic cells (or --cells alone). */
+  cells: Cell[];
+  /** Meta's p99 latency as a multiple of its median (log-normal); 1 is a fixed latency. */
+  tail: number;
+  /** The campaign run: this many sends to one number (0 skips it), at campaignRate msg/s, Meta at campaignLatencyMs. */
+  campaign: number;
+  campaignRate: number;
+  campaignLatencyMs: number;
+  /** Sends held in flight while the processes' memory is read (0 skips it), Meta at memoryLatencyMs. */
+  memory: number;
+  memoryLatencyMs: number;
+  /** A checkout of earlier code, measured interleaved as the gateway+before target. */
+  before?: string;
   ingresses: number;
   workers: number;
   /** Processes of the baseline proxy; by default as many as the gateway has in all. */
@@ -35,7 +54,16 @@ export const USAGE = `pnpm bench [-- options]
   --rounds N              interleaved rounds, medians reported (default 3)
   --duration S            seconds per measured run (default 5)
   --concurrency 1,16,128  client connections
-  --latency 0,20          simulated upstream latency in ms
+  --latency 0,20          simulated upstream latency in ms (median)
+  --real 100,250          realistic cells: these latencies at --real-concurrency (default 1024); none skips
+  --cells L/C,L/C         exactly these cells (latency/concurrency), instead of the two options above
+  --tail F                Meta's p99 latency = F x median, log-normal (default 2; 1 = fixed)
+  --campaign N            campaign run: N sends to one number (default 60000; 0 skips)
+  --campaign-rate R       campaign rate in msg/s (default 1000, the number's tier)
+  --campaign-latency MS   Meta's median latency in the campaign (default 250)
+  --memory N              sends in flight while memory is read (default 4096; 0 skips)
+  --memory-latency MS     Meta's latency while memory is read (default 2000)
+  --before DIR            also measure the gateway of another checkout (gateway+before), interleaved
   --ingress N --workers N gateway processes (default 1 and 1)
   --proxies N             baseline proxy processes (default ingress + workers)
   --worker-concurrency N  WORKER_CONCURRENCY of the gateway's workers
@@ -48,6 +76,29 @@ export const USAGE = `pnpm bench [-- options]
   --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)
   --profile               CPU profiles of ingress and worker during one gateway run (bench-results/profiles/)`;
 
+/** `250/1024,100/1024` -> cells. */
+export function parseCells(text: string): Cell[] {
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((spec) => {
+      const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(spec);
+      if (!match) throw new Error(`--cells ${spec}: expected latency/concurrency, like 250/1024`);
+      return { latencyMs: Number(match[1]), concurrency: Number(match[2]) };
+    });
+}
+
+/** The cross product of latencies and concurrencies, then the realistic cells (`none` skips them). */
+export function matrixCells(latenciesMs: number[], concurrencies: number[], real: string, realConcurrency: number): Cell[] {
+  const cells = latenciesMs.flatMap((latencyMs) => concurrencies.map((concurrency) => ({ latencyMs, concurrency })));
+  const realLatencies = real === 'none' ? [] : list(real);
+  for (const latencyMs of realLatencies) {
+    if (!cells.some((c) => c.latencyMs === latencyMs && c.concurrency === realConcurrency)) cells.push({ latencyMs, concurrency: realConcurrency });
+  }
+  return cells;
+}
+
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv.filter((a) => a !== '--'),
@@ -58,6 +109,16 @@ export function parseOptions(argv: string[]): BenchOptions {
       warmup: { type: 'string' },
       concurrency: { type: 'string' },
       latency: { type: 'string' },
+      real: { type: 'string' },
+      'real-concurrency': { type: 'string' },
+      cells: { type: 'string' },
+      tail: { type: 'string' },
+      campaign: { type: 'string' },
+      'campaign-rate': { type: 'string' },
+      'campaign-latency': { type: 'string' },
+      memory: { type: 'string' },
+      'memory-latency': { type: 'string' },
+      before: { type: 'string' },
       ingress: { type: 'string' },
       workers: { type: 'string' },
       proxies: { type: 'string' },
@@ -94,12 +155,22 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`--variant ${spec}: the name must be [a-z0-9-]+`);
     variants[name] = Object.fromEntries(settings.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   }
+  const concurrencies = list(values.concurrency ?? '1,16,128');
+  const latenciesMs = list(values.latency ?? '0,20');
   return {
     rounds: Number(values.rounds ?? (quick ? 1 : 3)),
     durationSec: Number(values.duration ?? (quick ? 2 : 5)),
     warmupSec: Number(values.warmup ?? (quick ? 1 : 2)),
-    concurrencies: list(values.concurrency ?? '1,16,128'),
-    latenciesMs: list(values.latency ?? '0,20'),
+    concurrencies,
+    latenciesMs,
+    cells: values.cells !== undefined ? parseCells(values.cells) : matrixCells(latenciesMs, concurrencies, values.real ?? '100,250', Number(values['real-concurrency'] ?? 1024)),
+    tail: Number(values.tail ?? 2),
+    campaign: Number(values.campaign ?? (quick ? 10_000 : 60_000)),
+    campaignRate: Number(values['campaign-rate'] ?? 1000),
+    campaignLatencyMs: Number(values['campaign-latency'] ?? 250),
+    memory: Number(values.memory ?? 4096),
+    memoryLatencyMs: Number(values['memory-latency'] ?? 2000),
+    before: values.before,
     ingresses,
     workers,
     proxies: Number(values.proxies ?? ingresses + workers),

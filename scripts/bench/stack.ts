@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { ENTRY_POINTS, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
+import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
 import type { BenchOptions } from './options.ts';
 
 /**
@@ -66,7 +66,8 @@ export interface BenchStack {
   /** Everything this stack started, with a role, for CPU and memory readings. */
   processes(): Array<{ name: string; pid: number }>;
   sim(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
-  setUpstreamLatency(ms: number): Promise<void>;
+  /** Meta's median latency; its p99 is `tail` times that (log-normal), 1 a fixed latency. */
+  setUpstreamLatency(ms: number, tail?: number): Promise<void>;
   /** Waits until Meta (the simulator) sees no more sends: jobs left over from a run are done. */
   settle(): Promise<void>;
   /** Unexpected exits so far (a crash fails the run). */
@@ -139,11 +140,13 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       ...(options.workerConcurrency ? { WORKER_CONCURRENCY: String(options.workerConcurrency) } : {}),
       ...options.gatewayEnv,
     };
-    const startGateway = async (variant: string | undefined, env: NodeJS.ProcessEnv) => {
+    /** `root`: another checkout of the repository (the code before a change), or this one. */
+    const startGateway = async (variant: string | undefined, env: NodeJS.ProcessEnv, root?: string) => {
       const tag = variant ? `${variant}-` : '';
+      const entry = (path: string) => (root ? join(root, relative(REPO_ROOT, path)) : path);
       const workers: RunningService[] = [];
       for (let i = 0; i < options.workers; i++) {
-        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: ENTRY_POINTS.worker, env, timeoutMs: 60_000 })));
+        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: entry(ENTRY_POINTS.worker), env, timeoutMs: 60_000 })));
       }
       const ingresses: RunningService[] = [];
       const urls: string[] = [];
@@ -154,7 +157,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
           watch(
             await startService({
               name: `ingress-${tag}${i}`,
-              entry: ENTRY_POINTS.ingress,
+              entry: entry(ENTRY_POINTS.ingress),
               env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
               timeoutMs: 60_000,
             }),
@@ -168,6 +171,9 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     const variants: Array<{ name: string; gateway: Awaited<ReturnType<typeof startGateway>> }> = [];
     for (const [name, env] of Object.entries(options.variants)) {
       variants.push({ name, gateway: await startGateway(name, { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-${name}`, ...env }) });
+    }
+    if (options.before) {
+      variants.push({ name: 'before', gateway: await startGateway('before', { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-before` }, options.before) });
     }
     const proxies: RunningService[] = [];
     const proxyUrls: string[] = [];
@@ -239,9 +245,9 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       crashes,
       sim,
       processes: () => started.filter((s) => s.process.exitCode === null).map((s) => ({ name: s.name, pid: pidOf(s) })),
-      async setUpstreamLatency(ms: number) {
+      async setUpstreamLatency(ms: number, tail = 1) {
         for (const endpoint of ['messages', 'marketing_messages']) {
-          if (ms > 0) await sim('PUT', `/faults/${endpoint}`, { latencyMs: ms });
+          if (ms > 0) await sim('PUT', `/faults/${endpoint}`, { latencyMs: ms, ...(tail > 1 ? { latencyP99Ms: ms * tail } : {}) });
           else await sim('DELETE', `/faults/${endpoint}`);
         }
       },

@@ -21,12 +21,14 @@ const envSchema = z.object({
   PHONE_NUMBER_ID: z.string().regex(/^\d+$/),
   ACCESS_TOKEN: z.string().min(1),
   API_KEY: z.string().min(1),
-  CONNECTIONS: z.coerce.number().int().min(1).default(128),
+  /** Connections to the upstream; unset: undici's default (no limit), as a team would leave it. */
+  CONNECTIONS: z.coerce.number().int().min(1).optional(),
 });
 
 const env = envSchema.parse(process.env);
 const upstream = new URL(env.UPSTREAM_URL);
-const pool = new Pool(upstream.origin, { connections: env.CONNECTIONS, keepAliveTimeout: 30_000, pipelining: 1 });
+// undici's defaults, but for a keep-alive as long as the gateway's.
+const pool = new Pool(upstream.origin, { ...(env.CONNECTIONS ? { connections: env.CONNECTIONS } : {}), keepAliveTimeout: 30_000 });
 const path = `${upstream.pathname.replace(/\/+$/, '')}/${env.UPSTREAM_VERSION}/${env.PHONE_NUMBER_ID}/${env.UPSTREAM_ENDPOINT}`;
 const upstreamHeaders = { authorization: `Bearer ${env.ACCESS_TOKEN}`, 'content-type': 'application/json' };
 const expectedAuth = `Bearer ${env.API_KEY}`;

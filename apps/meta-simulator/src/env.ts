@@ -10,6 +10,9 @@ const envSchema = z.object({
   SIM_SEED_FILE: optional(z.string().min(1)),
   SIM_APP_SECRET: optional(z.string().min(1)).transform((v) => v ?? 'sim-app-secret'),
   SIM_WEBHOOK_URL: optional(z.url({ protocol: /^https?$/ })),
+  /** Latency of every send (/messages, /marketing_messages): a log-normal with this median and p99. */
+  SIM_LATENCY_MEDIAN_MS: optional(z.coerce.number().min(0)).transform((v) => v ?? 0),
+  SIM_LATENCY_P99_MS: optional(z.coerce.number().min(0)),
   SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform(
     (v) => v ?? 'warn',
   ),

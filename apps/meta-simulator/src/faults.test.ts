@@ -53,6 +53,15 @@ describe('faults and latency', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  it('draws a latency with a tail when latencyP99Ms is set, and still answers normally', async () => {
+    await setFault('messages', { latencyMs: 20, latencyP99Ms: 60 });
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => send()));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(20);
+    expect((await call(sim.url, 'GET', '/_sim/faults')).json.faults.messages).toEqual({ latencyMs: 20, latencyP99Ms: 60 });
+  });
+
   it('hangs until the client times out, and logs the request with a null status', async () => {
     await setFault('messages', { hang: true });
     await expect(send(300)).rejects.toBeInstanceOf(undiciErrors.HeadersTimeoutError);

@@ -7,6 +7,7 @@ import { ParkedResponses } from './graph/parked.ts';
 import { graphRouter } from './graph/router.ts';
 import { sendMetaError, unknownPath } from './meta-errors.ts';
 import { type Seed, seedSchema } from './seed.ts';
+import type { LatencyModel } from './state/latency.ts';
 import { SimulatorState } from './state/state.ts';
 import { Webhooks } from './webhooks/webhooks.ts';
 
@@ -18,6 +19,8 @@ export interface SimulatorOptions {
   appSecret: string;
   webhookUrl?: string;
   logger?: Logger;
+  /** Latency of every send unless a fault sets one: log-normal by median and p99 (none by default). */
+  sendLatency?: LatencyModel;
 }
 
 export interface Simulator {
@@ -33,7 +36,7 @@ export interface Simulator {
 
 export function createSimulator(options: SimulatorOptions): Simulator {
   const logger = options.logger ?? createLogger({ name: 'meta-simulator', level: 'warn' });
-  const state = new SimulatorState(seedSchema.parse(options.seed ?? {}));
+  const state = new SimulatorState(seedSchema.parse(options.seed ?? {}), options.sendLatency);
   const webhooks = new Webhooks({ url: options.webhookUrl, appSecret: options.appSecret, logger });
   const parked = new ParkedResponses();
   const reset = () => {

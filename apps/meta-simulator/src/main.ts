@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     seed: await readSeed(env),
     appSecret: env.SIM_APP_SECRET,
     webhookUrl: env.SIM_WEBHOOK_URL,
+    sendLatency: { medianMs: env.SIM_LATENCY_MEDIAN_MS, p99Ms: env.SIM_LATENCY_P99_MS },
     logger,
   });
   const { url } = await simulator.listen(env.SIM_PORT, env.SIM_HOST).catch((error: Error) =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sampleLatency, type LatencyModel } from './latency.ts';
 import type { Endpoint } from './request-log.ts';
 
 export const faultErrorSchema = z.object({
@@ -8,7 +9,9 @@ export const faultErrorSchema = z.object({
 });
 
 export const faultSchema = z.strictObject({
+  /** Median latency; with latencyP99Ms, the log-normal of the latency model. */
   latencyMs: z.number().min(0).optional(),
+  latencyP99Ms: z.number().min(0).optional(),
   errorRate: z.number().min(0).max(1).optional(),
   error: faultErrorSchema.optional(),
   outage: z.boolean().optional(),
@@ -34,8 +37,18 @@ const DEFAULT_ERRORS: Record<Endpoint, FaultError> = {
   message_templates: { status: 503, code: 131016 },
 };
 
+/** Endpoints that send messages: the base latency model (SIM_LATENCY_*) applies to them. */
+const SEND_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['messages', 'marketing_messages']);
+
 export class FaultStore {
   #faults = new Map<Endpoint, Fault>();
+
+  /** @param sendLatency latency of every send when no fault sets one (SIM_LATENCY_MEDIAN_MS, SIM_LATENCY_P99_MS). */
+  constructor(private readonly sendLatency: LatencyModel = { medianMs: 0 }) {}
+
+  #baseDelay(endpoint: Endpoint): number {
+    return SEND_ENDPOINTS.has(endpoint) ? sampleLatency(this.sendLatency) : 0;
+  }
 
   set(endpoint: Endpoint, fault: Fault): void {
     this.#faults.set(endpoint, { ...fault });
@@ -53,13 +66,14 @@ export class FaultStore {
   /** Decides the fate of one request and consumes one use of a `remaining` fault. */
   take(endpoint: Endpoint): FaultDecision {
     const fault = this.#faults.get(endpoint);
-    if (!fault) return { kind: 'pass', delayMs: 0 };
+    if (!fault) return { kind: 'pass', delayMs: this.#baseDelay(endpoint) };
     if (fault.remaining !== undefined) {
       fault.remaining -= 1;
       if (fault.remaining <= 0) this.#faults.delete(endpoint);
     }
     if (fault.hang) return { kind: 'hang' };
-    const delayMs = (fault.latencyMs ?? 0) + (fault.hangMs ?? 0);
+    const latency = fault.latencyMs !== undefined ? sampleLatency({ medianMs: fault.latencyMs, p99Ms: fault.latencyP99Ms }) : this.#baseDelay(endpoint);
+    const delayMs = latency + (fault.hangMs ?? 0);
     const error = fault.error ?? DEFAULT_ERRORS[endpoint];
     if (fault.outage) return { kind: 'fail', delayMs, error };
     if (fault.errorRate !== undefined && Math.random() < fault.errorRate) return { kind: 'fail', delayMs, error };

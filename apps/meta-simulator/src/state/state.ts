@@ -1,5 +1,6 @@
 import type { AccountInput, ParsedSeed } from '../seed.ts';
 import { FaultStore } from './faults.ts';
+import type { LatencyModel } from './latency.ts';
 import { RequestLog } from './request-log.ts';
 import { TemplateStore } from './templates.ts';
 
@@ -17,11 +18,12 @@ export class SimulatorState {
   readonly accounts = new Map<string, Account>();
   readonly templates = new TemplateStore();
   readonly log = new RequestLog();
-  readonly faults = new FaultStore();
+  readonly faults: FaultStore;
   readonly #seed: ParsedSeed;
 
-  constructor(seed: ParsedSeed) {
+  constructor(seed: ParsedSeed, sendLatency?: LatencyModel) {
     this.#seed = seed;
+    this.faults = new FaultStore(sendLatency);
     this.#loadSeed();
   }
 

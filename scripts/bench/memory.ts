@@ -1,0 +1,56 @@
+import { runLoad } from './load.ts';
+import { loadSpec } from './matrix.ts';
+import type { BenchOptions } from './options.ts';
+import { rssBytes } from './procfs.ts';
+import type { BenchStack, Target } from './stack.ts';
+
+export interface MemoryResult {
+  target: string;
+  /** Client connections, each with one send in flight most of the time. */
+  connections: number;
+  latencyMs: number;
+  /** Sends in flight by Little's law: answers per second x seconds each took. */
+  inFlight: number;
+  rps: number;
+  failures: number;
+  /** RSS in MB per process: before the load, the highest sampled under it, and once it is over. */
+  rssMb: Record<string, { idle: number; peak: number; after: number }>;
+}
+
+const mb = (bytes: number | undefined) => Math.round(((bytes ?? 0) / 2 ** 20) * 10) / 10;
+
+/**
+ * The gateway's resident memory with `options.memory` sends in flight: as many
+ * connections, Meta slow enough (memoryLatencyMs) that each holds a send for the run.
+ */
+export async function measureMemory(stack: BenchStack, target: Target, options: BenchOptions): Promise<MemoryResult> {
+  await stack.setUpstreamLatency(options.memoryLatencyMs, 1);
+  await stack.settle();
+  const processes = target.processes;
+  const idle = new Map(processes.map((p) => [p.name, rssBytes(p.pid) ?? 0]));
+  const peak = new Map(idle);
+  const sampler = setInterval(() => {
+    for (const p of processes) peak.set(p.name, Math.max(peak.get(p.name) ?? 0, rssBytes(p.pid) ?? 0));
+  }, 200);
+  const durationSec = Math.max(options.durationSec, Math.ceil((3 * options.memoryLatencyMs) / 1000));
+  let load;
+  try {
+    load = await runLoad(loadSpec(target, options.memory, durationSec));
+  } finally {
+    clearInterval(sampler);
+  }
+  await stack.settle();
+  await stack.setUpstreamLatency(0);
+  await new Promise((r) => setTimeout(r, 2000));
+  const rssMb: MemoryResult['rssMb'] = {};
+  for (const p of processes) rssMb[p.name] = { idle: mb(idle.get(p.name)), peak: mb(peak.get(p.name)), after: mb(rssBytes(p.pid)) };
+  return {
+    target: target.name,
+    connections: options.memory,
+    latencyMs: options.memoryLatencyMs,
+    inFlight: Math.round(load.rps * (load.p50 / 1000)),
+    rps: Math.round(load.rps),
+    failures: load.non2xx + load.errors + load.timeouts,
+    rssMb,
+  };
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { matrixCells, parseCells, parseOptions } from './options.ts';
+
+describe('bench options', () => {
+  it('measure the 0 and 20 ms matrix, then the realistic cells at c=1024, the campaign and memory by default', () => {
+    const options = parseOptions([]);
+    expect(options.cells).toEqual([
+      { latencyMs: 0, concurrency: 1 },
+      { latencyMs: 0, concurrency: 16 },
+      { latencyMs: 0, concurrency: 128 },
+      { latencyMs: 20, concurrency: 1 },
+      { latencyMs: 20, concurrency: 16 },
+      { latencyMs: 20, concurrency: 128 },
+      { latencyMs: 100, concurrency: 1024 },
+      { latencyMs: 250, concurrency: 1024 },
+    ]);
+    expect(options).toMatchObject({ tail: 2, campaign: 60_000, campaignRate: 1000, campaignLatencyMs: 250, memory: 4096 });
+  });
+
+  it('run exactly the cells asked for with --cells, ignoring the matrix options', () => {
+    const options = parseOptions(['--', '--cells', '250/1024,0/1', '--latency', '5', '--campaign', '0', '--memory', '0']);
+    expect(options.cells).toEqual([
+      { latencyMs: 250, concurrency: 1024 },
+      { latencyMs: 0, concurrency: 1 },
+    ]);
+    expect(options.campaign).toBe(0);
+    expect(options.memory).toBe(0);
+  });
+
+  it('skip the realistic cells with --real none and never repeat a cell', () => {
+    expect(matrixCells([0], [16], 'none', 1024)).toEqual([{ latencyMs: 0, concurrency: 16 }]);
+    expect(matrixCells([250], [1024], '250', 1024)).toEqual([{ latencyMs: 250, concurrency: 1024 }]);
+  });
+
+  it('refuse a malformed cell', () => {
+    expect(() => parseCells('250x1024')).toThrow(/latency\/concurrency/);
+  });
+
+  it('keep a shorter campaign for --quick', () => {
+    expect(parseOptions(['--quick']).campaign).toBe(10_000);
+  });
+});
