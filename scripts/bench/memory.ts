@@ -9,8 +9,10 @@ export interface MemoryResult {
   /** Client connections, each with one send in flight most of the time. */
   connections: number;
   latencyMs: number;
-  /** Sends in flight by Little's law: answers per second x seconds each took. */
+  /** Sends held inside the gateway: one per connection (a closed loop, each waits for its answer). */
   inFlight: number;
+  /** Of those, at Meta by Little's law: answers per second x Meta's fixed latency. */
+  atMeta: number;
   rps: number;
   failures: number;
   /** RSS in MB per process: before the load, the highest sampled under it, and once it is over. */
@@ -48,7 +50,8 @@ export async function measureMemory(stack: BenchStack, target: Target, options: 
     target: target.name,
     connections: options.memory,
     latencyMs: options.memoryLatencyMs,
-    inFlight: Math.round(load.rps * (load.p50 / 1000)),
+    inFlight: options.memory,
+    atMeta: Math.round((load.rps * options.memoryLatencyMs) / 1000),
     rps: Math.round(load.rps),
     failures: load.non2xx + load.errors + load.timeouts,
     rssMb,

@@ -228,10 +228,10 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
     lines.push('');
   }
   if (extras.memory.length) {
-    lines.push('| memory | connections | Meta ms | sends in flight | msg/s | failed | RSS MB per process: idle / peak / after |', '|---|---:|---:|---:|---:|---:|---|');
+    lines.push('| memory | sends in flight | Meta ms | of them at Meta | msg/s | failed | RSS MB per process: idle / peak / after |', '|---|---:|---:|---:|---:|---:|---|');
     for (const r of extras.memory) {
       const rss = Object.entries(r.rssMb).map(([name, m]) => `${name} ${m.idle} / ${m.peak} / ${m.after}`).join('; ');
-      lines.push(`| ${r.target} | ${r.connections} | ${r.latencyMs} | ${r.inFlight} | ${r.rps} | ${r.failures} | ${rss} |`);
+      lines.push(`| ${r.target} | ${r.inFlight} | ${r.latencyMs} | ${r.atMeta} | ${r.rps} | ${r.failures} | ${rss} |`);
     }
     lines.push('');
   }

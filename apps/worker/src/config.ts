@@ -31,7 +31,17 @@ export const workerEnvSchema = z.object({
   /** How long a phone number is held back after Meta answers 130429. */
   PACING_BACKOFF_MS: intFromEnv(0, 1000),
   PROBE_OUTCOME_TTL_MS: intFromEnv(100, 2000),
-  WORKER_CONCURRENCY: intFromEnv(1, 64),
+  /**
+   * Sends one worker process has in flight at most (the sends of all its jobs). 4,096 holds
+   * four numbers at 1,000 msg/s with a one-second Meta; pacing, not this, should be the limit.
+   */
+  WORKER_SENDS_IN_FLIGHT: intFromEnv(1, 4096),
+  /** send-batch jobs in flight; unset: as many as sends (a job holds at least one), so only the send limit binds. */
+  WORKER_CONCURRENCY: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).optional()),
+  /** Connections to Meta per worker process; 0: no limit (one per send in flight over HTTP/1.1). */
+  META_CONNECTIONS: intFromEnv(0, 0),
+  /** Offer HTTP/2 to Meta (TLS ALPN; Graph speaks it): many sends share a few connections. */
+  META_HTTP2: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('false')).transform((v) => v === 'true' || v === '1'),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
 }).superRefine(requireStacksSource);

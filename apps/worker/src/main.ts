@@ -12,6 +12,7 @@ import { ProbeCoordinator } from './probe-coordinator.ts';
 import { Pacer } from './pacer.ts';
 import { KeyedCircuitBreaker } from '@gw/routing';
 import { createSendProcessor } from './send-processor.ts';
+import { SendSlots } from './send-slots.ts';
 import { TemplateSyncService } from './template-sync-service.ts';
 import { createTemplateSyncProcessor } from './template-sync-processor.ts';
 import { scheduleTemplateSyncs } from './template-sync-schedule.ts';
@@ -39,7 +40,16 @@ async function main() {
   const commands = redis.client({ maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
   commands.on('error', (error) => logger.warn({ err: error.message }, 'redis (commands) error'));
 
-  const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS, onCall: observer.onMetaCall });
+  const meta = createMetaClient({
+    baseUrl: env.META_GRAPH_URL,
+    version: env.META_GRAPH_VERSION,
+    timeoutMs: env.META_TIMEOUT_MS,
+    connections: env.META_CONNECTIONS || undefined,
+    http2: env.META_HTTP2,
+    onCall: observer.onMetaCall,
+  });
+  const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);
+  const jobConcurrency = env.WORKER_CONCURRENCY ?? env.WORKER_SENDS_IN_FLIGHT;
   const categories = new CategoryCache({
     redis: commands,
     keys,
@@ -62,10 +72,10 @@ async function main() {
   const bullConnection = redis.bullmq({ maxRetriesPerRequest: null });
   const workers: Worker[] = [];
   const queues: Queue[] = [];
-  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, outcomes: new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS), logger, observer }), {
+  const sendWorker = new Worker(QUEUES.send, createSendProcessor({ service, outcomes: new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS), logger, observer, slots }), {
     connection: bullConnection,
     prefix: env.REDIS_KEY_PREFIX,
-    concurrency: env.WORKER_CONCURRENCY,
+    concurrency: jobConcurrency,
     // A stalled send (its worker died) is failed, never run again: it may already have reached Meta.
     maxStalledCount: 0,
     // Notice a dead worker within seconds, so its waiting clients hear about it well inside SEND_TIMEOUT_MS.
@@ -112,7 +122,7 @@ async function main() {
     templateSyncQueue,
     logger,
   });
-  logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
+  logger.info({ stacks: stacks.all().length, sendsInFlight: env.WORKER_SENDS_IN_FLIGHT, jobConcurrency, metaConnections: env.META_CONNECTIONS || 'unlimited', http2: env.META_HTTP2 }, 'worker ready');
   announceReady({ operationsPort: operations.port });
 
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {

@@ -4,6 +4,7 @@ import { gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult
 import type { MetaCallTiming, SendService } from './send-service.ts';
 import type { SendOutcomeWriter } from './send-outcome-writer.ts';
 import type { SendObserver } from './operations/send-observer.ts';
+import type { SendSlots } from './send-slots.ts';
 
 export interface SendProcessorDeps {
   service: SendService;
@@ -12,6 +13,8 @@ export interface SendProcessorDeps {
   logger: Logger;
   /** Metrics of each send. */
   observer?: SendObserver;
+  /** The process's limit on sends in flight (WORKER_SENDS_IN_FLIGHT); unset: no limit. */
+  slots?: SendSlots;
 }
 
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
@@ -22,8 +25,18 @@ const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: '
  * and each is answered as soon as it is done. It never throws: every outcome,
  * even a bug, becomes the one answer the waiting client receives.
  */
-export function createSendProcessor({ service, outcomes, logger, observer }: SendProcessorDeps) {
+export function createSendProcessor({ service, outcomes, logger, observer, slots }: SendProcessorDeps) {
   async function processItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
+    const waiting = slots?.acquire();
+    if (waiting) await waiting;
+    try {
+      return await runItem(batchJobId, replyTo, item);
+    } finally {
+      slots?.release();
+    }
+  }
+
+  async function runItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
     const started = performance.now();
     const log = logger.child({ jobId: item.id, batchJobId, stackId: item.stackId });
     const metaCalls: MetaCallTiming[] = [];
