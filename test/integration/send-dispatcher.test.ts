@@ -79,6 +79,31 @@ describe('SendDispatcher without replies', () => {
     expect(batchSizes).toContain(5);
   });
 
+  it('holds a batch open for the window while the ingress is busy, so sends of several ticks share a job', async () => {
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.close());
+    const subscriber = new Redis(connection());
+    closers.push(() => subscriber.quit());
+    const commands = new Redis(connection());
+    closers.push(() => commands.quit());
+    const replies = new ReplyWaiter(subscriber, redisKeys(prefix).replyChannel('window-test'));
+    await replies.start();
+    const windowed = new SendDispatcher({
+      queue,
+      batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, windowMs: 50, busy: () => true, enqueueTimeoutMs: 1000, sendTimeoutMs: 5000 }),
+      replies,
+      idempotency: new IdempotencyStore(commands, redisKeys(prefix), 60),
+      sendTimeoutMs: 5000,
+      enqueueTimeoutMs: 1000,
+      jobCheckIntervalMs: 100,
+    });
+    const later = (n: number, ms: number) =>
+      new Promise((r) => setTimeout(r, ms)).then(() => windowed.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } }));
+    const answers = await Promise.all([later(1, 0), later(2, 10), later(3, 20)]);
+    expect(answers.map((a) => a.body)).toEqual([{ echo: 1 }, { echo: 2 }, { echo: 3 }]);
+    expect(new Set(answers.map((a) => batchJobIdOf(a.jobId!))).size).toBe(1);
+  });
+
   it('answers every send of a failed batch with "outcome unknown", and remembers it under its key', async () => {
     const answers = await Promise.all([send({ n: 1, fail: true }, 'key-lost'), send({ n: 2 })]);
     for (const answer of answers) {

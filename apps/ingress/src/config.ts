@@ -16,6 +16,9 @@ export const ingressEnvSchema = z.object({
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
   /** Most sends one send-batch job carries (the sends of one event-loop tick); 1 turns batching off. */
   SEND_BATCH_MAX_ITEMS: intFromEnv(1, 64),
+  /** When at least SEND_BATCH_WINDOW_PENDING sends await replies, a batch stays open this long (ms); 0: never. */
+  SEND_BATCH_WINDOW_MS: intFromEnv(0, 10),
+  SEND_BATCH_WINDOW_PENDING: intFromEnv(1, 256),
   CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),

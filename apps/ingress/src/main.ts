@@ -46,7 +46,13 @@ async function main() {
   await replies.start();
   const dispatcher = new SendDispatcher({
     queue,
-    batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: env.SEND_BATCH_MAX_ITEMS, enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS, sendTimeoutMs: env.SEND_TIMEOUT_MS, onBatch: (sends) => metrics.sendBatchSize.observe(sends) }),
+    batcher: new SendBatcher({
+      queue,
+      replyTo: replies.channel,
+      maxItems: env.SEND_BATCH_MAX_ITEMS,
+      windowMs: env.SEND_BATCH_WINDOW_MS,
+      busy: () => replies.size >= env.SEND_BATCH_WINDOW_PENDING,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS, sendTimeoutMs: env.SEND_TIMEOUT_MS, onBatch: (sends) => metrics.sendBatchSize.observe(sends) }),
     replies,
     idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
     sendTimeoutMs: env.SEND_TIMEOUT_MS,

@@ -9,6 +9,13 @@ export interface SendBatcherOptions {
   replyTo: string;
   /** A batch closes at once when it holds this many sends. */
   maxItems: number;
+  /**
+   * How long a batch stays open when the ingress is busy (0: one event-loop tick always).
+   * Clients waiting hundreds of ms on Meta do not notice a few ms, and Redis work is per job.
+   */
+  windowMs?: number;
+  /** Whether the ingress is busy enough to hold a batch open for windowMs (sends awaiting replies). */
+  busy?: () => boolean;
   enqueueTimeoutMs: number;
   /** How long the ingress waits for a send's result: finished jobs are kept for twice that. */
   sendTimeoutMs: number;
@@ -38,7 +45,7 @@ interface Batch {
 }
 
 /**
- * Collects the sends of one event-loop tick into one send-batch job. BullMQ's
+ * Collects the sends of one event-loop tick (or of a short window when busy) into one send-batch job. BullMQ's
  * Redis work (add, fetch, finish, events, trimming) is per job, so a busy ingress
  * pays it once per tick instead of once per message; a quiet one queues batches of one.
  * A batch closes after the tick that opened it (or when full) and is queued once
@@ -81,8 +88,11 @@ export class SendBatcher {
       settle = (error) => (error === undefined ? resolve() : reject(error));
     });
     const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, enqueued, settle };
-    // Every request that arrives in this tick joins; the batch closes right after it.
-    setImmediate(() => this.close(batch));
+    // Every request that arrives in this tick joins; the batch closes right after it, or,
+    // when many sends are already waiting on Meta, after a short window.
+    const { windowMs = 0, busy } = this.options;
+    if (windowMs > 0 && busy?.()) setTimeout(() => this.close(batch), windowMs);
+    else setImmediate(() => this.close(batch));
     this.open = batch;
     return batch;
   }
