@@ -66,6 +66,12 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
       {
         for (const name of orderFor(round, Object.keys(stack.targets))) {
           const target = stack.targets[name]!;
+          // Above the warm-up's 16 connections every target (and its pools to Meta) first opens the
+          // connections this cell needs, unmeasured: a run should not time connection set-up.
+          if (concurrency > 16) {
+            await stack.settle();
+            await runLoad(loadSpec(target, concurrency, options.warmupSec));
+          }
           await stack.settle();
           await pause(100);
           const loadAverage = loadavg()[0]!;

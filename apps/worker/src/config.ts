@@ -38,7 +38,7 @@ export const workerEnvSchema = z.object({
   WORKER_SENDS_IN_FLIGHT: intFromEnv(1, 4096),
   /** send-batch jobs in flight; unset: as many as sends (a job holds at least one), so only the send limit binds. */
   WORKER_CONCURRENCY: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).optional()),
-  /** Connections to Meta per worker process; 0: no limit (one per send in flight over HTTP/1.1). */
+  /** Connections to Meta per worker process; 0 (default): WORKER_SENDS_IN_FLIGHT, one per send in flight over HTTP/1.1. */
   META_CONNECTIONS: intFromEnv(0, 0),
   /** Offer HTTP/2 to Meta (TLS ALPN; Graph speaks it): many sends share a few connections. */
   META_HTTP2: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('false')).transform((v) => v === 'true' || v === '1'),

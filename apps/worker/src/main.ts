@@ -44,7 +44,8 @@ async function main() {
     baseUrl: env.META_GRAPH_URL,
     version: env.META_GRAPH_VERSION,
     timeoutMs: env.META_TIMEOUT_MS,
-    connections: env.META_CONNECTIONS || undefined,
+    // HTTP/1.1 carries one send per connection: fewer connections than sends would cap the sends.
+    connections: env.META_CONNECTIONS || env.WORKER_SENDS_IN_FLIGHT,
     http2: env.META_HTTP2,
     onCall: observer.onMetaCall,
   });
@@ -122,7 +123,7 @@ async function main() {
     templateSyncQueue,
     logger,
   });
-  logger.info({ stacks: stacks.all().length, sendsInFlight: env.WORKER_SENDS_IN_FLIGHT, jobConcurrency, metaConnections: env.META_CONNECTIONS || 'unlimited', http2: env.META_HTTP2 }, 'worker ready');
+  logger.info({ stacks: stacks.all().length, sendsInFlight: env.WORKER_SENDS_IN_FLIGHT, jobConcurrency, metaConnections: env.META_CONNECTIONS || env.WORKER_SENDS_IN_FLIGHT, http2: env.META_HTTP2 }, 'worker ready');
   announceReady({ operationsPort: operations.port });
 
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
