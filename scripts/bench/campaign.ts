@@ -15,6 +15,8 @@ export interface CampaignResult {
   elapsedSec: number;
   /** 2xx answers per second over the whole campaign. */
   msgPerSec: number;
+  /** Answers by HTTP status and gateway reason. */
+  statuses: Record<string, number>;
   /** Sends Meta saw for the number. */
   metaSends: number;
   p50: number;
@@ -22,6 +24,8 @@ export interface CampaignResult {
 }
 
 interface OpenLoopResult {
+  /** Answers by HTTP status and gateway reason (`error` for no answer). */
+  statuses: Record<string, number>;
   ok: number;
   failures: number;
   elapsedMs: number;
@@ -35,11 +39,14 @@ interface OpenLoopResult {
  * as a politely slower client.
  */
 async function openLoop(url: string, path: string, headers: Record<string, string>, body: string, rate: number, total: number): Promise<OpenLoopResult> {
-  const pool = new Pool(url, { connections: 8192, keepAliveTimeout: 30_000 });
+  // A sender's keep-alive pool: twice the rate in connections, enough for two seconds of answers.
+  const pool = new Pool(url, { connections: Math.max(64, Math.min(4096, rate * 2)), keepAliveTimeout: 30_000 });
   const latencies = new Float64Array(total);
   let launched = 0;
   let answered = 0;
   let ok = 0;
+  const statuses: Record<string, number> = {};
+  const count = (key: string) => (statuses[key] = (statuses[key] ?? 0) + 1);
   const started = performance.now();
   const one = async () => {
     const sent = performance.now();
@@ -47,8 +54,9 @@ async function openLoop(url: string, path: string, headers: Record<string, strin
       const answer = await pool.request({ method: 'POST', path, headers, body, headersTimeout: 60_000, bodyTimeout: 60_000 });
       await answer.body.text();
       if (answer.statusCode >= 200 && answer.statusCode < 300) ok++;
-    } catch {
-      // counted as a failure below
+      count(`${answer.statusCode} ${answer.headers['x-gateway-route-reason'] ?? ''}`.trim());
+    } catch (error) {
+      count(`error ${(error as { code?: string }).code ?? (error as Error).message}`);
     }
     latencies[answered++] = performance.now() - sent;
   };
@@ -69,7 +77,7 @@ async function openLoop(url: string, path: string, headers: Record<string, strin
   const elapsedMs = performance.now() - started;
   await pool.close();
   const sorted = latencies.sort();
-  return { ok, failures: total - ok, elapsedMs, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { statuses, ok, failures: total - ok, elapsedMs, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /**
@@ -96,6 +104,7 @@ export async function runCampaign(stack: BenchStack, target: Target, options: Be
     tail: options.tail,
     ok: load.ok,
     failures: load.failures,
+    statuses: load.statuses,
     elapsedSec: Math.round(elapsedSec * 10) / 10,
     msgPerSec: Math.round(load.ok / elapsedSec),
     metaSends,
