@@ -18,6 +18,8 @@ export interface MetaClientOptions {
   connections?: number;
   /** Offer HTTP/2 (ALPN over TLS): sends share connections as streams. */
   http2?: boolean;
+  /** Only for probes against a self-signed test server; never in the gateway. */
+  tlsRejectUnauthorized?: boolean;
   /** Told about every call once it ended (latency metrics, per-send timings); must not throw. */
   onCall?: (call: MetaCallEvent) => void;
 }
@@ -61,9 +63,10 @@ export function createMetaClient(options: MetaClientOptions) {
   const agent = new Agent({
     // No fixed cap: at Meta's 100-500 ms a number at 1,000 msg/s has hundreds of sends in flight.
     ...(options.connections ? { connections: options.connections } : {}),
-    ...(options.http2 ? { allowH2: true } : {}),
+    // undici runs at most `pipelining` requests at once on a connection, HTTP/2 streams included.
+    ...(options.http2 ? { allowH2: true, pipelining: 100 } : {}),
     keepAliveTimeout: 30_000,
-    connect: { timeout: options.connectTimeoutMs ?? 3_000 },
+    connect: { timeout: options.connectTimeoutMs ?? 3_000, ...(options.tlsRejectUnauthorized === false ? { rejectUnauthorized: false } : {}) },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -91,6 +94,9 @@ export function createMetaClient(options: MetaClientOptions) {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // undici multiplexes a POST on HTTP/2 only when told it is idempotent; it then also re-dispatches
+        // streams cut by a GOAWAY, so a send may reach Meta twice. Hence META_HTTP2 is off by default.
+        ...(options.http2 ? { idempotent: true } : {}),
       });
       const text = await response.body.text();
       let parsed: unknown = text;
