@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
-import { ConfigError, parseEnv, redisConnections } from '@gw/config';
+import { checkRedisForQueues, ConfigError, parseEnv, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { announceReady, onShutdown, runMain } from '@gw/process-tools';
@@ -22,8 +22,10 @@ async function main() {
   const env = parseEnv(ingressEnvSchema, process.env);
   const logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL });
   const keys = redisKeys(env.REDIS_KEY_PREFIX);
-  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
   const redis = redisConnections(env);
+  // Queued sends and webhooks live in Redis: refuse one that evicts keys, warn when it keeps nothing on disk.
+  await checkRedisForQueues(redis, (message) => logger.warn(message));
   // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
   const stackSource = await openStacks({ env, keys, redis, logger });
   const stacks = stackSource.directory;
