@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { commonEnv, ConfigError, parseEnv, redisConnections, requireStacksSource } from '@gw/config';
 import { createLogger } from '@gw/logger';
 import { openStacks } from '@gw/stack-store';
-import { QUEUES, redisKeys, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
+import { enqueue, JOBS, QUEUES, redisKeys, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
 
 const USAGE = 'usage: pnpm warmup --stack <id> [--template name:language ...] [--wait-seconds 600]';
 
@@ -49,7 +49,7 @@ async function main() {
 
   const queue = new Queue(QUEUES.templateSync, { connection: redis.bullmq({ maxRetriesPerRequest: 1 }), prefix: env.REDIS_KEY_PREFIX });
   const data: TemplateSyncJob = { stackId: stack.id, templates, trigger: 'cli' };
-  const job = await queue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+  const job = await enqueue(queue, JOBS.templateWarmup, data, undefined);
   console.log(`Warm-up job ${job.id} queued for stack ${stack.id} (WABA ${stack.wabaId}), ${templates ? `${templates.length} template(s)` : 'whole WABA'}.`);
 
   const bar = new SingleBar({ format: 'pages {pages} | templates read {value} | categories cached {written} | {state}', hideCursor: true }, Presets.shades_classic);

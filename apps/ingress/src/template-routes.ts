@@ -6,8 +6,9 @@ import type { CategoryCache } from '@gw/category-cache';
 import {
   describePayloadIssue,
   gatewayErrors,
+  enqueue,
+  JOBS,
   metaError,
-  TEMPLATE_SYNC_JOB_OPTIONS,
   templateRefSchema,
   type TemplateSyncJob,
 } from '@gw/contracts';
@@ -32,7 +33,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
     if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
     const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
     try {
-      const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+      const job = await enqueue(templateSyncQueue, JOBS.templateWarmup, data, undefined);
       res.status(202).json({ id: job.id, status: 'queued', status_url: `/templates/warmup/${job.id}` });
     } catch {
       sendGatewayError(res, gatewayErrors.unavailable('The warm-up queue is unavailable. Retry later.'));

@@ -2,7 +2,7 @@ import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import { QUEUES, type RedisKeys } from '@gw/contracts';
+import { isDeadLettered, QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
 import { createDeliveryClient } from './delivery-client.ts';
@@ -91,9 +91,7 @@ export async function startWebhookWorkers(options: WebhookWorkersOptions): Promi
   delivery.on('error', (error) => logger.error({ err: error.message }, 'webhook delivery worker error'));
   inbound.on('failed', (job, error) => logger.error({ inboundJobId: job?.id, err: error.message }, 'inbound webhook processing failed'));
   delivery.on('failed', (job, error) => {
-    if (!job || error.name === 'DelayedError') return;
-    const parked = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (parked) logger.warn({ deliveryId: job.id, stackId: job.data?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
+    if (job && isDeadLettered(job, error)) logger.warn({ deliveryId: job.id, stackId: job.data?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
   });
 
   warnAboutStacks(stacks, logger);
