@@ -16,6 +16,7 @@ import { SendBatcher } from './send-batcher.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createIngressOperations } from './operations/ingress-operations.ts';
+import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 
 export interface RunningIngress {
@@ -45,6 +46,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let queues: Queue[] = [];
   let webhooks: { close(): Promise<void> } | undefined;
   let operations: { close(): Promise<void> } | undefined;
+  let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
 
@@ -99,18 +101,16 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const webhookIngress = await createWebhookIngress({
       connection: failFast,
       prefix: env.REDIS_KEY_PREFIX,
-      redis: commands,
-      keys,
-      stacks,
       logger,
       appSecret: env.META_APP_SECRET,
       verifyToken: env.META_VERIFY_TOKEN,
-      adminToken: env.ADMIN_TOKEN,
       enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
     });
     webhooks = webhookIngress;
     const ingressOperations = await createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
     operations = ingressOperations;
+    const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
+    admin = adminApi;
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -120,6 +120,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       templateSyncQueue,
       webhooks: webhookIngress,
       operations: ingressOperations,
+      admin: adminApi,
     });
 
     const listening: Server = await new Promise((resolve) => {
@@ -130,7 +131,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const address = listening.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
-    return { port, app, board: ingressOperations.board };
+    return { port, app, board: adminApi.board };
   }
 
   async function close(signal?: string): Promise<void> {
@@ -142,6 +143,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     while (replies && replies.size > 0) await new Promise((r) => setTimeout(r, 50));
     await Promise.all(queues.map((q) => q.close()));
     await webhooks?.close();
+    await admin?.close();
     await operations?.close();
     await stackSource?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
