@@ -76,7 +76,7 @@ async function main() {
       bar.stop();
       // Read the job again: it may have finished after `current` was read, without its result.
       const finished = (await Job.fromId(queue, job.id!))!;
-      await printResult(finished, state);
+      printResult(finished, state);
       await queue.close();
       const summary = finished.returnvalue as TemplateSyncSummary | undefined;
       process.exit(state === 'completed' && summary && summary.errors.length === 0 ? 0 : 1);
@@ -108,7 +108,7 @@ async function countWorkers(queue: Queue): Promise<number | undefined> {
   }
 }
 
-async function printResult(job: Job, state: string) {
+function printResult(job: Job, state: string) {
   if (state === 'failed') {
     console.error(`Warm-up failed: ${job.failedReason}`);
     return;

@@ -107,7 +107,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
     });
     webhooks = webhookIngress;
-    const ingressOperations = await createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
+    const ingressOperations = createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
     operations = ingressOperations;
     const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
     admin = adminApi;

@@ -75,7 +75,7 @@ export class SendBatcher {
   private openBatch(): Batch {
     let settle!: Batch['settle'];
     const enqueued = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
+      settle = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('enqueue failed')));
     });
     const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, enqueued, settle };
     // Every request that arrives in this tick joins; the batch closes right after it.

@@ -11,6 +11,7 @@ import {
   metaError,
   templateRefSchema,
   type TemplateSyncJob,
+  type TemplateSyncSummary,
 } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
@@ -41,9 +42,9 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    const job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
+    const job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
-    if (!job || (job.data as TemplateSyncJob).stackId !== res.locals.stack.id) {
+    if (!job || job.data.stackId !== res.locals.stack.id) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();

@@ -27,11 +27,11 @@ export interface IngressOperationsOptions {
  * /healthz, /readyz and /openapi.json; `timing`, the request-duration middleware
  * every request passes first; and the queue handles Bull Board shows.
  */
-export async function createIngressOperations(options: IngressOperationsOptions) {
+export function createIngressOperations(options: IngressOperationsOptions) {
   const { env, metrics, logger } = options;
   const connection = options.redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });
   connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (operations) error'));
-  const { queues, close: closeQueues } = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
+  const queueMetrics = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
   const directory = options.stacks.directory;
   metrics.stacks.set(directory.all().length);
   options.stacks.onChange(() => metrics.stacks.set(directory.all().length));
@@ -46,9 +46,9 @@ export async function createIngressOperations(options: IngressOperationsOptions)
     timing: httpMetrics(metrics),
     router,
     /** Every queue (for Bull Board), on the operations connection. */
-    queues,
+    queues: queueMetrics.queues,
     async close() {
-      await closeQueues();
+      await queueMetrics.close();
       await closeRedis(connection);
     },
   };

@@ -6,7 +6,7 @@ import { bearerMatches } from '@gw/process-tools';
 export interface ReadinessCheck {
   name: string;
   /** undefined when fine, else why not. */
-  check(): Promise<string | undefined>;
+  check: () => Promise<string | undefined>;
 }
 
 export interface OpsServerOptions {

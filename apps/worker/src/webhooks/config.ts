@@ -37,5 +37,4 @@ export const webhookWorkerEnv = {
   WEBHOOK_ALLOW_PRIVATE_URLS: bool,
 };
 
-const webhookWorkerEnvSchema = z.object(webhookWorkerEnv);
-export type WebhookWorkerEnv = z.infer<typeof webhookWorkerEnvSchema>;
+export type WebhookWorkerEnv = z.infer<z.ZodObject<typeof webhookWorkerEnv>>;

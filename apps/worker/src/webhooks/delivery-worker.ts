@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
-import { isDeadLettered, QUEUES, type RedisKeys } from '@gw/contracts';
+import { isDeadLettered, QUEUES, type RedisKeys, type WebhookDeliveryJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
 import { createDeliveryClient } from './delivery-client.ts';
@@ -30,7 +30,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
       stacks: options.stacks,
       client,
       gone: new EndpointGoneMarks(options.commands, options.keys),
-      refusedDestination: env.WEBHOOK_ALLOW_PRIVATE_URLS ? async () => undefined : refusedDestination,
+      refusedDestination: env.WEBHOOK_ALLOW_PRIVATE_URLS ? () => Promise.resolve(undefined) : refusedDestination,
       perStackConcurrency: env.WEBHOOK_STACK_CONCURRENCY,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       logger: logger.child({ queue: QUEUES.webhookDelivery }),
@@ -50,7 +50,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'webhook delivery worker error'));
   worker.on('failed', (job, error) => {
-    if (job && isDeadLettered(job, error)) logger.warn({ deliveryId: job.id, stackId: job.data?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
+    if (job && isDeadLettered(job, error)) logger.warn({ deliveryId: job.id, stackId: (job.data as Partial<WebhookDeliveryJob> | undefined)?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
   });
   return {
     worker,
