@@ -62,7 +62,7 @@ const PROBE_OUTCOME: Partial<Record<MmFailureClass, ProbeOutcome>> = {
   template_syncing: 'syncing',
 };
 
-/** Carries out product.md's routing rules for one send job and returns the one answer. */
+/** Carries out the README's routing rules for one send job and returns the one answer. */
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
