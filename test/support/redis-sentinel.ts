@@ -28,7 +28,22 @@ export async function startSentinelSetup(name = 'gw-primary'): Promise<SentinelS
     processes.push(child);
     return child;
   };
-  const redisArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--maxmemory-policy', 'noeviction'];
+  const redisArgs = (port: number) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--dbfilename',
+    `dump-${port}.rdb`,
+    '--maxmemory-policy',
+    'noeviction',
+  ];
   const waitUp = async (port: number) => {
     for (let i = 0; i < 100 && !(await pingRedis(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 50));
   };
@@ -103,9 +118,15 @@ export async function startSentinelSetup(name = 'gw-primary'): Promise<SentinelS
       }
     },
     async stop() {
+      const running = processes.filter((child) => child.exitCode === null && child.signalCode === null);
       await Promise.all(
-        processes.map((child) =>
-          child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((r) => (child.once('exit', r), child.kill('SIGTERM')))),
+        running.map(
+          (child) =>
+            new Promise((resolve) => {
+              child.once('exit', resolve);
+              child.kill('SIGTERM');
+            }),
+        ),
       );
       rmSync(dir, { recursive: true, force: true });
     },
