@@ -29,7 +29,14 @@ describe('start-up checks of Redis', () => {
     );
     expect(await failure).toMatch(/exited with 1 before it was ready[\s\S]*maxmemory-policy allkeys-lru[\s\S]*noeviction/);
 
-    const env = { ...process.env, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'gw-evicting', STACKS_FILE: '', STACKS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), PORT: '0' };
+    const env = {
+      ...process.env,
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: 'gw-evicting',
+      STACKS_FILE: '',
+      STACKS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      PORT: '0',
+    };
     const ingress = await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env }).then(
       () => 'started',
       (error: Error) => error.message,

@@ -24,7 +24,10 @@ describe('Redis through Sentinels', () => {
     expect(redis.isSentinel).toBe(true);
     const options = redis.bullmq({ maxRetriesPerRequest: null });
     expect(options).toMatchObject({
-      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }],
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
       name: 'gw-primary',
       password: 'secret',
       db: 3,

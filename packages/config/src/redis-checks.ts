@@ -23,9 +23,7 @@ export function judgeRedisDurability(node: string, d: RedisDurability): { error?
   }
   if (!d.aofEnabled && d.rdbScheduled === false) {
     return {
-      warning:
-        `Redis at ${node} keeps nothing on disk (no AOF, no RDB snapshots): a Redis restart loses queued sends and webhooks. ` +
-        'Turn on appendonly yes for production.',
+      warning: `Redis at ${node} keeps nothing on disk (no AOF, no RDB snapshots): a Redis restart loses queued sends and webhooks. ` + 'Turn on appendonly yes for production.',
     };
   }
   return {};
