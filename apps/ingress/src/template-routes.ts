@@ -6,10 +6,12 @@ import type { CategoryCache } from '@gw/category-cache';
 import {
   describePayloadIssue,
   gatewayErrors,
+  enqueue,
+  JOBS,
   metaError,
-  TEMPLATE_SYNC_JOB_OPTIONS,
   templateRefSchema,
   type TemplateSyncJob,
+  type TemplateSyncSummary,
 } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
@@ -32,7 +34,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
     if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
     const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
     try {
-      const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+      const job = await enqueue(templateSyncQueue, JOBS.templateWarmup, data, undefined);
       res.status(202).json({ id: job.id, status: 'queued', status_url: `/templates/warmup/${job.id}` });
     } catch {
       sendGatewayError(res, gatewayErrors.unavailable('The warm-up queue is unavailable. Retry later.'));
@@ -40,9 +42,9 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    const job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
+    const job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
-    if (!job || (job.data as TemplateSyncJob).stackId !== res.locals.stack.id) {
+    if (!job || job.data.stackId !== res.locals.stack.id) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();
