@@ -54,7 +54,7 @@ async function openLoop(url: string, path: string, headers: Record<string, strin
       const answer = await pool.request({ method: 'POST', path, headers, body, headersTimeout: 60_000, bodyTimeout: 60_000 });
       await answer.body.text();
       if (answer.statusCode >= 200 && answer.statusCode < 300) ok++;
-      count(`${answer.statusCode} ${answer.headers['x-gateway-route-reason'] ?? ''}`.trim());
+      count(`${answer.statusCode} ${String(answer.headers['x-gateway-route-reason'] ?? '')}`.trim());
     } catch (error) {
       count(`error ${(error as { code?: string }).code ?? (error as Error).message}`);
     }

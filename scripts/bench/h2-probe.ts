@@ -16,7 +16,11 @@ import { percentile } from './stats.ts';
 
 function certificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gw-h2-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
 }
 
@@ -43,7 +47,15 @@ async function probe(port: number, server: ReturnType<typeof fork>, http2: boole
   const connectionsBefore = await ask(server);
   // HTTP/2: undici's default of 100 streams per connection, so as many connections as that needs.
   const connections = http2 ? Math.ceil(inFlight / 100) : inFlight;
-  const meta = createMetaClient({ baseUrl: `https://127.0.0.1:${port}`, version: 'v24.0', timeoutMs: 30_000, connectTimeoutMs: 30_000, connections, http2, tlsRejectUnauthorized: false });
+  const meta = createMetaClient({
+    baseUrl: `https://127.0.0.1:${port}`,
+    version: 'v24.0',
+    timeoutMs: 30_000,
+    connectTimeoutMs: 30_000,
+    connections,
+    http2,
+    tlsRejectUnauthorized: false,
+  });
   let failed = 0;
   const run = async (count: number, latencies?: Float64Array) => {
     let next = 0;
@@ -88,7 +100,10 @@ function ask(server: ReturnType<typeof fork>): Promise<number> {
 }
 
 export async function h2Probe(sends = 20_000, inFlight = 1000, latencyMs = 250) {
-  const server = fork(fileURLToPath(import.meta.url), ['--serve', String(latencyMs)], { execArgv: ['--import', 'tsx'], env: { ...process.env, H2_PROBE_TLS: JSON.stringify(certificate()) } });
+  const server = fork(fileURLToPath(import.meta.url), ['--serve', String(latencyMs)], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, H2_PROBE_TLS: JSON.stringify(certificate()) },
+  });
   const { port } = await new Promise<{ port: number }>((resolve) => server.once('message', resolve as (m: unknown) => void));
   const results = [];
   try {
@@ -103,7 +118,7 @@ export async function h2Probe(sends = 20_000, inFlight = 1000, latencyMs = 250) 
   return { sends, inFlight, latencyMs, results };
 }
 
-if (process.argv[2] === '--serve') serve(Number(process.argv[3]), JSON.parse(process.env.H2_PROBE_TLS!));
+if (process.argv[2] === '--serve') serve(Number(process.argv[3]), JSON.parse(process.env.H2_PROBE_TLS!) as { key: string; cert: string });
 else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [sends, inFlight, latency] = process.argv.slice(2).map(Number);
   console.log(JSON.stringify(await h2Probe(sends || undefined, inFlight || undefined, latency || undefined), null, 2));

@@ -20,7 +20,8 @@ export class SendSlots {
 
   release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next send
+    if (next)
+      next(); // the slot passes straight to the next send
     else this.active--;
   }
 
