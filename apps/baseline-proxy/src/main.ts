@@ -54,7 +54,8 @@ app.post('/messages', async (req, res) => {
   }
 });
 
-const server = app.listen(env.PORT, env.HOST, () => {
+// The same listen backlog as the gateway's ingress (Node's default is 511).
+const server = app.listen(env.PORT, env.HOST, 4096, () => {
   const { port } = server.address() as AddressInfo;
   announceReady({ port });
 });

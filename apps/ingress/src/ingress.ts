@@ -39,6 +39,9 @@ export interface Ingress {
  * queues and routers. `main.ts` parses the environment and calls this; tests
  * that need the ingress in-process call it too.
  */
+/** Pending connections the kernel queues for accept() (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 export function createIngress(env: IngressEnv, logger: Logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL })): Ingress {
   // What close() stops, in its order; filled as start() builds it (a failed start closes what exists).
   let server: Server | undefined;
@@ -132,7 +135,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     });
 
     const listening: Server = await new Promise((resolve) => {
-      const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+      // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
+      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => resolve(s));
     });
     server = listening;
     listening.keepAliveTimeout = 65_000;

@@ -62,7 +62,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     reset,
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const listening = app.listen(port, host, (error?: Error) => {
+        // Thousands of connections may arrive at once (benchmarks): Node's default backlog is 511.
+        const listening = app.listen(port, host, 4096, (error?: Error) => {
           if (error) return reject(error);
           server = listening;
           const { port: actual } = listening.address() as AddressInfo;
