@@ -19,6 +19,8 @@ export interface LoadSpec {
 export interface LoadResult {
   /** 2xx answers per second. */
   rps: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
   ok: number;
   non2xx: number;
   errors: number;
@@ -38,6 +40,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let ok = 0;
   let non2xx = 0;
   let clients = 0;
+  const statuses: Record<string, number> = {};
   const perConnection = spec.connectionHeaders;
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -63,6 +66,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         const sorted = latencies.subarray(0, count).sort();
         resolve({
           rps: (ok * 1000) / elapsedMs,
+          statuses,
           ok,
           non2xx,
           errors: result.errors,
@@ -76,6 +80,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       },
     );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       if (statusCode >= 200 && statusCode < 300) ok += 1;
       else non2xx += 1;
       if (count === latencies.length) {

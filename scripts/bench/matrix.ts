@@ -91,7 +91,7 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
           });
           log(
             `round ${round} upstream ${latencyMs} ms c=${concurrency} ${name.padEnd(9)} ${load.rps.toFixed(0).padStart(6)} req/s p50 ${load.p50.toFixed(2)} ms p99 ${load.p99.toFixed(2)} ms` +
-              (load.non2xx + load.errors ? ` non2xx=${load.non2xx} errors=${load.errors}` : ''),
+              (load.non2xx + load.errors ? ` non2xx=${load.non2xx} errors=${load.errors} statuses=${JSON.stringify(load.statuses)}` : ''),
           );
           if (stack.crashes.length) throw new Error(`a process crashed:\n${stack.crashes.join('\n')}`);
         }
