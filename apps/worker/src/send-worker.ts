@@ -29,7 +29,11 @@ export interface SendWorkerOptions {
   logger: Logger;
 }
 
-/** The send queue's worker: routes each send of a send-batch job, calls Meta and answers the waiting ingress. */
+/**
+ * The send queue's worker: routes each send of a send-batch job, calls Meta and answers the waiting ingress.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
+ */
 export function startSendWorker(options: SendWorkerOptions): Worker {
   const { env, commands, keys } = options;
   const service = new SendService({
