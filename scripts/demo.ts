@@ -7,17 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  ENTRY_POINTS,
-  REPO_ROOT,
-  freePort,
-  hasRedisServer,
-  pingRedis,
-  redisAddress,
-  startPrivateRedis,
-  startService,
-  type RunningService,
-} from '@gw/process-tools';
+import { ENTRY_POINTS, REPO_ROOT, freePort, hasRedisServer, pingRedis, redisAddress, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 
 const DEMO_STACK = {
   id: 'demo',

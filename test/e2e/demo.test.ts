@@ -52,9 +52,7 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
     const external = Object.values(networkInterfaces())
       .flat()
       .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
-    const loopbackOnly = external
-      ? (await refused(external, Number(env.PORT))) && (await refused(external, Number(env.WORKER_METRICS_PORT)))
-      : undefined;
+    const loopbackOnly = external ? (await refused(external, Number(env.PORT))) && (await refused(external, Number(env.WORKER_METRICS_PORT))) : undefined;
 
     const steps: Step[] = [];
     for (const [, route, reason, curl] of output.matchAll(/^\s+Shows x-gateway-route: (\S+), x-gateway-route-reason: (\S+)\n\s+(curl .+)$/gm)) {

@@ -48,9 +48,7 @@ afterAll(async () => {
 });
 
 const documented = () =>
-  Object.entries(document.paths).flatMap(([path, item]) =>
-    HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })),
-  );
+  Object.entries(document.paths).flatMap(([path, item]) => HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })));
 
 describe('the OpenAPI document at /openapi.json', () => {
   it('documents every route the ingress registers', () => {
@@ -73,7 +71,12 @@ describe('the OpenAPI document at /openapi.json', () => {
 
   it('reaches a handler for every documented operation over HTTP, never the gateway 404', async () => {
     for (const { method, path } of documented()) {
-      const url = baseUrl + path.replace('{version}', 'v24.0').replace('{phoneNumberId}', '1').replace(/\{\w+\}/g, 'x');
+      const url =
+        baseUrl +
+        path
+          .replace('{version}', 'v24.0')
+          .replace('{phoneNumberId}', '1')
+          .replace(/\{\w+\}/g, 'x');
       const hasBody = method === 'post' || method === 'patch';
       const response = await request(url, {
         method: method.toUpperCase() as 'GET',
@@ -94,7 +97,10 @@ describe('the OpenAPI document at /openapi.json', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const { path, operation } of documented()) {
       const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
-      expect([...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]), `${operation.operationId} path parameters`).toEqual(declared);
+      expect(
+        [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
+        `${operation.operationId} path parameters`,
+      ).toEqual(declared);
       expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
     }
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);

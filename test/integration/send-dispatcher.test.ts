@@ -59,8 +59,7 @@ afterAll(async () => {
   for (const close of closers) await close().catch(() => undefined);
 });
 
-const send = (payload: Record<string, unknown>, idempotencyKey?: string) =>
-  dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey });
+const send = (payload: Record<string, unknown>, idempotencyKey?: string) => dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey });
 
 describe('SendDispatcher without replies', () => {
   it('gives each send of one batch its own answer from the batch job', async () => {

@@ -3,16 +3,7 @@ import { Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import {
-  describePayloadIssue,
-  gatewayErrors,
-  enqueue,
-  JOBS,
-  metaError,
-  templateRefSchema,
-  type TemplateSyncJob,
-  type TemplateSyncSummary,
-} from '@gw/contracts';
+import { describePayloadIssue, gatewayErrors, enqueue, JOBS, metaError, templateRefSchema, type TemplateSyncJob, type TemplateSyncSummary } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
 

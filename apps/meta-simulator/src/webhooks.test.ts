@@ -1,18 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  APP_SECRET,
-  call,
-  PHONE,
-  type Running,
-  sleep,
-  startReceiver,
-  startSimulator,
-  statusOf,
-  templateSend,
-  TOKEN,
-  WABA,
-} from './test-support.ts';
+import { APP_SECRET, call, PHONE, type Running, sleep, startReceiver, startSimulator, statusOf, templateSend, TOKEN, WABA } from './test-support.ts';
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 const FAST = { statuses: { sent: { delayMs: 10 }, delivered: { delayMs: 20 }, read: { delayMs: 30 } } };

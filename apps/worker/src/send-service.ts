@@ -140,7 +140,7 @@ export class SendService {
 
     if (!fallsBack(failure, this.deps.timeoutPolicy)) {
       const reason: RouteReason = failure === 'ambiguous' ? 'mm_timeout' : checked ? 'checked_fallback' : 'cached_marketing';
-      return { result: { ...(this.finish('marketing_messages', mm, reason)), mmErrorCode }, outcome };
+      return { result: { ...this.finish('marketing_messages', mm, reason), mmErrorCode }, outcome };
     }
     const reason: RouteReason = checked ? 'checked_fallback' : failure === 'not_marketing' ? 'stale_fallback' : 'mm_unavailable_fallback';
     return { result: { ...(await this.sendCloud(ctx, reason)), mmErrorCode }, outcome };

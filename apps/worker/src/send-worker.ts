@@ -42,7 +42,12 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     stacks: options.stacks,
     meta: options.meta,
     categories: options.categories,
-    probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
+    probes: new ProbeCoordinator({
+      redis: commands,
+      keys,
+      probeTimeoutMs: env.META_TIMEOUT_MS + 2000,
+      outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000),
+    }),
     pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
     breaker: options.breaker,
     timeoutPolicy: env.MM_TIMEOUT_POLICY,

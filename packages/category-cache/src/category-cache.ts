@@ -87,13 +87,7 @@ export class CategoryCache {
     return entry.c;
   }
 
-  async write(
-    wabaId: string,
-    template: TemplateRef,
-    category: Category,
-    source: CategorySource,
-    ttlSeconds = this.options.ttlSeconds,
-  ): Promise<void> {
+  async write(wabaId: string, template: TemplateRef, category: Category, source: CategorySource, ttlSeconds = this.options.ttlSeconds): Promise<void> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
     const entry: Entry = { c: category, src: source, exp: Date.now() + ttlSeconds * 1000 };
     this.remember(key, entry);

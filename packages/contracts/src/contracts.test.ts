@@ -58,7 +58,7 @@ describe('messagePayloadSchema', () => {
 });
 
 describe('gatewayErrors', () => {
-  it('uses Meta\'s envelope with a numeric code and a trace id', () => {
+  it("uses Meta's envelope with a numeric code and a trace id", () => {
     const { status, body } = gatewayErrors.unauthenticated();
     expect(status).toBe(401);
     expect(body.error).toMatchObject({ code: 190, type: 'OAuthException' });

@@ -18,10 +18,7 @@ export type MmFailureClass =
   /** No answer after the request was sent: Meta may have delivered it. */
   | 'ambiguous';
 
-export type MmAttemptOutcome =
-  | { kind: 'response'; status: number; errorCode?: number }
-  | { kind: 'not_sent' }
-  | { kind: 'timeout' };
+export type MmAttemptOutcome = { kind: 'response'; status: number; errorCode?: number } | { kind: 'not_sent' } | { kind: 'timeout' };
 
 const BY_CODE: ReadonlyMap<number, MmFailureClass> = new Map([
   [100, 'not_marketing'],

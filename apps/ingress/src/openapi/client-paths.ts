@@ -7,7 +7,10 @@ const pathParam = (name: string, description: string): Parameter => ({ name, in:
 const ROUTE_HEADERS = {
   'x-gateway-route': { description: 'The API that carried the message: marketing_messages or cloud_api.', schema: { enum: ['marketing_messages', 'cloud_api'] } },
   'x-gateway-route-reason': { description: 'Why that route (e.g. cached_marketing, checked_fallback, stale_fallback).', schema: { type: 'string' } },
-  'x-gateway-job-id': { description: 'The send: `<queue job>.<item>`. The sends received in one event-loop tick share a send-batch job; the part before the last dot is its id in Bull Board.', schema: { type: 'string' } },
+  'x-gateway-job-id': {
+    description: 'The send: `<queue job>.<item>`. The sends received in one event-loop tick share a send-batch job; the part before the last dot is its id in Bull Board.',
+    schema: { type: 'string' },
+  },
   'x-gateway-mm-error-code': { description: 'Meta error code of the MM attempt that led to a fallback.', schema: { type: 'string' } },
   'x-gateway-idempotent-replay': { description: '"true" when the answer is the stored answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string' } },
 };
@@ -26,7 +29,12 @@ function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boole
       ...(graph
         ? [pathParam('version', 'Graph API version, e.g. v24.0 (accepted for compatibility).'), pathParam('phoneNumberId', "Must be the stack's own phone number id.")]
         : []),
-      { name: 'Idempotency-Key', in: 'header', description: 'Repeat a request with the same key to get the first answer instead of sending again (1 to 255 characters).', schema: { type: 'string', maxLength: 255 } },
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        description: 'Repeat a request with the same key to get the first answer instead of sending again (1 to 255 characters).',
+        schema: { type: 'string', maxLength: 255 },
+      },
     ],
     requestBody: { required: true, content: json(ref('MessagePayload')) },
     responses: {

@@ -11,8 +11,7 @@ export interface SendRequest {
   body: Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks shared by /messages and /marketing_messages, in the order Meta reports them. */
 export function parseSend(body: unknown): SendRequest {

@@ -56,11 +56,12 @@ const probability = z.number().min(0).max(1);
 const timingPatch = z.strictObject({ probability: probability.optional(), delayMs: z.number().min(0).optional() });
 
 export const webhookConfigPatchSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).nullable().optional(),
-  appSecret: z.string().min(1).optional(),
-  statuses: z
-    .strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() })
+  url: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
     .optional(),
+  appSecret: z.string().min(1).optional(),
+  statuses: z.strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() }).optional(),
   clickProbability: probability.optional(),
   clickDelayMs: z.number().min(0).optional(),
   failProbability: probability.optional(),
