@@ -15,6 +15,8 @@ export function redisKeys(prefix: string) {
       `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
+    /** Set while a WABA has `disable_marketing_messages_on_cloud_api` (learned from 131063 or the template sync). */
+    cloudMarketingOff: (wabaId: string) => `${prefix}:cloud-mkt-off:${wabaId}`,
     replyChannel: (ingressId: string) => `${prefix}:reply:${ingressId}`,
     /** One client Idempotency-Key of one stack; the key itself is hashed to bound its length. */
     idempotency: (stackId: string, keyHash: string) => `${prefix}:idem:${stackId}:${keyHash}`,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
 
-export const SEND_ENDPOINTS = ['messages', 'marketing_messages'] as const;
+/** `messages_encrypted`: a JWE the gateway cannot read, passed to the Cloud API unrouted. */
+export const SEND_ENDPOINTS = ['messages', 'marketing_messages', 'messages_encrypted'] as const;
 export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
 
 /**
@@ -79,6 +80,13 @@ export type RouteReason =
   | 'template_syncing'
   | 'mm_timeout'
   | 'direct'
+  | 'status_update'
+  | 'encrypted'
+  | 'not_individual'
+  | 'max_price'
+  | 'mm_pass_through'
+  | 'invalid_parameter_fallback'
+  | 'cloud_marketing_off'
   | 'paced'
   | 'gateway_error';
 

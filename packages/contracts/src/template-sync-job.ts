@@ -29,6 +29,8 @@ export interface TemplateSyncSummary {
   errors: string[];
   pages: number;
   durationMs: number;
+  /** The WABA's `disable_marketing_messages_on_cloud_api`, when Meta answered it. */
+  cloudMarketingOff?: boolean;
 }
 
 /** Pages are retried inside the job; a failed page ends the job with what it learned. */
