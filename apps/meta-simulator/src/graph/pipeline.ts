@@ -38,7 +38,7 @@ export function graphEndpoint(
   deps: { state: SimulatorState; parked: ParkedResponses },
   handler: GraphHandler,
 ): RequestHandler {
-  const idField = endpoint === 'message_templates' ? 'wabaId' : 'phoneNumberId';
+  const idField = endpoint === 'message_templates' || endpoint === 'waba' ? 'wabaId' : 'phoneNumberId';
   return async (req, res, next) => {
     const { version, id } = req.params as { version?: string; id: string };
     if (version !== undefined && !VERSION.test(version)) return next();
