@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { request } from 'undici';
 import { redisConnections, StackDirectory } from '@gw/config';
-import { QUEUES, redisKeys } from '@gw/contracts';
+import { QUEUES, redisKeys, ROUTE_REASONS } from '@gw/contracts';
+import { readFileSync } from 'node:fs';
+import { REPO_ROOT } from '@gw/process-tools';
+import { join } from 'node:path';
 import { createLogger } from '@gw/logger';
 import { createGatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
@@ -101,6 +104,16 @@ const documented = () =>
   Object.entries(document.paths).flatMap(([path, item]) =>
     HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })),
   );
+
+describe('x-gateway-route-reason', () => {
+  it('has every reason the code can give in the OpenAPI enum and in the README\'s table', () => {
+    const header = (document.paths['/messages'] as { post: Operation }).post.responses['200'] as unknown as { headers: Record<string, { schema: { enum: string[] } }> };
+    expect(header.headers['x-gateway-route-reason']!.schema.enum).toEqual([...ROUTE_REASONS]);
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([a-z_]+)` \| (?:MM|Cloud|none) \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...ROUTE_REASONS].sort());
+  });
+});
 
 describe('the OpenAPI document at /openapi.json', () => {
   it('documents every route the ingress registers', () => {
