@@ -48,6 +48,7 @@ describe('messagePayloadSchema', () => {
     ['mark-as-read (no to, no type)', { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.A' }],
     ['typing indicator', { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.A', typing_indicator: { type: 'text' } }],
     ['a BSUID recipient instead of to', { ...template, to: undefined, recipient: 'US.13491208655302741918' }],
+    ['a phone number as a JSON number', { ...template, to: 15550001234 }],
     ['a group send', { ...template, recipient_type: 'group', to: '120363025246125486@g.us' }],
     ['future fields', { ...template, bid_spec: { per_message_bid_multiplier: 1.2 }, some_future_field: { a: 1 } }],
   ])('accepts %s and keeps every field', (_name, payload) => {

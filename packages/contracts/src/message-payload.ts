@@ -21,7 +21,8 @@ export const messagePayloadSchema = z
   .looseObject({
     messaging_product: z.literal('whatsapp'),
     recipient_type: z.string().optional(),
-    to: z.string().min(1).max(64).optional(),
+    // Meta takes a phone number as a string or a JSON number.
+    to: z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).optional(),
     recipient: z.string().min(1).max(128).optional(),
     type: z.string().min(1).max(32).optional(),
     template: templateSchema.optional(),
