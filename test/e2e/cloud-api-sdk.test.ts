@@ -28,9 +28,7 @@ describe('@kapso/whatsapp-cloud-api pointed at the gateway', () => {
   it('marks a received message read, shows a typing indicator and replies', async () => {
     const received = await sim.control.inbound();
     expect(await client.messages.markRead({ phoneNumberId: stack.phoneNumberId, messageId: received })).toMatchObject({ success: true });
-    expect(
-      await client.messages.markRead({ phoneNumberId: stack.phoneNumberId, messageId: received, typingIndicator: { type: 'text' } }),
-    ).toMatchObject({ success: true });
+    expect(await client.messages.markRead({ phoneNumberId: stack.phoneNumberId, messageId: received, typingIndicator: { type: 'text' } })).toMatchObject({ success: true });
     const reply = await client.messages.sendText({ phoneNumberId: stack.phoneNumberId, to: '+15550001234', body: 'On it!' });
     expect(reply.messages[0]?.id).toMatch(/^wamid\./);
 
@@ -44,7 +42,7 @@ describe('@kapso/whatsapp-cloud-api pointed at the gateway', () => {
     expect(seen.every((r) => r.body.message_id === undefined || r.body.message_id === received)).toBe(true);
   });
 
-  it('gets Meta\'s error for an unknown message id', async () => {
+  it("gets Meta's error for an unknown message id", async () => {
     await expect(client.messages.markRead({ phoneNumberId: stack.phoneNumberId, messageId: 'wamid.unknown' })).rejects.toMatchObject({
       message: expect.stringContaining('131009'),
     });

@@ -18,8 +18,7 @@ let gateway: Gateway;
 
 const route = (r: { headers: Record<string, unknown> }) => [r.headers['x-gateway-route'], r.headers['x-gateway-route-reason']];
 const auth = (s: TestStack) => ({ authorization: `Bearer ${s.apiKey}` });
-const categories = async (s: TestStack) =>
-  (await get(`${gateway.url}/templates/categories`, auth(s))).body.data as Array<{ name: string; category: string; source: string }>;
+const categories = async (s: TestStack) => (await get(`${gateway.url}/templates/categories`, auth(s))).body.data as Array<{ name: string; category: string; source: string }>;
 const { to: _to, ...withoutTo } = templateMessage('x');
 const bsuid = 'US.13491208655302741918';
 const byUserId = (name: string) => ({ ...withoutTo, recipient: bsuid, template: templateMessage(name).template });
@@ -74,7 +73,7 @@ describe('every valid Cloud API call passes through', () => {
     expect((await sim.control.requests({ endpoint: 'marketing_messages' })).filter((r) => r.body?.message_id === id)).toEqual([]);
   });
 
-  it('passes Meta\'s own error for an unknown message id, and a Meta-format 400 for a read without message_id', async () => {
+  it("passes Meta's own error for an unknown message id, and a Meta-format 400 for a read without message_id", async () => {
     const unknown = await sendVia(gateway, stack, { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.unknown' });
     expect([unknown.status, unknown.body.error.code]).toEqual([400, 131009]);
     const bad = await sendVia(gateway, stack, { messaging_product: 'whatsapp', status: 'read' });
@@ -226,8 +225,8 @@ describe('a WABA with marketing off on the Cloud API', () => {
   });
 });
 
-describe('one stack cannot change another stack\'s routing (issue #18, item 2)', () => {
-  it('leaves the neighbour\'s sends of the same WABA and template on the MM API after group sends, bad parameters and 131049s', async () => {
+describe("one stack cannot change another stack's routing (issue #18, item 2)", () => {
+  it("leaves the neighbour's sends of the same WABA and template on the MM API after group sends, bad parameters and 131049s", async () => {
     const group = { ...templateMessage('shared_promo', 'en_US', '120363025246125486@g.us'), recipient_type: 'group' };
     const provoked = await Promise.all([
       sendVia(gateway, stack, group),
@@ -237,13 +236,11 @@ describe('one stack cannot change another stack\'s routing (issue #18, item 2)',
     expect(provoked.map((a) => a.headers['x-gateway-route-reason'])).toEqual(['not_individual', 'invalid_parameter_fallback', 'mm_pass_through']);
     expect((await categories(neighbour)).find((c) => c.name === 'shared_promo')).toBeUndefined();
 
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => sendVia(gateway, neighbour, templateMessage('shared_promo', 'en_US', `+1555000777${i}`))),
-    );
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => sendVia(gateway, neighbour, templateMessage('shared_promo', 'en_US', `+1555000777${i}`))));
     expect(answers.map((a) => [a.status, a.headers['x-gateway-route']])).toEqual(Array(5).fill([200, 'marketing_messages']));
   });
 
-  it('also while the bad sends and the neighbour\'s race for the same first probe', async () => {
+  it("also while the bad sends and the neighbour's race for the same first probe", async () => {
     await sim.control.template(stack.wabaId, 'race_promo', 'MARKETING');
     const answers = await Promise.all([
       sendVia(gateway, stack, badParameter('race_promo')),

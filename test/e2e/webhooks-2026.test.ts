@@ -4,7 +4,7 @@ import { waitFor } from '../support/assertions.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { envelope, postToMetaWebhook, wamid, webhookEnv, webhookSecrets } from '../support/webhooks.ts';
 
-/** Status webhooks in Meta's 2026 shape (meta-api-reference §7.1, §7.4, §7.7), through the real processes. */
+/** Status webhooks in Meta's 2026 shape (docs/webhooks.md), through the real processes. */
 const secrets = webhookSecrets();
 let receiver: WebhookReceiver;
 let stack: ReturnType<typeof makeStack>;
@@ -40,7 +40,7 @@ afterAll(async () => {
 const changesFor = (id: string) => receiver.changes().filter((c) => c.value?.statuses?.some((s: { id: string }) => s.id === id));
 
 describe('2026 status webhooks', () => {
-  it('forward a BSUID send\'s statuses as they come (delivered before sent), with contacts[].user_id, recipient_user_id and no recipient_id', async () => {
+  it("forward a BSUID send's statuses as they come (delivered before sent), with contacts[].user_id, recipient_user_id and no recipient_id", async () => {
     const { to: _to, ...withoutTo } = templateMessage('wh26_promo');
     const answer = await sendVia(gateway, stack, { ...withoutTo, recipient: bsuid });
     expect(answer.headers['x-gateway-route']).toBe('marketing_messages');

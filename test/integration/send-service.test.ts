@@ -49,7 +49,15 @@ function build(options: { timeoutPolicy?: 'fail' | 'fallback'; phoneNumberId?: s
   const probes = new ProbeCoordinator({ redis, keys, probeTimeoutMs: 3000, outcomeTtlMs: 500, pollMs: 5 });
   const breaker = new KeyedCircuitBreaker({ failureThreshold: 3, openMs: 10_000 });
   const stacks = new StackDirectory([
-    { id: 's1', apiKey: 'k'.repeat(20), phoneNumberId: options.phoneNumberId ?? PHONE, wabaId: options.wabaId ?? WABA, accessToken: TOKEN, mmRouting: true, messagesPerSecond: 1000 },
+    {
+      id: 's1',
+      apiKey: 'k'.repeat(20),
+      phoneNumberId: options.phoneNumberId ?? PHONE,
+      wabaId: options.wabaId ?? WABA,
+      accessToken: TOKEN,
+      mmRouting: true,
+      messagesPerSecond: 1000,
+    },
   ]);
   const service = new SendService({
     stacks,
@@ -108,7 +116,7 @@ describe('SendService carries out the failure policy', () => {
     expect(await redis.exists(keys.probe(WABA, 'svc_limit', 'en_US'))).toBe(0);
   });
 
-  it('falls back on code 100 for the Cloud API\'s own answer and learns nothing', async () => {
+  it("falls back on code 100 for the Cloud API's own answer and learns nothing", async () => {
     const { service, categories, breaker } = build();
     sim.state.templates.upsert({ wabaId: WABA, name: 'svc_bad', language: 'en_US', category: 'MARKETING' });
     const bad = template('svc_bad');
@@ -248,7 +256,7 @@ describe('CategoryCache against a real Redis', () => {
     expect(await cache.read('w', { name: 'junk', language: 'en_US' })).toBe('unavailable');
   });
 
-  it('keeps the WABA\'s Cloud-marketing-off flag in Redis, set by one and cleared by another', async () => {
+  it("keeps the WABA's Cloud-marketing-off flag in Redis, set by one and cleared by another", async () => {
     const keys = redisKeys(uniquePrefix());
     const one = new CategoryCache({ redis, keys, ttlSeconds: 30, localTtlMs: 0 });
     const two = new CategoryCache({ redis, keys, ttlSeconds: 30, localTtlMs: 0 });

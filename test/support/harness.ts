@@ -108,9 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (let i = 0; i < (options.ingresses ?? 1); i++) {
     const port = await freePort();
     ports.push(port);
-    ingresses.push(
-      await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }),
-    );
+    ingresses.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }));
   }
   const gateway: Gateway = {
     url: `http://127.0.0.1:${ports[0]}`,

@@ -12,10 +12,12 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   dispatcher: SendDispatcher;
   logger: Logger;
   bodyLimit: string;
-  /** Meta's webhook receiver and the dead-letter admin API. */
+  /** Meta's webhook receiver. */
   webhooks?: WebhookIngress;
-  /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */
+  /** Metrics, health and /openapi.json (operations/). */
   operations: { timing: RequestHandler; router: Router };
+  /** Everything behind ADMIN_TOKEN: login, Bull Board, stacks, dead letters (admin/). */
+  admin: { router: Router };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -27,6 +29,7 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.
   app.use(sendRoutes(deps));
   app.use(deps.operations.router);
+  app.use(deps.admin.router);
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { commonEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
 
-/** Empty values (`META_APP_SECRET=` in a compose file) mean "not set". */
-const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+/** Blank (`META_APP_SECRET=` in a compose file) means unset. */
+const optionalSecret = optionalEnv(z.string().min(1));
 
 export const ingressEnvSchema = z.object({
   ...commonEnv,
+  ...gatewayProcessEnv,
   ...ingressOperationsEnv,
   PORT: intFromEnv(0, 8080),
   HOST: z.string().default('0.0.0.0'),
@@ -16,11 +17,9 @@ export const ingressEnvSchema = z.object({
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
   /** Most sends one send-batch job carries (the sends of one event-loop tick); 1 turns batching off. */
   SEND_BATCH_MAX_ITEMS: intFromEnv(1, 64),
-  CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
   BODY_LIMIT: z.string().default('256kb'),
-  SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
   /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */
   META_APP_SECRET: optionalSecret,
   /** Expected hub.verify_token of Meta's GET /webhooks/meta handshake; unset: the handshake fails. */

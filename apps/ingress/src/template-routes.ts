@@ -3,14 +3,7 @@ import { Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import {
-  describePayloadIssue,
-  gatewayErrors,
-  metaError,
-  TEMPLATE_SYNC_JOB_OPTIONS,
-  templateRefSchema,
-  type TemplateSyncJob,
-} from '@gw/contracts';
+import { describePayloadIssue, gatewayErrors, enqueue, JOBS, metaError, templateRefSchema, type TemplateSyncJob, type TemplateSyncSummary } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
 
@@ -32,7 +25,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
     if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
     const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
     try {
-      const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+      const job = await enqueue(templateSyncQueue, JOBS.templateWarmup, data, undefined);
       res.status(202).json({ id: job.id, status: 'queued', status_url: `/templates/warmup/${job.id}` });
     } catch {
       sendGatewayError(res, gatewayErrors.unavailable('The warm-up queue is unavailable. Retry later.'));
@@ -40,15 +33,15 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    let job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
+    let job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
-    if (!job || (job.data as TemplateSyncJob).stackId !== res.locals.stack.id) {
+    if (!job || job.data.stackId !== res.locals.stack.id) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();
     // The job may have finished between the read above and getState: read it again so a
     // "completed" answer always carries its summary.
-    if (state === 'completed' || state === 'failed') job = (await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined)) ?? job;
+    if (state === 'completed' || state === 'failed') job = (await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined)) ?? job;
     res.json({
       id: job.id,
       state,

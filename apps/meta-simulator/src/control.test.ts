@@ -22,7 +22,14 @@ describe('control API', () => {
       ['marketing_messages', 400],
       ['message_templates', 200],
     ]);
-    expect(all[0]).toMatchObject({ seq: 1, phoneNumberId: PHONE, wabaId: WABA, body: templateSend('summer_sale'), wamid: expect.stringMatching(/^wamid\./), at: expect.any(Number) });
+    expect(all[0]).toMatchObject({
+      seq: 1,
+      phoneNumberId: PHONE,
+      wabaId: WABA,
+      body: templateSend('summer_sale'),
+      wamid: expect.stringMatching(/^wamid\./),
+      at: expect.any(Number),
+    });
     expect(all[3]).toMatchObject({ wabaId: WABA });
 
     const filtered = (await call(sim.url, 'GET', `/_sim/requests?endpoint=messages&phoneNumberId=${PHONE}&since=1`)).json.requests;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, PHONE, type Running, startReceiver, startSimulator, statusOf, templateSend, TOKEN, WABA, APP_SECRET } from './test-support.ts';
 
-/** The simulator follows Meta's mid-2026 documentation (meta-api-reference §7). */
+/** The simulator follows Meta's mid-2026 documentation (simulator README, "Meta's 2026 behaviour"). */
 describe('Meta as it is in 2026', () => {
   let sim: Running;
   beforeAll(async () => {

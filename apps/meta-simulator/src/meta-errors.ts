@@ -125,8 +125,7 @@ export function unknownPath(path: string): MetaError {
 export const errors = {
   invalidParameter: (details: string) => metaError(400, 100, 'Invalid parameter', details),
   missingParameter: (details: string) => metaError(400, 131008, 'Required parameter is missing', details),
-  templateNotFound: (name: string, language: string) =>
-    metaError(404, 132001, undefined, `template name (${name}) does not exist in ${language}`),
+  templateNotFound: (name: string, language: string) => metaError(404, 132001, undefined, `template name (${name}) does not exist in ${language}`),
   templatePaused: (name: string) => metaError(400, 132015, undefined, `Template ${name} is paused due to low quality.`),
   templateDisabled: (name: string) => metaError(400, 132016, undefined, `Template ${name} has been disabled.`),
   mmUnavailable: () => metaError(500, 134102),

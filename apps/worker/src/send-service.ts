@@ -81,7 +81,7 @@ const PROBE_OUTCOME: Record<ProbeLesson, ProbeOutcome | undefined> = {
   none: undefined,
 };
 
-/** Carries out product.md's routing rules for one send job and returns the one answer. */
+/** Carries out the README's routing rules for one send job and returns the one answer. */
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
@@ -114,10 +114,7 @@ export class SendService {
     if (template && needsCategory(facts)) {
       cached = await this.deps.categories.read(stack.wabaId, template);
       if (cached !== 'non_marketing' && cached !== 'syncing') {
-        [mmBlock, ctx.cloudMarketingOff] = await Promise.all([
-          this.mmBlock(stack.wabaId),
-          cached === 'marketing' ? this.deps.categories.isCloudMarketingOff(stack.wabaId) : false,
-        ]);
+        [mmBlock, ctx.cloudMarketingOff] = await Promise.all([this.mmBlock(stack.wabaId), cached === 'marketing' ? this.deps.categories.isCloudMarketingOff(stack.wabaId) : false]);
       }
     }
     const decision = decideRoute({ ...facts, cached, mmBlock, cloudMarketingOff: ctx.cloudMarketingOff });

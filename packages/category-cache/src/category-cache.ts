@@ -89,13 +89,7 @@ export class CategoryCache {
     return entry.c;
   }
 
-  async write(
-    wabaId: string,
-    template: TemplateRef,
-    category: Category,
-    source: CategorySource,
-    ttlSeconds = this.options.ttlSeconds,
-  ): Promise<void> {
+  async write(wabaId: string, template: TemplateRef, category: Category, source: CategorySource, ttlSeconds = this.options.ttlSeconds): Promise<void> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
     const entry: Entry = { c: category, src: source, exp: Date.now() + ttlSeconds * 1000 };
     this.remember(key, entry);
@@ -140,7 +134,8 @@ export class CategoryCache {
     const values = await this.options.redis.mget(keys);
     const listing: CategoryListing[] = [];
     keys.forEach((key, i) => {
-      const entry = values[i] ? parseEntry(values[i]!) : undefined;
+      const value = values[i];
+      const entry = value ? parseEntry(value) : undefined;
       if (!entry) return;
       const rest = key.slice(prefixLength);
       const separator = rest.indexOf(':');

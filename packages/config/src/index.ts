@@ -1,3 +1,4 @@
+export * from './blank.ts';
 export * from './env.ts';
 export * from './stacks.ts';
 export * from './redis.ts';

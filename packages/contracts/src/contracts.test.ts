@@ -3,7 +3,8 @@ import { messagePayloadSchema, describePayloadIssue, templateOf, isStatusUpdate,
 import { normaliseLanguage } from './language.ts';
 import { redisKeys } from './redis-keys.ts';
 import { gatewayErrors } from './meta-error.ts';
-import { batchJobIdOf, sendItemId, sendJobOptions } from './send-job.ts';
+import { batchJobIdOf, sendItemId } from './send-job.ts';
+import { JOBS } from './jobs.ts';
 
 describe('normaliseLanguage', () => {
   it.each([
@@ -87,7 +88,7 @@ describe('messagePayloadSchema', () => {
 });
 
 describe('gatewayErrors', () => {
-  it('uses Meta\'s envelope with a numeric code and a trace id', () => {
+  it("uses Meta's envelope with a numeric code and a trace id", () => {
     const { status, body } = gatewayErrors.unauthenticated();
     expect(status).toBe(401);
     expect(body.error).toMatchObject({ code: 190, type: 'OAuthException' });
@@ -106,8 +107,8 @@ describe('send-batch ids and retention', () => {
   });
 
   it('never retries a send and keeps finished jobs twice the ingress wait, at least a minute', () => {
-    expect(sendJobOptions(30_000)).toMatchObject({ attempts: 1, removeOnComplete: { age: 60 } });
-    expect(sendJobOptions(120_000).removeOnComplete.age).toBe(240);
-    expect(sendJobOptions(1_000).removeOnComplete.age).toBe(60);
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 30_000 })).toMatchObject({ attempts: 1, removeOnComplete: { age: 60 } });
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 120_000 })).toMatchObject({ removeOnComplete: { age: 240 } });
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 1_000 })).toMatchObject({ removeOnComplete: { age: 60 } });
   });
 });

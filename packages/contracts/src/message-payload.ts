@@ -73,7 +73,7 @@ export function hasMaxPrice(payload: Record<string, unknown>): boolean {
   return payload.bid_spec !== undefined && payload.bid_spec !== null;
 }
 
-/** Fields the MM API takes and the Cloud API does not (meta-api-reference §7.3). */
+/** Fields the MM API takes and the Cloud API does not (README, "Routing rules"). */
 export const MM_ONLY_FIELDS = ['product_policy', 'message_activity_sharing', 'bid_spec'] as const;
 
 /** The same message without MM-only fields, for a Cloud API send; the input is not changed. */

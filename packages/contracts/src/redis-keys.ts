@@ -6,13 +6,11 @@ import { normaliseLanguage } from './language.ts';
  */
 export function redisKeys(prefix: string) {
   return {
-    category: (wabaId: string, name: string, language: string) =>
-      `${prefix}:cat:${wabaId}:${normaliseLanguage(language)}:${name}`,
+    category: (wabaId: string, name: string, language: string) => `${prefix}:cat:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Pattern matching every category key of one WABA (for listing). */
     categoryPattern: (wabaId: string) => `${prefix}:cat:${wabaId}:*`,
     /** Lock and outcome of the one MM probe in flight for a template. */
-    probe: (wabaId: string, name: string, language: string) =>
-      `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
+    probe: (wabaId: string, name: string, language: string) => `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
     /** Set while a WABA has `disable_marketing_messages_on_cloud_api` (learned from 131063 or the template sync). */

@@ -28,20 +28,12 @@ export type RouteDecision =
   | { action: 'passthrough'; reason: 'encrypted' }
   | {
       action: 'cloud';
-      reason:
-        | 'routing_disabled'
-        | 'status_update'
-        | 'not_template'
-        | 'not_individual'
-        | 'cached_non_marketing'
-        | 'template_syncing'
-        | 'mm_waba_unavailable'
-        | 'mm_circuit_open';
+      reason: 'routing_disabled' | 'status_update' | 'not_template' | 'not_individual' | 'cached_non_marketing' | 'template_syncing' | 'mm_waba_unavailable' | 'mm_circuit_open';
     }
   | { action: 'mm_with_fallback'; reason: 'cached_marketing' }
   | { action: 'checked'; reason: 'checked' };
 
-/** The routing rules of product.md (with "Meta as it is in 2026"), in order. Pure: no I/O, no clock. */
+/** The routing rules of the README ("Routing rules"), in order. Pure: no I/O, no clock. */
 export function decideRoute(input: RouteInput): RouteDecision {
   if (input.endpoint === 'marketing_messages') return { action: 'mm_only', reason: 'direct' };
   if (input.endpoint === 'messages_encrypted') return { action: 'passthrough', reason: 'encrypted' };
@@ -68,14 +60,7 @@ export function decideRoute(input: RouteInput): RouteDecision {
 
 /** Whether the category has to be read at all: saves a Redis call for most traffic. */
 export function needsCategory(input: Omit<RouteInput, 'cached' | 'mmBlock' | 'cloudMarketingOff'>): boolean {
-  return (
-    input.endpoint === 'messages' &&
-    input.mmRouting &&
-    input.isTemplate &&
-    !input.statusUpdate &&
-    input.individual !== false &&
-    !input.maxPrice
-  );
+  return input.endpoint === 'messages' && input.mmRouting && input.isTemplate && !input.statusUpdate && input.individual !== false && !input.maxPrice;
 }
 
 /**

@@ -1,17 +1,10 @@
 /** The route reasons a failure plan can give (a subset of the gateway's FailureReason). */
 export type FailureReason =
-  | 'checked_fallback'
-  | 'stale_fallback'
-  | 'mm_unavailable_fallback'
-  | 'mm_timeout'
-  | 'max_price'
-  | 'mm_pass_through'
-  | 'invalid_parameter_fallback'
-  | 'cloud_marketing_off';
+  'checked_fallback' | 'stale_fallback' | 'mm_unavailable_fallback' | 'mm_timeout' | 'max_price' | 'mm_pass_through' | 'invalid_parameter_fallback' | 'cloud_marketing_off';
 
 /**
  * What a failed Marketing Messages API attempt tells us, by Meta error code
- * rather than HTTP status (meta-api-reference §2.2 and §7.6).
+ * rather than HTTP status (README, "Routing rules").
  */
 export type MmFailureClass =
   /** Definitely not a marketing template (131055, 134100): cache non-marketing, fall back. */
@@ -33,10 +26,7 @@ export type MmFailureClass =
   /** No answer after the request was sent: Meta may have delivered it. */
   | 'ambiguous';
 
-export type MmAttemptOutcome =
-  | { kind: 'response'; status: number; errorCode?: number }
-  | { kind: 'not_sent' }
-  | { kind: 'timeout' };
+export type MmAttemptOutcome = { kind: 'response'; status: number; errorCode?: number } | { kind: 'not_sent' } | { kind: 'timeout' };
 
 const BY_CODE: ReadonlyMap<number, MmFailureClass> = new Map([
   [100, 'invalid_parameter'],

@@ -11,5 +11,4 @@ export const ingressOperationsEnv = {
   ADMIN_SESSION_TTL_SECONDS: intFromEnv(60, 12 * 3600),
 };
 
-const schema = z.object(ingressOperationsEnv);
-export type IngressOperationsEnv = z.infer<typeof schema>;
+export type IngressOperationsEnv = z.infer<z.ZodObject<typeof ingressOperationsEnv>>;

@@ -11,11 +11,11 @@ export function marketingMessagesRoute(deps: GraphDeps) {
     const account = authorisePhone(deps.state, req, record.phoneNumberId ?? '');
     record.wabaId = account.wabaId;
     const send = parseSend(req.body);
-    // The MM API takes individuals only; groups go to /messages (meta-api-reference §7.3).
+    // The MM API takes individuals only; groups go to /messages (simulator README, "Meta's 2026 behaviour").
     if (send.recipientType !== 'individual') throw errors.invalidParameter('The parameter recipient_type must be "individual".');
     if (send.type !== 'template') throw errors.invalidParameter('Message must be a template message.');
     const template = usableTemplate(deps.state, account, templateRef(send));
-    // Not onboarded is reported as an (undocumented-cause) HTTP 500, see reference §2.2.
+    // Not onboarded is reported as an (undocumented-cause) HTTP 500 (code 134102; the README's routing table).
     if (!account.mmEligible) throw errors.mmUnavailable();
     if (Date.now() < template.syncingUntil) throw errors.mmSyncing();
     if (template.category !== 'MARKETING') throw errors.mmOnlyMarketing();

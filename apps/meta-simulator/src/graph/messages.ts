@@ -8,7 +8,7 @@ import type { GraphDeps } from './deps.ts';
 import { graphEndpoint, type GraphReply } from './pipeline.ts';
 import { checkMarketingLimit, contacts, parseSend, templateRef, usableTemplate } from './send.ts';
 
-/** MM API fields the Cloud API does not take (meta-api-reference §7.3). */
+/** MM API fields the Cloud API does not take (simulator README, "Meta's 2026 behaviour"). */
 const MM_ONLY_FIELDS = ['product_policy', 'message_activity_sharing'] as const;
 
 /**
@@ -41,7 +41,7 @@ export function messagesRoute(deps: GraphDeps) {
     for (const field of MM_ONLY_FIELDS) {
       if (send.body[field] !== undefined) throw errors.invalidParameter(`The parameter ${field} is not supported on /messages.`);
     }
-    // A maximum price is for the MM API only (meta-api-reference §7.4).
+    // A maximum price is for the MM API only (simulator README, "Meta's 2026 behaviour").
     if (send.body['bid_spec'] !== undefined) throw errors.maxPriceOnCloud(send.byUserId);
     const isTemplate = send.type === 'template';
     let category: PricingCategory = 'service';

@@ -5,7 +5,7 @@ import type { Template } from '../state/templates.ts';
 
 /** What both send endpoints need from a request body. */
 export interface SendRequest {
-  /** The phone number, when the send has one; `to` wins over `recipient` (meta-api-reference §7.1). */
+  /** The phone number, when the send has one; `to` wins over `recipient` (simulator README, "Meta's 2026 behaviour"). */
   to?: string;
   /** `to` without `+` or punctuation: Meta's wa_id / recipient_id; absent for a BSUID-only send. */
   recipientId?: string;
@@ -18,8 +18,7 @@ export interface SendRequest {
   body: Record<string, unknown>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A stable, made-up BSUID for a phone number (Meta's are country code + 20 digits). */
 export function userIdFor(waId: string): string {
@@ -43,8 +42,8 @@ export function parseSend(body: unknown): SendRequest {
   const type = typeof body['type'] === 'string' ? body['type'] : 'text';
   const recipientType = typeof body['recipient_type'] === 'string' ? body['recipient_type'] : 'individual';
   if (hasTo) {
-    const recipientId = (to as string).replace(/\D/g, '');
-    return { to: to as string, recipientId, userId: userIdFor(recipientId), byUserId: false, recipientType, type, body };
+    const recipientId = to.replace(/\D/g, '');
+    return { to, recipientId, userId: userIdFor(recipientId), byUserId: false, recipientType, type, body };
   }
   return { userId: recipient as string, byUserId: true, recipientType, type, body };
 }
@@ -67,7 +66,7 @@ export function templateRef(send: SendRequest): TemplateRef {
 }
 
 /**
- * Code 100 on a template is an invalid parameter (meta-api-reference §7.6): here a
+ * Code 100 on a template is an invalid parameter (simulator README, "Meta's 2026 behaviour"): here a
  * component without a type, or a parameter without one, or a text parameter without text.
  */
 function checkComponents(template: Record<string, unknown>): void {
@@ -99,7 +98,7 @@ export function usableTemplate(state: SimulatorState, account: Account, ref: Tem
   return template;
 }
 
-/** A user at the per-user marketing limit gets 131049 on both APIs (meta-api-reference §7.6). */
+/** A user at the per-user marketing limit gets 131049 on both APIs (simulator README, "Meta's 2026 behaviour"). */
 export function checkMarketingLimit(account: Account, send: SendRequest): void {
   const limited = account.marketingLimited ?? [];
   if (limited.includes(send.userId) || (send.to !== undefined && (limited.includes(send.to) || limited.includes(send.recipientId!)))) {

@@ -2,7 +2,7 @@ import { authoriseWaba } from './auth.ts';
 import type { GraphDeps } from './deps.ts';
 import { graphEndpoint } from './pipeline.ts';
 
-/** GET /{waba_id}?fields=disable_marketing_messages_on_cloud_api (meta-api-reference §7.5). */
+/** GET /{waba_id}?fields=disable_marketing_messages_on_cloud_api (simulator README, "Meta's 2026 behaviour"). */
 export function wabaRoute(deps: GraphDeps) {
   return graphEndpoint('waba', deps, (req, record) => {
     const wabaId = record.wabaId ?? '';

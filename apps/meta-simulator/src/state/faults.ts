@@ -21,10 +21,7 @@ export type Fault = z.output<typeof faultSchema>;
 export type FaultError = z.output<typeof faultErrorSchema>;
 
 /** What the graph pipeline should do with one request. */
-export type FaultDecision =
-  | { kind: 'pass'; delayMs: number }
-  | { kind: 'fail'; delayMs: number; error: FaultError }
-  | { kind: 'hang' };
+export type FaultDecision = { kind: 'pass'; delayMs: number } | { kind: 'fail'; delayMs: number; error: FaultError } | { kind: 'hang' };
 
 // What Meta answers during an outage: MM reports a generic 131000 as HTTP 500,
 // the Cloud API a 131016 "service unavailable".

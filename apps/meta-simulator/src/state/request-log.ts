@@ -43,10 +43,7 @@ export class RequestLog {
 
   query({ endpoint, phoneNumberId, since }: RequestQuery = {}): RequestRecord[] {
     return this.#entries.filter(
-      (r) =>
-        (endpoint === undefined || r.endpoint === endpoint) &&
-        (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId) &&
-        (since === undefined || r.seq > since),
+      (r) => (endpoint === undefined || r.endpoint === endpoint) && (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId) && (since === undefined || r.seq > since),
     );
   }
 

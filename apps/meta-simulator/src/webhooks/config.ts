@@ -27,7 +27,7 @@ export interface WebhookConfig {
   retryScheduleMs: number[];
   /**
    * false: statuses go out at their own delays even when that puts `delivered`
-   * before `sent` (Meta does not guarantee order, meta-api-reference §7.7).
+   * before `sent` (Meta does not guarantee order, simulator README, "Meta's 2026 behaviour").
    */
   inOrder: boolean;
 }
@@ -62,11 +62,12 @@ const probability = z.number().min(0).max(1);
 const timingPatch = z.strictObject({ probability: probability.optional(), delayMs: z.number().min(0).optional() });
 
 export const webhookConfigPatchSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).nullable().optional(),
-  appSecret: z.string().min(1).optional(),
-  statuses: z
-    .strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() })
+  url: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
     .optional(),
+  appSecret: z.string().min(1).optional(),
+  statuses: z.strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() }).optional(),
   clickProbability: probability.optional(),
   clickDelayMs: z.number().min(0).optional(),
   failProbability: probability.optional(),

@@ -41,7 +41,7 @@ function recipientFields(msg: AcceptedMessage): object {
 }
 
 /**
- * The 2026 status shape (meta-api-reference §7.1, §7.4): no `conversation`;
+ * The 2026 status shape (simulator README, "Meta's 2026 behaviour"): no `conversation`;
  * `value.contacts[]` with `user_id` (and `wa_id` when known); `recipient_user_id`
  * on the status, `recipient_id` only for sends to a phone number; `pricing` on
  * sent and delivered, and on read only with a maximum price, whose delivered and

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { secretMatches } from '@gw/metrics';
+import { secretsEqual } from '@gw/process-tools';
 
 export const ADMIN_COOKIE = 'gw_admin_session';
 
@@ -21,7 +21,7 @@ export function sessionValid(adminToken: string, value: string | undefined, now 
   if (!match) return false;
   const expiresAt = Number(match[1]);
   if (expiresAt * 1000 <= now) return false;
-  return secretMatches(match[2]!, mac(adminToken, expiresAt));
+  return secretsEqual(match[2]!, mac(adminToken, expiresAt));
 }
 
 /** One cookie's value from a Cookie header (no dependency for a single cookie). */

@@ -1,9 +1,9 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
-import { bearerMatches, secretMatches } from '@gw/metrics';
+import express, { Router, type Request } from 'express';
+import { secretsEqual } from '@gw/process-tools';
 import { sendGatewayError } from '../http-errors.ts';
-import { webhookErrors } from '../webhooks/webhook-errors.ts';
-import { ADMIN_COOKIE, cookieValue, issueSession, sessionCookie, sessionValid } from './admin-session.ts';
-import { operationsErrors } from './operations-errors.ts';
+import { adminErrors } from './admin-errors.ts';
+import { wantsHtml } from './admin-guard.ts';
+import { issueSession, sessionCookie } from './admin-session.ts';
 
 export interface AdminLoginDeps {
   adminToken: string | undefined;
@@ -21,7 +21,6 @@ const LOGIN_PAGE = `<!doctype html>
 </form></body></html>`;
 
 const isSecure = (req: Request) => req.secure || req.get('x-forwarded-proto') === 'https';
-const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/html');
 
 /**
  * Browsers cannot send a bearer header when they navigate, so Bull Board also
@@ -38,9 +37,9 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
       .send(LOGIN_PAGE);
   });
   router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), (req, res) => {
-    if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
+    if (!adminToken) return sendGatewayError(res, adminErrors.disabled());
     const given = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || !secretMatches(given, adminToken)) return sendGatewayError(res, operationsErrors.loginFailed());
+    if (typeof given !== 'string' || !secretsEqual(given, adminToken)) return sendGatewayError(res, adminErrors.loginFailed());
     const session = issueSession(adminToken, sessionTtlSeconds);
     res.set('set-cookie', sessionCookie(session.value, sessionTtlSeconds, isSecure(req))).set('cache-control', 'no-store');
     if (req.is('application/json')) return void res.json({ status: 'logged_in', expires_at: new Date(session.expiresAt * 1000).toISOString() });
@@ -52,15 +51,4 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
     res.redirect(303, '/admin/login');
   });
   return router;
-}
-
-/** Bull Board's guard: the admin bearer token, or a valid login cookie; a browser without either goes to the login page. */
-export function requireAdminOrSession(adminToken: string | undefined): RequestHandler {
-  return (req, res, next) => {
-    if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
-    if (bearerMatches(req.get('authorization'), adminToken)) return next();
-    if (sessionValid(adminToken, cookieValue(req.get('cookie'), ADMIN_COOKIE))) return next();
-    if (req.method === 'GET' && wantsHtml(req)) return res.redirect(303, '/admin/login');
-    sendGatewayError(res, webhookErrors.adminUnauthenticated());
-  };
 }
