@@ -41,7 +41,7 @@ async function main() {
   }
   const env = parseEnv(z.object(commonEnv).superRefine(requireStacksSource), process.env);
   // The same stacks the gateway uses: STACKS_FILE, or the Redis stack store when STACKS_ENCRYPTION_KEY is set.
-  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
   const redis = redisConnections(env);
   const stacks = await openStacks({ env, keys: redisKeys(env.REDIS_KEY_PREFIX), redis, logger: createLogger({ name: 'warmup', level: 'warn' }) });
   const stack = stacks.directory.get(values.stack);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
-import { redisConnections } from '@gw/config';
+import { checkRedisForQueues, redisConnections } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache } from '@gw/category-cache';
@@ -52,8 +52,10 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
 
   async function start(): Promise<RunningIngress> {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
-    // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+    // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
     const redis = redisConnections(env);
+    // Queued sends and webhooks live in Redis: refuse one that evicts keys, warn when it keeps nothing on disk.
+    await checkRedisForQueues(redis, (message) => logger.warn(message));
     // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
     const opened = await openStacks({ env, keys, redis, logger });
     stackSource = opened;
@@ -69,7 +71,11 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const subscriber = redis.client({ maxRetriesPerRequest: null });
     connections = [commands, subscriber];
     const queue = new Queue(QUEUES.send, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
-    for (const [name, emitter] of [['commands', commands], ['subscriber', subscriber], ['queue', queue]] as const) {
+    for (const [name, emitter] of [
+      ['commands', commands],
+      ['subscriber', subscriber],
+      ['queue', queue],
+    ] as const) {
       emitter.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${name}) error`));
     }
     const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { redisConnections } from '@gw/config';
+import { checkRedisForQueues, redisConnections } from '@gw/config';
 import { CategoryCache } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
@@ -33,8 +33,10 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
 
   async function start() {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
-    // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+    // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
     const redis = redisConnections(env);
+    // Queued sends and webhooks live in Redis: refuse one that evicts keys, warn when it keeps nothing on disk.
+    await checkRedisForQueues(redis, (message) => logger.warn(message));
     // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
     const stackSource = await openStacks({ env, keys, redis, logger });
     const stacks = stackSource.directory;

@@ -19,6 +19,10 @@ export const commonEnv = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** `host:port,...` seed nodes of a Redis Cluster; unset: one Redis at REDIS_URL. */
   REDIS_CLUSTER_NODES: z.preprocess(blankIsUnset, z.string().optional()),
+  /** `host:port,...` Redis Sentinels; unset: one Redis at REDIS_URL. */
+  REDIS_SENTINELS: z.preprocess(blankIsUnset, z.string().optional()),
+  REDIS_SENTINEL_NAME: z.preprocess(blankIsUnset, z.string().min(1).default('mymaster')),
+  REDIS_SENTINEL_PASSWORD: z.preprocess(blankIsUnset, z.string().optional()),
   /** Prefix of every Redis key; wrap it in {} for Redis Cluster. */
   REDIS_KEY_PREFIX: z.string().min(1).default('gw'),
   /** Required unless STACKS_ENCRYPTION_KEY is set (see requireStacksSource). */

@@ -5,3 +5,4 @@ export * from './redis.ts';
 export * from './redis-connections.ts';
 export * from './operations-env.ts';
 export * from './close-redis.ts';
+export * from './redis-checks.ts';
