@@ -9,6 +9,7 @@ export const adminErrors = {
   unauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or wrong admin token.'),
   loginFailed: () => metaError(401, 190, 'Invalid OAuth access token', 'Wrong admin token.'),
   deadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered delivery with id ${id}.`),
+  inboundDeadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered inbound webhook with id ${id}.`),
   webhookQueuesUnavailable: () => gatewayErrors.unavailable('The webhook queues are unavailable. Retry later.'),
   stackStoreDisabled: () =>
     metaError(

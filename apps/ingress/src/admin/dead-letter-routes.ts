@@ -6,6 +6,7 @@ import { sendGatewayError } from '../http-errors.ts';
 import { adminErrors } from './admin-errors.ts';
 import { requireAdmin } from './admin-guard.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import type { InboundDeadLetters } from './inbound-dead-letters.ts';
 
 /** ISO 8601 or epoch milliseconds. */
 const instant = z
@@ -29,14 +30,22 @@ const bulkBody = z.object({
   to: instant.optional(),
 });
 
+const inboundListQuery = listQuery.omit({ stackId: true });
+const inboundBulkBody = bulkBody.omit({ stackId: true });
+
 export interface DeadLetterRoutesDeps {
   deadLetters: DeadLetters;
+  inbound: InboundDeadLetters;
   adminToken: string | undefined;
   logger: Logger;
 }
 
-/** The operators' view of parked webhook deliveries: list, replay one, replay in bulk. */
-export function deadLetterRoutes({ deadLetters, adminToken, logger }: DeadLetterRoutesDeps): Router {
+/**
+ * The operators' view of webhooks that failed every attempt: parked deliveries to
+ * clients, and Meta's webhooks the gateway could not process. List, replay one,
+ * replay in bulk.
+ */
+export function deadLetterRoutes({ deadLetters, inbound, adminToken, logger }: DeadLetterRoutesDeps): Router {
   const router = Router();
   const base = '/admin/webhooks/dead-letters';
   router.use('/admin/webhooks', requireAdmin(adminToken), express.json({ limit: '16kb', type: () => true }));
@@ -79,6 +88,40 @@ export function deadLetterRoutes({ deadLetters, adminToken, logger }: DeadLetter
       const outcome = await deadLetters.replayOne(id);
       if (outcome === 'not_found') return sendGatewayError(res, adminErrors.deadLetterNotFound(id));
       logger.info({ id }, 'dead-lettered webhook replayed');
+      res.json({ id, replayed: true });
+    }),
+  );
+
+  const inboundBase = '/admin/webhooks/inbound-dead-letters';
+  router.get(
+    inboundBase,
+    guarded(async (req, res) => {
+      const query = inboundListQuery.safeParse(req.query);
+      if (!query.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(query.error)));
+      const { limit, ...filter } = query.data;
+      const { deadLetters: data, truncated } = await inbound.list(filter, limit);
+      res.json({ data, paging: { limit, truncated } });
+    }),
+  );
+
+  router.post(
+    `${inboundBase}/replay`,
+    guarded(async (req, res) => {
+      const body = inboundBulkBody.safeParse(req.body ?? {});
+      if (!body.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(body.error)));
+      const counts = await inbound.replayMany(body.data);
+      logger.info(counts, 'inbound dead-lettered webhooks replayed in bulk');
+      res.json(counts);
+    }),
+  );
+
+  router.post(
+    `${inboundBase}/:id/replay`,
+    guarded(async (req, res) => {
+      const id = String(req.params.id);
+      const outcome = await inbound.replayOne(id);
+      if (outcome === 'not_found') return sendGatewayError(res, adminErrors.inboundDeadLetterNotFound(id));
+      logger.info({ id }, 'inbound dead-lettered webhook replayed');
       res.json({ id, replayed: true });
     }),
   );
