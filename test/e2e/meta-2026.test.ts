@@ -67,6 +67,8 @@ describe('every valid Cloud API call passes through', () => {
       expect(answer.status).toBe(200);
       expect(answer.body).toEqual({ success: true });
       expect(route(answer)).toEqual(['cloud_api', 'status_update']);
+      // Through the same exactly-once send job as every send (Bull Board shows it).
+      expect(answer.headers['x-gateway-job-id']).toMatch(/^.+\.\d+$/);
     }
     const seen = (await sim.control.requests({ endpoint: 'messages' })).filter((r) => r.body?.message_id === id);
     expect(seen.map((r) => r.body)).toEqual([read, typing, read, typing]);
