@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 describe('learning by Meta error code', () => {
-  it.each([131055, 100])('caches non-marketing after MM error %i and falls back to the Cloud API', async (code) => {
+  it.each([131055])('caches non-marketing after MM error %i and falls back to the Cloud API', async (code) => {
     const name = `p${code}`;
     await sim.control.fault('marketing_messages', { error: { status: 400, code }, outage: true, remaining: 1 });
     const first = await sendVia(gateway, stack, templateMessage(name));

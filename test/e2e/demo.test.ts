@@ -93,6 +93,8 @@ function expectBannerKept(demo: DemoRun) {
     { route: 'cloud_api', reason: 'checked_fallback' },
     { route: 'marketing_messages', reason: 'cached_marketing' },
     { route: 'cloud_api', reason: 'cached_non_marketing' },
+    { route: 'cloud_api', reason: 'not_individual' },
+    { route: 'marketing_messages', reason: 'max_price' },
   ]);
   for (const step of demo.steps) expect(step.shown).toEqual({ status: 200, ...step.promised });
   expect(demo.warmup.code).toBe(0);

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
 import { parseEnv } from '@gw/config';
+import { ROUTE_REASONS } from '@gw/contracts';
+import { REPO_ROOT } from '@gw/process-tools';
 import { ingressEnvSchema } from '../../apps/ingress/src/config.ts';
 import { createIngress, type Ingress } from '../../apps/ingress/src/ingress.ts';
 import { openApiDocument } from '../../apps/ingress/src/openapi/document.ts';
@@ -49,6 +51,16 @@ afterAll(async () => {
 
 const documented = () =>
   Object.entries(document.paths).flatMap(([path, item]) => HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })));
+
+describe('x-gateway-route-reason', () => {
+  it("has every reason the code can give in the OpenAPI enum and in the README's table", () => {
+    const header = (document.paths['/messages'] as { post: Operation }).post.responses['200'] as unknown as { headers: Record<string, { schema: { enum: string[] } }> };
+    expect(header.headers['x-gateway-route-reason']!.schema.enum).toEqual([...ROUTE_REASONS]);
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([a-z_]+)` \| (?:MM|Cloud|none) \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...ROUTE_REASONS].sort());
+  });
+});
 
 describe('the OpenAPI document at /openapi.json', () => {
   it('documents every route the ingress registers', () => {

@@ -33,12 +33,15 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    const job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
+    let job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
     if (!job || job.data.stackId !== res.locals.stack.id) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();
+    // The job may have finished between the read above and getState: read it again so a
+    // "completed" answer always carries its summary.
+    if (state === 'completed' || state === 'failed') job = (await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined)) ?? job;
     res.json({
       id: job.id,
       state,

@@ -13,6 +13,8 @@ export function redisKeys(prefix: string) {
     probe: (wabaId: string, name: string, language: string) => `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
+    /** Set while a WABA has `disable_marketing_messages_on_cloud_api` (learned from 131063 or the template sync). */
+    cloudMarketingOff: (wabaId: string) => `${prefix}:cloud-mkt-off:${wabaId}`,
     /** Open MM circuits shared by every worker: hash of WABA id -> open until (epoch ms). */
     mmBreaker: () => `${prefix}:mm-breaker`,
     /** Pub/sub channel announcing a circuit opened or closed (`{"waba","until"}`, until null: closed). */

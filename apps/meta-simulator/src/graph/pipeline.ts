@@ -30,7 +30,7 @@ function parseBody(req: Request, res: Response): Promise<MetaError | undefined> 
  * configured fault, then let the handler answer (or throw a MetaError).
  */
 export function graphEndpoint(endpoint: Endpoint, deps: { state: SimulatorState; parked: ParkedResponses }, handler: GraphHandler): RequestHandler {
-  const idField = endpoint === 'message_templates' ? 'wabaId' : 'phoneNumberId';
+  const idField = endpoint === 'message_templates' || endpoint === 'waba' ? 'wabaId' : 'phoneNumberId';
   return async (req, res, next) => {
     const { version, id } = req.params as { version?: string; id: string };
     if (version !== undefined && !VERSION.test(version)) return next();

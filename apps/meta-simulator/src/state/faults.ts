@@ -29,6 +29,8 @@ const DEFAULT_ERRORS: Record<Endpoint, FaultError> = {
   messages: { status: 503, code: 131016 },
   marketing_messages: { status: 500, code: 131000 },
   message_templates: { status: 503, code: 131016 },
+  messages_encrypted: { status: 503, code: 131016 },
+  waba: { status: 503, code: 2 },
 };
 
 export class FaultStore {
