@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 // Empty variables (SIM_WEBHOOK_URL= in a compose file) mean "not set".
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 const envSchema = z.object({
   SIM_PORT: optional(z.coerce.number().int().min(0).max(65535)).transform((v) => v ?? 9090),
@@ -13,9 +12,7 @@ const envSchema = z.object({
   /** Latency of every send (/messages, /marketing_messages): a log-normal with this median and p99. */
   SIM_LATENCY_MEDIAN_MS: optional(z.coerce.number().min(0)).transform((v) => v ?? 0),
   SIM_LATENCY_P99_MS: optional(z.coerce.number().min(0)),
-  SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform(
-    (v) => v ?? 'warn',
-  ),
+  SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform((v) => v ?? 'warn'),
 });
 
 export type SimulatorEnv = z.output<typeof envSchema>;

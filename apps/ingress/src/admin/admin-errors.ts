@@ -21,5 +21,6 @@ export const adminErrors = {
     ),
   stackNotFound: (id: string) => metaError(404, 100, 'Invalid parameter', `No stack with id "${id}".`),
   stackConflict: (details: string) => metaError(409, 100, 'Invalid parameter', details),
-  stackStoreUnavailable: () => metaError(503, 2, 'Service temporarily unavailable', 'The stack store (Redis) is unavailable; nothing was changed. Retry later.', { isTransient: true }),
+  stackStoreUnavailable: () =>
+    metaError(503, 2, 'Service temporarily unavailable', 'The stack store (Redis) is unavailable; nothing was changed. Retry later.', { isTransient: true }),
 };

@@ -3,8 +3,7 @@ import { secretsEqual } from '@gw/process-tools';
 
 export const ADMIN_COOKIE = 'gw_admin_session';
 
-const mac = (adminToken: string, expiresAt: number) =>
-  createHmac('sha256', adminToken).update(`admin-session:v1:${expiresAt}`).digest('base64url');
+const mac = (adminToken: string, expiresAt: number) => createHmac('sha256', adminToken).update(`admin-session:v1:${expiresAt}`).digest('base64url');
 
 /**
  * A browser session for Bull Board without server state: the expiry and an

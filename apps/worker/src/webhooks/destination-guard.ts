@@ -42,10 +42,9 @@ export function isPrivateAddress(address: string): boolean {
 export const PRIVATE_ADDRESS_CODE = 'EWEBHOOK_PRIVATE_ADDRESS';
 
 function refusal(hostname: string, address: string): Error {
-  return Object.assign(
-    new Error(`webhook URL host ${hostname} resolves to ${address}, a private, loopback or link-local address (set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow)`),
-    { code: PRIVATE_ADDRESS_CODE },
-  );
+  return Object.assign(new Error(`webhook URL host ${hostname} resolves to ${address}, a private, loopback or link-local address (set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow)`), {
+    code: PRIVATE_ADDRESS_CODE,
+  });
 }
 
 function lookupAll(hostname: string): Promise<LookupAddress[]> {
