@@ -51,7 +51,9 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
     for (const target of stack.gateways()) {
       log(`campaign: ${options.campaign} sends to one number at ${options.campaignRate} msg/s, Meta at ${options.campaignLatencyMs} ms (${target.name})`);
       const result = await runCampaign(stack, target, options);
-      log(`campaign ${target.name}: ${result.msgPerSec} msg/s sustained, ${result.failures} failed, Meta saw ${result.metaSends}, answers ${JSON.stringify(result.statuses)}, p50 ${result.p50} ms p99 ${result.p99} ms`);
+      log(
+        `campaign ${target.name}: ${result.msgPerSec} msg/s sustained, ${result.failures} failed, Meta saw ${result.metaSends}, answers ${JSON.stringify(result.statuses)}, p50 ${result.p50} ms p99 ${result.p99} ms`,
+      );
       campaigns.push(result);
     }
   }

@@ -180,7 +180,9 @@ export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras
     });
   }
   for (const run of extras.memory.filter((r) => r.target === gateway)) {
-    const peak = Object.entries(run.rssMb).map(([name, m]) => `${name} ${m.peak} MB (idle ${m.idle}, after ${m.after})`).join(', ');
+    const peak = Object.entries(run.rssMb)
+      .map(([name, m]) => `${name} ${m.peak} MB (idle ${m.idle}, after ${m.after})`)
+      .join(', ');
     const bounded = Object.values(run.rssMb).every((m) => m.after <= Math.max(m.idle * 1.5, m.idle + 64));
     out.push({
       target: `memory: ${run.inFlight} sends in flight`,
@@ -259,14 +261,18 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
   if (extras.campaigns.length) {
     lines.push('| campaign | sends | rate | Meta ms (median) | sustained msg/s | failed | Meta saw | p50 ms | p99 ms | s |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of extras.campaigns) {
-      lines.push(`| ${r.target} | ${r.sends} | ${r.rate} | ${r.latencyMs} (p99 ${r.latencyMs * r.tail}) | ${r.msgPerSec} | ${r.failures} | ${r.metaSends} | ${r.p50} | ${r.p99} | ${r.elapsedSec} |`);
+      lines.push(
+        `| ${r.target} | ${r.sends} | ${r.rate} | ${r.latencyMs} (p99 ${r.latencyMs * r.tail}) | ${r.msgPerSec} | ${r.failures} | ${r.metaSends} | ${r.p50} | ${r.p99} | ${r.elapsedSec} |`,
+      );
     }
     lines.push('');
   }
   if (extras.memory.length) {
     lines.push('| memory | sends in flight | Meta ms | of them at Meta | msg/s | failed | RSS MB per process: idle / peak / after |', '|---|---:|---:|---:|---:|---:|---|');
     for (const r of extras.memory) {
-      const rss = Object.entries(r.rssMb).map(([name, m]) => `${name} ${m.idle} / ${m.peak} / ${m.after}`).join('; ');
+      const rss = Object.entries(r.rssMb)
+        .map(([name, m]) => `${name} ${m.idle} / ${m.peak} / ${m.after}`)
+        .join('; ');
       lines.push(`| ${r.target} | ${r.inFlight} | ${r.latencyMs} | ${r.atMeta} | ${r.rps} | ${r.failures} | ${rss} |`);
     }
     lines.push('');

@@ -92,8 +92,7 @@ describe('SendDispatcher without replies', () => {
       ingressId: 'window-test',
       jobCheckIntervalMs: 100,
     });
-    const later = (n: number, ms: number) =>
-      new Promise((r) => setTimeout(r, ms)).then(() => windowed.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } }));
+    const later = (n: number, ms: number) => new Promise((r) => setTimeout(r, ms)).then(() => windowed.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } }));
     const answers = await Promise.all([later(1, 0), later(2, 10), later(3, 20)]);
     expect(answers.map((a) => a.body)).toEqual([{ echo: 1 }, { echo: 2 }, { echo: 3 }]);
     expect(new Set(answers.map((a) => batchJobIdOf(a.jobId!))).size).toBe(1);

@@ -7,7 +7,14 @@ import { SendBatcher } from './send-batcher.ts';
 import { SendDispatcher, type DispatchResult } from './send-dispatcher.ts';
 
 export interface SendPathOptions {
-  env: { SEND_BATCH_MAX_ITEMS: number; SEND_BATCH_WINDOW_MS?: number; SEND_BATCH_WINDOW_PENDING?: number; ENQUEUE_TIMEOUT_MS: number; SEND_TIMEOUT_MS: number; IDEMPOTENCY_TTL_SECONDS: number };
+  env: {
+    SEND_BATCH_MAX_ITEMS: number;
+    SEND_BATCH_WINDOW_MS?: number;
+    SEND_BATCH_WINDOW_PENDING?: number;
+    ENQUEUE_TIMEOUT_MS: number;
+    SEND_TIMEOUT_MS: number;
+    IDEMPOTENCY_TTL_SECONDS: number;
+  };
   /** The `send` queue, on a fail-fast connection. */
   queue: Queue;
   /** Fail-fast command connection (Idempotency-Key records). */

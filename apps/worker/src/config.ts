@@ -45,9 +45,7 @@ export const workerEnvSchema = z
     /** Connections to Meta per worker process; 0 (default): WORKER_SENDS_IN_FLIGHT, one per send in flight over HTTP/1.1. */
     META_CONNECTIONS: intFromEnv(0, 0),
     /** Offer HTTP/2 to Meta (TLS ALPN; Graph speaks it): many sends share a few connections. */
-    META_HTTP2: z
-      .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('false'))
-      .transform((v) => v === 'true' || v === '1'),
+    META_HTTP2: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('false')).transform((v) => v === 'true' || v === '1'),
     LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
   })
   .superRefine(requireStacksSource);
