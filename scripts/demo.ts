@@ -83,6 +83,7 @@ async function main() {
   const simPort = await portOr(Number(process.env.SIM_PORT ?? 9090));
   const port = await portOr(Number(process.env.PORT ?? 8080));
   const workerOpsPort = await portOr(Number(process.env.WORKER_METRICS_PORT ?? 9464));
+  const ingressOpsPort = await portOr(Number(process.env.INGRESS_METRICS_PORT ?? 9480));
   const dir = join(REPO_ROOT, '.demo');
   mkdirSync(dir, { recursive: true });
   const stacksFile = join(dir, 'stacks.json');
@@ -108,6 +109,7 @@ async function main() {
     META_GRAPH_URL: simUrl,
     PORT: String(port),
     WORKER_METRICS_PORT: String(workerOpsPort),
+    INGRESS_METRICS_PORT: String(ingressOpsPort),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     META_APP_SECRET: DEMO_SECRETS.appSecret,
     META_VERIFY_TOKEN: DEMO_SECRETS.verifyToken,
@@ -150,7 +152,7 @@ webhooks reach the demo client below as [client webhook] lines (marketing_lite f
 What Meta saw:        curl -s ${simUrl}/_sim/requests
 What the cache knows: curl -s ${gateway}/templates/categories -H 'Authorization: Bearer ${DEMO_STACK.apiKey}'
 Bull Board:           ${gateway}/admin/login (admin token: ${env.ADMIN_TOKEN === DEMO_SECRETS.adminToken ? env.ADMIN_TOKEN : 'your ADMIN_TOKEN'})
-Metrics and health:   ${gateway}/metrics, ${gateway}/readyz, worker http://127.0.0.1:${workerOpsPort}/metrics
+Metrics and health:   ingress http://127.0.0.1:${ingressOpsPort}/metrics, ${gateway}/readyz, worker http://127.0.0.1:${workerOpsPort}/metrics
 API description:      ${gateway}/openapi.json
 Ctrl-C stops everything.
 `);

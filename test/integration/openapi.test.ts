@@ -58,7 +58,7 @@ beforeAll(async () => {
   });
   const stackSource: Stacks = { directory: stacks, onChange: () => undefined, close: async () => undefined };
   const operations = await createIngressOperations({
-    env: { ADMIN_TOKEN: 'admin-token', QUEUE_METRICS_INTERVAL_MS: 60_000, REDIS_KEY_PREFIX: prefix, READYZ_WORKER_MAX_AGE_MS: 15_000, STACKS_KEY_GRACE_SECONDS: 60, ADMIN_SESSION_TTL_SECONDS: 600 },
+    env: { ADMIN_TOKEN: 'admin-token', QUEUE_METRICS_INTERVAL_MS: 60_000, REDIS_KEY_PREFIX: prefix, READYZ_WORKER_MAX_AGE_MS: 15_000, STACKS_KEY_GRACE_SECONDS: 60, ADMIN_SESSION_TTL_SECONDS: 600, INGRESS_METRICS_PORT: 0, INGRESS_METRICS_HOST: '127.0.0.1' },
     redis,
     commands,
     keys,

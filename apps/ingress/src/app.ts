@@ -15,7 +15,7 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   /** Meta's webhook receiver and the dead-letter admin API. */
   webhooks?: WebhookIngress;
   /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */
-  operations: { timing: RequestHandler; router: Router };
+  operations: { timing: RequestHandler; router: Router; knowRoutes?(app: unknown): void };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -32,5 +32,6 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   app.use(templateRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
+  deps.operations.knowRoutes?.(app);
   return app;
 }

@@ -88,8 +88,8 @@ async function main() {
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
-  logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
-  announceReady({ port });
+  logger.info({ port, operationsPort: operations.operationsPort, ingressId, stacks: stacks.all().length }, 'ingress listening');
+  announceReady({ port, operationsPort: operations.operationsPort });
 
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, async (signal) => {
     logger.info({ signal, inFlight: replies.size }, 'ingress shutting down: no new requests, answering in-flight ones');
