@@ -12,8 +12,10 @@ import {
   type HttpAnswer,
   type Simulator,
 } from '../support/harness.ts';
+import { waitFor } from '../support/assertions.ts';
 import { parseMetrics } from '../support/metrics.ts';
-import { webhookEnv, webhookSecrets } from '../support/webhooks.ts';
+import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { adminClient, envelope, postToMetaWebhook, sentStatus, statusChange, wamid, webhookEnv, webhookSecrets } from '../support/webhooks.ts';
 
 /**
  * What a security probe of a live gateway found (issue #18), each checked
@@ -22,6 +24,7 @@ import { webhookEnv, webhookSecrets } from '../support/webhooks.ts';
 const secrets = webhookSecrets();
 const encryptionKey = randomBytes(32).toString('base64');
 const seeded = makeStack();
+let receiver: WebhookReceiver;
 let sim: Simulator;
 let gateway: Gateway;
 
@@ -37,7 +40,11 @@ async function call(method: string, url: string, headers: Record<string, string>
   return { status: response.statusCode, headers: response.headers, body: parsed, text };
 }
 
+const adminAuth = () => ({ authorization: `Bearer ${secrets.adminToken}`, 'content-type': 'application/json' });
+const adminCall = (method: string, path: string, body?: unknown) => call(method, `${gateway.url}${path}`, adminAuth(), body === undefined ? undefined : JSON.stringify(body));
+
 beforeAll(async () => {
+  receiver = await WebhookReceiver.start('recreated-hook-secret');
   sim = await startSimulator();
   await sim.control.account(seeded);
   gateway = await startGateway({
@@ -50,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await sim?.stop();
+  await receiver?.close();
 });
 
 describe('/metrics', () => {
@@ -78,5 +86,53 @@ describe('/metrics', () => {
     expect(ops.status).toBe(200);
     expect(ops.text).toContain('gateway_http_request_duration_seconds');
     expect((await get(`${ingressOpsUrl(gateway.ingresses[0]!)}/admin/stacks`)).status).toBe(404);
+  });
+});
+
+describe('a stack deleted and created again under the same id', () => {
+  it('inherits nothing: no idempotent replays, no warm-up jobs, no parked webhook deliveries', async () => {
+    const old = makeStack({ webhookUrl: receiver.url, webhookSecret: receiver.secret });
+    await sim.control.account(old);
+    await sim.control.templates([{ wabaId: old.wabaId, name: 'reuse_promo', language: 'en_US', category: 'MARKETING' }]);
+    const { apiKey, ...fields } = old;
+    expect((await adminCall('POST', '/admin/stacks', { ...fields, apiKey })).status).toBe(201);
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const message = { messaging_product: 'whatsapp', to: '+15550001234', type: 'template', template: { name: 'reuse_promo', language: { code: 'en_US' } } };
+
+    // The old tenant: an idempotent send, a warm-up, and a webhook its endpoint refuses until it is parked.
+    const first = await post(`${gateway.url}/messages`, message, { ...auth, 'idempotency-key': 'reused-key' });
+    expect(first.status).toBe(200);
+    const warmup = await post(`${gateway.url}/templates/warmup`, {}, auth);
+    expect(warmup.status).toBe(202);
+    receiver.respond(() => ({ status: 500 }));
+    expect((await postToMetaWebhook(gateway, envelope(old.wabaId, [statusChange(old, [sentStatus(wamid())])]), secrets.appSecret)).status).toBe(200);
+    const admin = adminClient(gateway, secrets.adminToken);
+    await waitFor('the old stack\'s delivery parked', async () => (await admin.list({ stackId: old.id })).body.data.length === 1, 15_000);
+    const parked = (await admin.list({ stackId: old.id })).body.data[0];
+
+    // Deleted, then created again with the same id (and a new key).
+    expect((await adminCall('DELETE', `/admin/stacks/${old.id}`)).status).toBe(200);
+    const again = { ...fields, apiKey: `key-${randomBytes(12).toString('hex')}` };
+    expect((await adminCall('POST', '/admin/stacks', again)).status).toBe(201);
+    const newAuth = { authorization: `Bearer ${again.apiKey}` };
+    receiver.respond(() => ({ status: 200 }));
+    const before = receiver.requests.length;
+
+    const repeat = await post(`${gateway.url}/messages`, message, { ...newAuth, 'idempotency-key': 'reused-key' });
+    expect(repeat.status).toBe(200);
+    expect(repeat.headers['x-gateway-idempotent-replay']).toBeUndefined();
+    expect(repeat.body.messages[0].id).not.toBe(first.body.messages[0].id);
+
+    expect((await get(`${gateway.url}/templates/warmup/${warmup.body.id}`, newAuth)).status).toBe(404);
+
+    expect((await admin.list({ stackId: old.id })).body.data).toEqual([]);
+    expect((await admin.replayMany({ stackId: old.id })).body).toMatchObject({ matched: 0, replayed: 0 });
+    // Replaying the old delivery by its id parks it again instead of sending it to the new stack.
+    await admin.replay(parked.id);
+    await waitFor('the replayed delivery parked again', async () => {
+      const all = (await admin.list()).body.data as Array<{ id: string; reason: string }>;
+      return all.some((d) => d.id === parked.id && d.reason.includes('was deleted'));
+    }, 15_000);
+    expect(receiver.requests.length).toBe(before);
   });
 });

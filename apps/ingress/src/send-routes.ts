@@ -1,6 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint } from '@gw/contracts';
-import type { StackDirectory } from '@gw/config';
+import { tenantOf, type StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
 import type { DispatchResult, SendDispatcher } from './send-dispatcher.ts';
@@ -52,7 +52,7 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
       return sendGatewayError(res, gatewayErrors.invalidParameter('Idempotency-Key must be 1 to 255 characters.'));
     }
-    const result = await dispatcher.dispatch({ stackId: stack.id, endpoint, payload: parsed.data, idempotencyKey });
+    const result = await dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload: parsed.data, idempotencyKey });
     writeResult(res, result);
   };
 

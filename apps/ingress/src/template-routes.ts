@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { Job, type Queue } from 'bullmq';
 import { z } from 'zod';
-import type { StackDirectory } from '@gw/config';
+import { type Stack, type StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import {
   describePayloadIssue,
@@ -22,6 +22,9 @@ export interface TemplateRoutesDeps {
 
 export const warmupBodySchema = z.strictObject({ templates: z.array(templateRefSchema).min(1).max(10_000).optional() });
 
+/** A job of this stack, not of a deleted stack that had its id. */
+const ownJob = (data: TemplateSyncJob, stack: Stack) => data.stackId === stack.id && data.stackUid === stack.uid;
+
 /** Warm-up jobs and the category cache, each scoped to the caller's stack. */
 export function templateRoutes({ stacks, categories, templateSyncQueue }: TemplateRoutesDeps): Router {
   const router = Router();
@@ -30,7 +33,8 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   router.post('/templates/warmup', async (req, res) => {
     const parsed = warmupBodySchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
-    const data: TemplateSyncJob = { stackId: res.locals.stack.id, templates: parsed.data.templates, trigger: 'api' };
+    const stack = res.locals.stack;
+    const data: TemplateSyncJob = { stackId: stack.id, ...(stack.uid ? { stackUid: stack.uid } : {}), templates: parsed.data.templates, trigger: 'api' };
     try {
       const job = await templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
       res.status(202).json({ id: job.id, status: 'queued', status_url: `/templates/warmup/${job.id}` });
@@ -42,7 +46,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue }: Templa
   router.get('/templates/warmup/:id', async (req, res) => {
     const job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
-    if (!job || (job.data as TemplateSyncJob).stackId !== res.locals.stack.id) {
+    if (!job || !ownJob(job.data as TemplateSyncJob, res.locals.stack)) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();
