@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Job, Queue } from 'bullmq';
+import { QUEUES } from '@gw/contracts';
+import { redisOptionsFromUrl } from '@gw/config';
 import { request } from 'undici';
 import {
   get,
   ingressOpsUrl,
   makeStack,
   post,
+  sendVia,
+  textMessage,
   startGateway,
   startSimulator,
   type Gateway,
@@ -24,6 +29,9 @@ import { adminClient, envelope, postToMetaWebhook, sentStatus, statusChange, wam
 const secrets = webhookSecrets();
 const encryptionKey = randomBytes(32).toString('base64');
 const seeded = makeStack();
+const rated = makeStack();
+const busy = makeStack();
+const warming = makeStack();
 let receiver: WebhookReceiver;
 let sim: Simulator;
 let gateway: Gateway;
@@ -46,11 +54,17 @@ const adminCall = (method: string, path: string, body?: unknown) => call(method,
 beforeAll(async () => {
   receiver = await WebhookReceiver.start('recreated-hook-secret');
   sim = await startSimulator();
-  await sim.control.account(seeded);
+  for (const s of [seeded, rated, busy, warming]) await sim.control.account(s);
+  await sim.control.templates([{ wabaId: warming.wabaId, name: 'warm_promo', language: 'en_US', category: 'MARKETING' }]);
   gateway = await startGateway({
-    stacks: [seeded],
+    stacks: [seeded, rated, busy, warming],
     metaUrl: sim.url,
-    env: webhookEnv(secrets, { STACKS_ENCRYPTION_KEY: encryptionKey }),
+    env: webhookEnv(secrets, {
+      STACKS_ENCRYPTION_KEY: encryptionKey,
+      STACK_RATE_LIMIT_PER_SECOND: '10',
+      STACK_MAX_IN_FLIGHT: '5',
+      WARMUP_MAX_QUEUED_PER_STACK: '2',
+    }),
   });
 });
 
@@ -134,5 +148,79 @@ describe('a stack deleted and created again under the same id', () => {
       return all.some((d) => d.id === parked.id && d.reason.includes('was deleted'));
     }, 15_000);
     expect(receiver.requests.length).toBe(before);
+  });
+});
+
+describe('per-stack limits', () => {
+  const expectLimit = (answer: HttpAnswer) => {
+    expect(answer.status).toBe(429);
+    expect(answer.body.error).toMatchObject({ code: 4, type: 'OAuthException', is_transient: true });
+    expect(answer.headers['retry-after']).toBeDefined();
+  };
+
+  it('refuses sends over the stack\'s rate with a Meta-format 429, and leaves other stacks alone', async () => {
+    const answers: HttpAnswer[] = [];
+    for (let i = 0; i < 25; i++) answers.push(await sendVia(gateway, rated, textMessage(`hi ${i}`)));
+    const refused = answers.filter((a) => a.status === 429);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
+    expect(refused.length).toBeGreaterThan(0);
+    expectLimit(refused[0]!);
+    expect(refused[0]!.body.error.error_data.details).toContain('sends per second');
+    expect((await sendVia(gateway, seeded, textMessage())).status).toBe(200);
+  });
+
+  it('caps a stack\'s sends in flight', async () => {
+    await sim.control.fault('messages', { latencyMs: 1500 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => sendVia(gateway, busy, textMessage(`slow ${i}`))));
+      expect(answers.filter((a) => a.status === 200).length).toBe(5);
+      const refused = answers.filter((a) => a.status === 429);
+      expect(refused.length).toBe(4);
+      expectLimit(refused[0]!);
+      expect(refused[0]!.body.error.error_data.details).toContain('in flight');
+    } finally {
+      await sim.control.clearFaults();
+    }
+  });
+
+  it('caps the warm-ups a stack has queued or running', async () => {
+    await sim.control.fault('message_templates', { latencyMs: 3000 });
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => post(`${gateway.url}/templates/warmup`, {}, { authorization: `Bearer ${warming.apiKey}` })));
+      expect(answers.filter((a) => a.status === 202).length).toBe(2);
+      const refused = answers.filter((a) => a.status === 429);
+      expect(refused.length).toBe(18);
+      expectLimit(refused[0]!);
+      expect(refused[0]!.body.error.error_data.details).toContain('warm-ups');
+    } finally {
+      await sim.control.clearFaults();
+    }
+  });
+
+  it('refuses a body far over any WhatsApp message (default BODY_LIMIT 64kb) and accepts a long text', async () => {
+    const long = await sendVia(gateway, seeded, textMessage('é'.repeat(4096)));
+    expect(long.status).toBe(200);
+    const huge = await sendVia(gateway, seeded, { ...textMessage(), padding: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe(100);
+  });
+
+  it('keeps no message in a finished send job: no recipient, no content', async () => {
+    const answer = await sendVia(gateway, seeded, textMessage('secret words', '+15557654321'));
+    expect(answer.status).toBe(200);
+    const batchId = String(answer.headers['x-gateway-job-id']).replace(/\.\d+$/, '');
+    const queue = new Queue(QUEUES.send, { connection: { ...redisOptionsFromUrl(gateway.redisUrl), maxRetriesPerRequest: null }, prefix: gateway.prefix });
+    try {
+      let data = '';
+      await waitFor('the finished job stripped', async () => {
+        const job = await Job.fromId(queue, batchId);
+        data = JSON.stringify(job?.data ?? {});
+        return !data.includes('secret words');
+      });
+      expect(data).not.toContain('15557654321');
+      expect(data).toContain('"type":"text"');
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
 import { sendRoutes } from './send-routes.ts';
 import type { SendDispatcher } from './send-dispatcher.ts';
+import type { StackLimits } from './stack-limits.ts';
 import type { WebhookIngress } from './webhooks/webhook-ingress.ts';
 import { templateRoutes, type TemplateRoutesDeps } from './template-routes.ts';
 
@@ -12,6 +13,8 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   dispatcher: SendDispatcher;
   logger: Logger;
   bodyLimit: string;
+  /** Per-stack rate and in-flight limits of the send routes. */
+  limits?: StackLimits;
   /** Meta's webhook receiver and the dead-letter admin API. */
   webhooks?: WebhookIngress;
   /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */

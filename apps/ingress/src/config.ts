@@ -19,7 +19,14 @@ export const ingressEnvSchema = z.object({
   CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
-  BODY_LIMIT: z.string().default('256kb'),
+  /** Largest send body: a WhatsApp message (4,096-character text, templates, interactive) is a few KB. */
+  BODY_LIMIT: z.string().default('64kb'),
+  /** Sends per second per stack on one ingress; 0: twice the stack's messagesPerSecond, at least 100. */
+  STACK_RATE_LIMIT_PER_SECOND: intFromEnv(0, 0),
+  /** Sends of one stack in flight at once on one ingress (waiting for the worker's answer). */
+  STACK_MAX_IN_FLIGHT: intFromEnv(1, 256),
+  /** Warm-ups of one stack waiting or running at once. */
+  WARMUP_MAX_QUEUED_PER_STACK: intFromEnv(1, 3),
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
   /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */
   META_APP_SECRET: optionalSecret,

@@ -11,6 +11,7 @@ import { createIngressApp } from './app.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
 import { SendBatcher } from './send-batcher.ts';
+import { StackLimits } from './stack-limits.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -76,6 +77,8 @@ async function main() {
     dispatcher,
     logger,
     bodyLimit: env.BODY_LIMIT,
+    limits: new StackLimits({ ratePerSecond: env.STACK_RATE_LIMIT_PER_SECOND, maxInFlight: env.STACK_MAX_IN_FLIGHT }),
+    maxQueuedWarmups: env.WARMUP_MAX_QUEUED_PER_STACK,
     categories,
     templateSyncQueue,
     webhooks,

@@ -101,5 +101,11 @@ export const gatewayErrors = {
       `The gateway's pacing for phone number ${phoneNumberId} has no capacity within ${waitMs} ms; nothing was sent. Retry later.`,
       { isTransient: true },
     ),
+  /** A per-stack limit of the gateway (rate, sends in flight, queued warm-ups): code 4, like Meta's application request limit. */
+  stackLimit: (details: string, retryAfterSeconds?: number) =>
+    metaError(429, 4, 'Application request limit reached', details, {
+      isTransient: true,
+      ...(retryAfterSeconds !== undefined ? { data: { retry_after_seconds: retryAfterSeconds } } : {}),
+    }),
   internal: () => metaError(500, 131000, 'Something went wrong', 'The gateway failed to process the request.'),
 };
