@@ -1,19 +1,21 @@
 /**
- * `pnpm start`: the demo. Starts the Meta simulator, a private Redis when none
- * answers at REDIS_URL (and redis-server is installed), the worker and the
- * ingress, then prints a ready-to-paste curl.
+ * `pnpm start`: the demo. Starts a private Redis (or uses REDIS_URL under a fresh
+ * key prefix), the Meta simulator, the worker and the ingress on 127.0.0.1, then
+ * prints the curls that tell the routing story, each with what it will show.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import {
   ENTRY_POINTS,
   REPO_ROOT,
   freePort,
   hasRedisServer,
   pingRedis,
+  redisAddress,
   startPrivateRedis,
   startService,
-  type PrivateRedis,
   type RunningService,
 } from '@gw/process-tools';
 
@@ -63,23 +65,63 @@ async function portOr(preferred: number): Promise<number> {
   });
 }
 
-async function redisForDemo(): Promise<{ url: string; redis?: PrivateRedis }> {
-  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (await pingRedis(url)) return { url };
+/** Where the demo keeps its state, and how it leaves nothing behind when it stops. */
+interface DemoRedis {
+  url: string;
+  prefix: string;
+  /** Removes what the demo wrote: the whole private Redis, or every key under the demo's own prefix. */
+  cleanUp(): Promise<void>;
+}
+
+/**
+ * A private Redis, started now and removed on exit, so every run starts empty and
+ * the machine's Redis is never touched. With REDIS_URL set, that Redis under a
+ * fresh key prefix whose keys are deleted on exit.
+ */
+async function redisForDemo(): Promise<DemoRedis> {
+  const url = process.env.REDIS_URL;
+  if (url) {
+    if (!(await pingRedis(url))) fail(`Nothing answers at REDIS_URL=${url}. Unset REDIS_URL to let the demo start a private Redis.`);
+    const prefix = `gw-demo-${randomBytes(4).toString('hex')}`;
+    return { url, prefix, cleanUp: () => deleteKeys(url, prefix) };
+  }
   if (!hasRedisServer()) {
-    console.error(
-      `Nothing answers at ${url} and redis-server is not installed.\n` +
-        'Install it (Debian/Ubuntu: sudo apt-get install -y redis-server), or point REDIS_URL at a Redis 7, then run pnpm start again.',
+    fail(
+      'The demo starts a private Redis and needs redis-server for it (Debian/Ubuntu: sudo apt-get install -y redis-server),\n' +
+        'or set REDIS_URL to a Redis 7 it may write to (it uses a fresh key prefix there and deletes its keys on exit).',
     );
-    process.exit(1);
   }
   const redis = await startPrivateRedis();
-  console.log(`Started a private Redis at ${redis.url} (nothing answered at ${url}).`);
-  return { url: redis.url, redis };
+  return { url: redis.url, prefix: 'gw-demo', cleanUp: () => redis.stop() };
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+function hasCredentials(url: string): boolean {
+  const { username, password } = new URL(url);
+  return Boolean(username || password);
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
 }
 
 async function main() {
-  const { url: redisUrl, redis } = await redisForDemo();
+  const redis = await redisForDemo();
+  const host = process.env.HOST ?? '127.0.0.1';
   const simPort = await portOr(Number(process.env.SIM_PORT ?? 9090));
   const port = await portOr(Number(process.env.PORT ?? 8080));
   const workerOpsPort = await portOr(Number(process.env.WORKER_METRICS_PORT ?? 9464));
@@ -91,10 +133,14 @@ async function main() {
   writeFileSync(stacksFile, JSON.stringify([{ ...DEMO_STACK, webhookUrl: client.url }], null, 2));
 
   const services: RunningService[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
     for (const s of services.reverse()) await s.stop();
     client.close();
-    await redis?.stop();
+    await redis.cleanUp();
+    console.log('Demo stopped; it left nothing behind in Redis.');
     process.exit(0);
   };
   process.on('SIGINT', () => void stopAll());
@@ -103,13 +149,18 @@ async function main() {
   const simUrl = `http://127.0.0.1:${simPort}`;
   const env = {
     ...process.env,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX ?? 'gw-demo',
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.prefix,
     STACKS_FILE: stacksFile,
     META_GRAPH_URL: simUrl,
+    HOST: host,
     PORT: String(port),
+    WORKER_METRICS_HOST: process.env.WORKER_METRICS_HOST ?? host,
     WORKER_METRICS_PORT: String(workerOpsPort),
     INGRESS_METRICS_PORT: String(ingressOpsPort),
+    INGRESS_METRICS_HOST: process.env.INGRESS_METRICS_HOST ?? host,
+    // No start-up sync: the first sends show checked routing, the fallback and the learning; the warm-up step fills the rest.
+    TEMPLATE_SYNC_INTERVAL_MS: process.env.TEMPLATE_SYNC_INTERVAL_MS ?? '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     META_APP_SECRET: DEMO_SECRETS.appSecret,
     META_VERIFY_TOKEN: DEMO_SECRETS.verifyToken,
@@ -136,25 +187,48 @@ async function main() {
   services.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true }));
 
   const gateway = `http://127.0.0.1:${port}`;
-  const body = (name: string) =>
-    JSON.stringify({ messaging_product: 'whatsapp', to: '+15550001234', type: 'template', template: { name, language: { code: 'en_US' } } });
+  const send = (name: string) =>
+    `curl -si ${gateway}/messages -H 'Authorization: Bearer ${DEMO_STACK.apiKey}' -H 'Content-Type: application/json' -d '${JSON.stringify({
+      messaging_product: 'whatsapp',
+      to: '+15550001234',
+      type: 'template',
+      template: { name, language: { code: 'en_US' } },
+    })}'`;
+  const shows = (route: string, reason: string) => `Shows x-gateway-route: ${route}, x-gateway-route-reason: ${reason}`;
+  const warmup = `REDIS_URL=${hasCredentials(redis.url) ? '<your REDIS_URL>' : redis.url} REDIS_KEY_PREFIX=${redis.prefix} STACKS_FILE=${stacksFile} pnpm warmup --stack ${DEMO_STACK.id}`;
   console.log(`
-Gateway demo is up: ingress ${gateway}, Meta simulator ${simUrl}, Redis ${redisUrl}.
+Gateway demo is up: ingress ${gateway}, Meta simulator ${simUrl}, Redis ${redisAddress(redis.url)} (key prefix ${redis.prefix}).
+The category cache starts empty. Run these in order and watch the headers:
 
-Send a marketing template (routed to /marketing_messages):
-  curl -si ${gateway}/messages -H 'Authorization: Bearer ${DEMO_STACK.apiKey}' -H 'Content-Type: application/json' -d '${body('summer_sale')}'
+1. A marketing template the gateway has not seen: it asks the MM API, which accepts, and remembers "marketing".
+   ${shows('marketing_messages', 'checked_accepted')}
+   ${send('summer_sale')}
 
-Send a utility template (MM refuses it once, the gateway falls back to the Cloud API and remembers):
-  curl -si ${gateway}/messages -H 'Authorization: Bearer ${DEMO_STACK.apiKey}' -H 'Content-Type: application/json' -d '${body('order_update')}'
+2. A utility template it has not seen: the MM API refuses it, the gateway falls back to the Cloud API and remembers "not marketing".
+   ${shows('cloud_api', 'checked_fallback')}
+   ${send('order_update')}
 
-Watch the x-gateway-route and x-gateway-route-reason headers; the simulator's sent/delivered/read
-webhooks reach the demo client below as [client webhook] lines (marketing_lite for MM sends).
+3. The marketing template again, now from the cache: straight to the MM API.
+   ${shows('marketing_messages', 'cached_marketing')}
+   ${send('summer_sale')}
+
+4. The utility template again, from the cache: straight to the Cloud API, no MM attempt.
+   ${shows('cloud_api', 'cached_non_marketing')}
+   ${send('order_update')}
+
+5. Meta's sent/delivered/read webhooks reach the demo client below as [client webhook] lines;
+   the MM sends carry pricing=marketing_lite.
+
+6. Warm the cache with every template of the WABA (what bulk senders do before a campaign).
+   Shows a summary: marketing 2, non-marketing 2, errors 0
+   ${warmup}
+
 What Meta saw:        curl -s ${simUrl}/_sim/requests
 What the cache knows: curl -s ${gateway}/templates/categories -H 'Authorization: Bearer ${DEMO_STACK.apiKey}'
 Bull Board:           ${gateway}/admin/login (admin token: ${env.ADMIN_TOKEN === DEMO_SECRETS.adminToken ? env.ADMIN_TOKEN : 'your ADMIN_TOKEN'})
 Metrics and health:   ingress http://127.0.0.1:${ingressOpsPort}/metrics, ${gateway}/readyz, worker http://127.0.0.1:${workerOpsPort}/metrics
 API description:      ${gateway}/openapi.json
-Ctrl-C stops everything.
+Ctrl-C stops everything${process.env.REDIS_URL ? ` and deletes the demo's keys from ${redisAddress(redis.url)}` : ' and removes the private Redis'}.
 `);
 }
 

@@ -2,7 +2,8 @@
  * `pnpm warmup --stack <id> [--template name:language ...]`: bulk senders' warm-up.
  * Enqueues a template-sync job for a running gateway's workers (same REDIS_URL,
  * REDIS_KEY_PREFIX and STACKS_FILE as `pnpm gateway`), shows its progress and
- * prints the summary. Exit code 0 when the sync finished without errors.
+ * prints the summary. Exit code 0 when the sync finished without errors, 1 when it
+ * failed or no worker listens under that REDIS_URL and REDIS_KEY_PREFIX, 2 on bad usage.
  */
 import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
@@ -10,6 +11,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { commonEnv, ConfigError, parseEnv, redisConnections, requireStacksSource } from '@gw/config';
 import { createLogger } from '@gw/logger';
+import { redisAddress } from '@gw/process-tools';
 import { openStacks } from '@gw/stack-store';
 import { QUEUES, redisKeys, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
 
@@ -48,6 +50,14 @@ async function main() {
   const templates = parseTemplates(values.template);
 
   const queue = new Queue(QUEUES.templateSync, { connection: redis.bullmq({ maxRetriesPerRequest: 1 }), prefix: env.REDIS_KEY_PREFIX });
+  if ((await countWorkers(queue)) === 0) {
+    await queue.close();
+    throw new NoWorkerError(
+      `No gateway worker is listening at ${redisAddress(env.REDIS_URL)} under REDIS_KEY_PREFIX=${env.REDIS_KEY_PREFIX}; nothing was queued.\n` +
+        'Start `pnpm gateway` (or the demo) first, and run `pnpm warmup` with the same REDIS_URL and REDIS_KEY_PREFIX ' +
+        '(the demo prints its warm-up command, prefix included).',
+    );
+  }
   const data: TemplateSyncJob = { stackId: stack.id, templates, trigger: 'cli' };
   const job = await queue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
   console.log(`Warm-up job ${job.id} queued for stack ${stack.id} (WABA ${stack.wabaId}), ${templates ? `${templates.length} template(s)` : 'whole WABA'}.`);
@@ -64,9 +74,11 @@ async function main() {
     bar.update(progress.seen ?? 0, { pages: progress.pages ?? 0, written: progress.written ?? 0, state });
     if (state === 'completed' || state === 'failed') {
       bar.stop();
-      await printResult(current!, state);
+      // Read the job again: it may have finished after `current` was read, without its result.
+      const finished = (await Job.fromId(queue, job.id!))!;
+      await printResult(finished, state);
       await queue.close();
-      const summary = current!.returnvalue as TemplateSyncSummary | undefined;
+      const summary = finished.returnvalue as TemplateSyncSummary | undefined;
       process.exit(state === 'completed' && summary && summary.errors.length === 0 ? 0 : 1);
     }
     if (!warned && state === 'waiting' && Date.now() - job.timestamp > 10_000) {
@@ -82,6 +94,17 @@ async function main() {
       process.exit(1);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+class NoWorkerError extends Error {}
+
+/** Workers connected to the queue, or undefined where the server refuses CLIENT LIST (some managed Redis). */
+async function countWorkers(queue: Queue): Promise<number | undefined> {
+  try {
+    return await queue.getWorkersCount();
+  } catch {
+    return undefined;
   }
 }
 
@@ -105,6 +128,7 @@ async function printResult(job: Job, state: string) {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  const expected = error instanceof ConfigError || error instanceof NoWorkerError;
+  console.error(expected ? error.message : error);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

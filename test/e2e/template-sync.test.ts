@@ -110,6 +110,23 @@ describe('warm-up', () => {
     expect(output).toMatch(/not found: nope \(en_US\)/);
     expect(code).toBe(0);
   });
+
+  it('stops at once with a clear error when no worker listens under the prefix it was given', async () => {
+    const wrongPrefix = `${gateway.env.REDIS_KEY_PREFIX}-typo`;
+    const child = spawn(process.execPath, ['--import', 'tsx', `${REPO_ROOT}/scripts/warmup.ts`, '--stack', big.id], {
+      cwd: REPO_ROOT,
+      env: { ...gateway.env, REDIS_KEY_PREFIX: wrongPrefix },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    // Without the check it would wait --wait-seconds (600 s), far past this test's timeout.
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(1);
+    expect(output).toContain(`No gateway worker is listening at`);
+    expect(output).toContain(`REDIS_KEY_PREFIX=${wrongPrefix}; nothing was queued`);
+    expect(output).not.toMatch(/queued for stack/);
+  });
 });
 
 describe('periodic sync', () => {

@@ -28,3 +28,9 @@ export function pingRedis(url: string, timeoutMs = 500): Promise<boolean> {
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
   });
 }
+
+/** host:port of a Redis URL, without the credentials it may carry (for messages). */
+export function redisAddress(url: string): string {
+  const { hostname, port } = new URL(url);
+  return `${hostname}:${port || 6379}`;
+}
