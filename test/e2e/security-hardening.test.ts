@@ -224,3 +224,19 @@ describe('per-stack limits', () => {
     }
   });
 });
+
+describe('the admin login cookie', () => {
+  it('answers a malformed cookie like no cookie: no 500, no stack trace in the log', async () => {
+    const ingress = gateway.ingresses[0]!;
+    const logBefore = ingress.output.length;
+    const api = await call('GET', `${gateway.url}/admin/queues/api/queues`, { cookie: 'gw_admin_session=%E0%A4%A' });
+    expect(api.status).toBe(401);
+    expect(api.body.error.code).toBe(190);
+    const page = await call('GET', `${gateway.url}/admin/queues`, { cookie: 'gw_admin_session=%E0%A4%A', accept: 'text/html' });
+    expect(page.status).toBe(303);
+    expect(page.headers.location).toBe('/admin/login');
+    await new Promise((r) => setTimeout(r, 100));
+    const log = ingress.output.slice(logBefore).join("");
+    expect(log).not.toMatch(/URIError|at decodeURIComponent|unhandled ingress error/);
+  });
+});

@@ -25,6 +25,7 @@ describe('the Bull Board login session', () => {
   it('reads its cookie among others and sets it HttpOnly and SameSite=Strict under /admin', () => {
     expect(cookieValue('a=1; gw_admin_session=123.abc; b=2', 'gw_admin_session')).toBe('123.abc');
     expect(cookieValue('a=1', 'gw_admin_session')).toBeUndefined();
+    expect(cookieValue('gw_admin_session=%E0%A4%A', 'gw_admin_session')).toBeUndefined();
     const cookie = sessionCookie('v', 60, true);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');

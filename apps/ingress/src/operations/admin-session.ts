@@ -24,11 +24,18 @@ export function sessionValid(adminToken: string, value: string | undefined, now 
   return secretMatches(match[2]!, mac(adminToken, expiresAt));
 }
 
-/** One cookie's value from a Cookie header (no dependency for a single cookie). */
+/** One cookie's value from a Cookie header (no dependency for a single cookie); a malformed one is absent. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const separator = part.indexOf('=');
-    if (separator > 0 && part.slice(0, separator).trim() === name) return decodeURIComponent(part.slice(separator + 1).trim());
+    if (separator > 0 && part.slice(0, separator).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(separator + 1).trim());
+      } catch {
+        // Not valid percent-encoding (e.g. `%E0%A4%A`): no session, never a 500.
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
