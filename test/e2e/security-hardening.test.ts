@@ -240,3 +240,18 @@ describe('the admin login cookie', () => {
     expect(log).not.toMatch(/URIError|at decodeURIComponent|unhandled ingress error/);
   });
 });
+
+describe('the admin login page', () => {
+  it('shows a wrong token on the page itself: the form again with an error, HTTP 401', async () => {
+    const form = await call('POST', `${gateway.url}/admin/login`, { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, 'token=wrong-token');
+    expect(form.status).toBe(401);
+    expect(form.headers['content-type']).toContain('text/html');
+    expect(form.text).toContain('Wrong admin token');
+    expect(form.text).toContain('<form method="post" action="/admin/login">');
+    expect(form.headers['set-cookie']).toBeUndefined();
+    // An API client still gets Meta's envelope.
+    const json = await call('POST', `${gateway.url}/admin/login`, { 'content-type': 'application/json' }, JSON.stringify({ token: 'wrong-token' }));
+    expect(json.status).toBe(401);
+    expect(json.body.error.code).toBe(190);
+  });
+});

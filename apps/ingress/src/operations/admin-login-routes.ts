@@ -1,4 +1,4 @@
-import express, { Router, type Request, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { bearerMatches, secretMatches } from '@gw/metrics';
 import { sendGatewayError } from '../http-errors.ts';
 import { webhookErrors } from '../webhooks/webhook-errors.ts';
@@ -10,11 +10,12 @@ export interface AdminLoginDeps {
   sessionTtlSeconds: number;
 }
 
-const LOGIN_PAGE = `<!doctype html>
+/** The login form; `error` (fixed text, never user input) is shown above it after a failed attempt. */
+const loginPage = (error?: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Gateway admin login</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input,button{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;margin:.25rem 0}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}input,button{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;margin:.25rem 0}.error{color:#b00020;border:1px solid #b00020;padding:.5rem;border-radius:.25rem}</style>
 </head><body><h1>Gateway admin</h1>
-<form method="post" action="/admin/login">
+${error ? `<p class="error" role="alert">${error}</p>\n` : ''}<form method="post" action="/admin/login">
 <label for="token">Admin token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Log in to Bull Board</button>
@@ -30,17 +31,25 @@ const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/htm
  */
 export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDeps): Router {
   const router = Router();
-  router.get('/admin/login', (_req, res) => {
+  const sendPage = (res: Response, status: number, error?: string) =>
     res
+      .status(status)
       .set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
       .set('cache-control', 'no-store')
       .type('html')
-      .send(LOGIN_PAGE);
+      .send(loginPage(error));
+  // A form post (or a browser) gets the page again with the error; an API client gets Meta's envelope.
+  const fromForm = (req: Request) => req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' || (!req.is('application/json') && wantsHtml(req));
+  router.get('/admin/login', (_req, res) => {
+    sendPage(res, 200);
   });
   router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), (req, res) => {
     if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
     const given = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || !secretMatches(given, adminToken)) return sendGatewayError(res, operationsErrors.loginFailed());
+    if (typeof given !== 'string' || !secretMatches(given, adminToken)) {
+      if (fromForm(req)) return void sendPage(res, 401, 'Wrong admin token. Try again.');
+      return sendGatewayError(res, operationsErrors.loginFailed());
+    }
     const session = issueSession(adminToken, sessionTtlSeconds);
     res.set('set-cookie', sessionCookie(session.value, sessionTtlSeconds, isSecure(req))).set('cache-control', 'no-store');
     if (req.is('application/json')) return void res.json({ status: 'logged_in', expires_at: new Date(session.expiresAt * 1000).toISOString() });
