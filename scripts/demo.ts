@@ -28,7 +28,7 @@ const DEMO_STACK = {
   mmRouting: true,
   webhookSecret: 'demo-webhook-secret',
 };
-const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token' };
+const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token-0123456789' };
 
 /** The demo client's webhook endpoint: prints one line per forwarded event. */
 async function startDemoClient(): Promise<{ url: string; close(): void }> {

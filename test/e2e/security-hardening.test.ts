@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job, Queue } from 'bullmq';
 import { QUEUES } from '@gw/contracts';
 import { redisOptionsFromUrl } from '@gw/config';
+import { ENTRY_POINTS, startService } from '@gw/process-tools';
 import { request } from 'undici';
 import {
   get,
   ingressOpsUrl,
+  uniquePrefix,
   makeStack,
   post,
   sendVia,
@@ -64,6 +66,9 @@ beforeAll(async () => {
       STACK_RATE_LIMIT_PER_SECOND: '10',
       STACK_MAX_IN_FLIGHT: '5',
       WARMUP_MAX_QUEUED_PER_STACK: '2',
+      // Tests name their client in X-Forwarded-For (the throttle counts per client).
+      TRUST_PROXY: 'loopback',
+      AUTH_FAILURE_LIMIT: '10',
     }),
   });
 });
@@ -253,5 +258,49 @@ describe('the admin login page', () => {
     const json = await call('POST', `${gateway.url}/admin/login`, { 'content-type': 'application/json' }, JSON.stringify({ token: 'wrong-token' }));
     expect(json.status).toBe(401);
     expect(json.body.error.code).toBe(190);
+  });
+});
+
+describe('failed authentication', () => {
+  it('throttles a client guessing API keys: 429 code 4 for every attempt, even a right key, while other clients go on', async () => {
+    const guesser = { 'x-forwarded-for': '203.0.113.7' };
+    const answers: HttpAnswer[] = [];
+    for (let i = 0; i < 15; i++) answers.push(await post(`${gateway.url}/messages`, textMessage(), { ...guesser, authorization: `Bearer guess-${i}-0123456789abcdef` }));
+    expect(answers.slice(0, 10).every((a) => a.status === 401)).toBe(true);
+    expect(answers.slice(10).every((a) => a.status === 429)).toBe(true);
+    expect(answers[10]!.body.error).toMatchObject({ code: 4, type: 'OAuthException' });
+    expect(Number(answers[10]!.headers['retry-after'])).toBeGreaterThan(0);
+    // Right or wrong, the throttled client learns nothing.
+    expect((await post(`${gateway.url}/messages`, textMessage(), { ...guesser, authorization: `Bearer ${seeded.apiKey}` })).status).toBe(429);
+    expect((await post(`${gateway.url}/messages`, textMessage(), { 'x-forwarded-for': '203.0.113.8', authorization: `Bearer ${seeded.apiKey}` })).status).toBe(200);
+  });
+
+  it('throttles guessing of the admin token, on the API and the login form', async () => {
+    const guesser = { 'x-forwarded-for': '203.0.113.9' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call('GET', `${gateway.url}/admin/stacks`, { ...guesser, authorization: `Bearer wrong-admin-token-${i}-0123456789` })).status);
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await call('POST', `${gateway.url}/admin/login`, { ...guesser, 'content-type': 'application/json' }, JSON.stringify({ token: `wrong-${i}` }))).status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect((await call('GET', `${gateway.url}/admin/stacks`, { ...guesser, authorization: `Bearer ${secrets.adminToken}` })).status).toBe(429);
+    expect((await call('GET', `${gateway.url}/admin/stacks`, { 'x-forwarded-for': '203.0.113.10', authorization: `Bearer ${secrets.adminToken}` })).status).toBe(200);
+  });
+
+  it('refuses to start with a short ADMIN_TOKEN, naming the variable but not its value', async () => {
+    const start = startService({
+      name: 'ingress',
+      entry: ENTRY_POINTS.ingress,
+      env: { ...gateway.env, ADMIN_TOKEN: 'short-token-xyz', PORT: '0', HOST: '127.0.0.1', REDIS_KEY_PREFIX: uniquePrefix() },
+      timeoutMs: 20_000,
+    });
+    const error = await start.then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain('ADMIN_TOKEN');
+    expect(error?.message).toContain('24 characters');
+    expect(error?.message).not.toContain('short-token-xyz');
   });
 });

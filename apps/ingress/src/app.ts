@@ -13,6 +13,8 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   dispatcher: SendDispatcher;
   logger: Logger;
   bodyLimit: string;
+  /** Express's "trust proxy" (TRUST_PROXY): whose X-Forwarded-* headers give the client address and HTTPS. */
+  trustProxy?: boolean | number | string;
   /** Per-stack rate and in-flight limits of the send routes. */
   limits?: StackLimits;
   /** Meta's webhook receiver and the dead-letter admin API. */
@@ -25,6 +27,7 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use(deps.operations.timing);
   // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.

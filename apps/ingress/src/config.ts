@@ -32,7 +32,27 @@ export const ingressEnvSchema = z.object({
   META_APP_SECRET: optionalSecret,
   /** Expected hub.verify_token of Meta's GET /webhooks/meta handshake; unset: the handshake fails. */
   META_VERIFY_TOKEN: optionalSecret,
-  /** Bearer token of the admin API; unset: the admin API answers 503. */
-  ADMIN_TOKEN: optionalSecret,
+  /** Bearer token of the admin API; unset: the admin API answers 503. At least 24 characters. */
+  ADMIN_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -hex 16)').optional(),
+  ),
+  /** Failed authentications (API key, admin token, login) one client may make per window before its attempts get 429. */
+  AUTH_FAILURE_LIMIT: intFromEnv(1, 20),
+  AUTH_FAILURE_WINDOW_SECONDS: intFromEnv(1, 60),
+  /**
+   * Express's "trust proxy": which proxies' X-Forwarded-For / X-Forwarded-Proto to believe, for the
+   * client address (failed-auth throttling) and HTTPS. Unset: none (the socket's address). A hop
+   * count (`1`), or addresses and subnets (`loopback, 10.0.0.0/8`); `true` trusts any sender.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v): boolean | number | string => {
+      const value = v?.trim();
+      if (!value || value === 'false') return false;
+      if (value === 'true') return true;
+      return /^\d+$/.test(value) ? Number(value) : value;
+    }),
 }).superRefine(requireStacksSource);
 export type IngressEnv = z.infer<typeof ingressEnvSchema>;

@@ -12,6 +12,7 @@ import { ReplyWaiter } from './reply-waiter.ts';
 import { SendDispatcher } from './send-dispatcher.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { StackLimits } from './stack-limits.ts';
+import { authThrottle } from './auth-throttle.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -72,7 +73,9 @@ async function main() {
     enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
   });
   const operations = await createIngressOperations({ env, redis, commands, keys, metrics, stacks: stackSource, logger });
+  authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
   const app = createIngressApp({
+    trustProxy: env.TRUST_PROXY,
     stacks,
     dispatcher,
     logger,

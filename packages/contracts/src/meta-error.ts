@@ -107,5 +107,10 @@ export const gatewayErrors = {
       isTransient: true,
       ...(retryAfterSeconds !== undefined ? { data: { retry_after_seconds: retryAfterSeconds } } : {}),
     }),
+  authThrottled: (retryAfterSeconds: number) =>
+    metaError(429, 4, 'Application request limit reached', `Too many failed authentication attempts from this client; retry in ${retryAfterSeconds} s.`, {
+      isTransient: true,
+      data: { retry_after_seconds: retryAfterSeconds },
+    }),
   internal: () => metaError(500, 131000, 'Something went wrong', 'The gateway failed to process the request.'),
 };

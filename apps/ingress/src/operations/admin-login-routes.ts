@@ -1,5 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { bearerMatches, secretMatches } from '@gw/metrics';
+import { authFailed, refuseThrottled } from '../auth-throttle.ts';
 import { sendGatewayError } from '../http-errors.ts';
 import { webhookErrors } from '../webhooks/webhook-errors.ts';
 import { ADMIN_COOKIE, cookieValue, issueSession, sessionCookie, sessionValid } from './admin-session.ts';
@@ -45,8 +46,10 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
   });
   router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), (req, res) => {
     if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
+    if (refuseThrottled(req, res)) return;
     const given = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof given !== 'string' || !secretMatches(given, adminToken)) {
+      if (given !== undefined) authFailed(req);
       if (fromForm(req)) return void sendPage(res, 401, 'Wrong admin token. Try again.');
       return sendGatewayError(res, operationsErrors.loginFailed());
     }
@@ -67,9 +70,12 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
 export function requireAdminOrSession(adminToken: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
+    if (refuseThrottled(req, res)) return;
     if (bearerMatches(req.get('authorization'), adminToken)) return next();
     if (sessionValid(adminToken, cookieValue(req.get('cookie'), ADMIN_COOKIE))) return next();
     if (req.method === 'GET' && wantsHtml(req)) return res.redirect(303, '/admin/login');
+    // A wrong bearer token is a failed guess; no credentials at all is not.
+    if (req.get('authorization')) authFailed(req);
     sendGatewayError(res, webhookErrors.adminUnauthenticated());
   };
 }

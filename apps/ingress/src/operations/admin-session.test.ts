@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cookieValue, issueSession, sessionCookie, sessionValid } from './admin-session.ts';
+import { cookieValue, issueSession, sessionCookie, sessionKey, sessionValid } from './admin-session.ts';
 
 const token = 'admin-token-0123456789';
 const now = 1_700_000_000_000;
@@ -20,6 +21,16 @@ describe('the Bull Board login session', () => {
     expect(sessionValid(token, `${Number(expiry) + 100000}.${mac}`, now)).toBe(false);
     expect(sessionValid(token, 'garbage', now)).toBe(false);
     expect(sessionValid(token, undefined, now)).toBe(false);
+  });
+
+  it('is keyed with a key derived from the token, not the token itself', () => {
+    const { value, expiresAt } = issueSession(token, 3600, now);
+    const mac = value.split('.')[1];
+    for (const label of ['v1', 'v2']) {
+      expect(mac).not.toBe(createHmac('sha256', token).update(`admin-session:${label}:${expiresAt}`).digest('base64url'));
+    }
+    expect(sessionKey(token)).not.toEqual(Buffer.from(token));
+    expect(sessionKey(token)).toHaveLength(32);
   });
 
   it('reads its cookie among others and sets it HttpOnly and SameSite=Strict under /admin', () => {

@@ -1,10 +1,23 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, scryptSync } from 'node:crypto';
 import { secretMatches } from '@gw/metrics';
 
 export const ADMIN_COOKIE = 'gw_admin_session';
 
+/**
+ * The cookie's HMAC key, derived from ADMIN_TOKEN with scrypt (never the token
+ * itself): checking one guess of the token against a stolen cookie costs a
+ * scrypt run, not one HMAC. Derived once per token.
+ */
+let derived: { token: string; key: Buffer } | undefined;
+export function sessionKey(adminToken: string): Buffer {
+  if (derived?.token !== adminToken) {
+    derived = { token: adminToken, key: scryptSync(adminToken, 'gw-admin-session-key:v2', 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }) };
+  }
+  return derived.key;
+}
+
 const mac = (adminToken: string, expiresAt: number) =>
-  createHmac('sha256', adminToken).update(`admin-session:v1:${expiresAt}`).digest('base64url');
+  createHmac('sha256', sessionKey(adminToken)).update(`admin-session:v2:${expiresAt}`).digest('base64url');
 
 /**
  * A browser session for Bull Board without server state: the expiry and an
