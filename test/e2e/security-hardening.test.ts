@@ -304,3 +304,40 @@ describe('failed authentication', () => {
     expect(error?.message).not.toContain('short-token-xyz');
   });
 });
+
+describe('admin sessions', () => {
+  const login = (headers: Record<string, string> = {}) =>
+    call('POST', `${gateway.url}/admin/login`, { 'content-type': 'application/json', ...headers }, JSON.stringify({ token: secrets.adminToken }));
+  const cookieOf = (answer: HttpAnswer) => String(answer.headers['set-cookie']).split(';')[0]!;
+  const queues = (cookie: string) => call('GET', `${gateway.url}/admin/queues/api/queues`, { cookie });
+
+  it('are distinct for every login, even in the same second, and end on logout on the server', async () => {
+    const [a, b] = await Promise.all([login(), login()]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(cookieOf(a)).not.toBe(cookieOf(b));
+    expect((await queues(cookieOf(a))).status).toBe(200);
+    const out = await call('POST', `${gateway.url}/admin/logout`, { cookie: cookieOf(a), 'content-type': 'application/json' }, '{}');
+    expect(out.status).toBe(200);
+    // The browser would drop the cookie; someone who kept it gets nothing.
+    expect((await queues(cookieOf(a))).status).toBe(401);
+    expect((await queues(cookieOf(b))).status).toBe(200);
+  });
+
+  it('set Secure behind a chained X-Forwarded-Proto', async () => {
+    expect(String((await login({ 'x-forwarded-proto': 'https, http' })).headers['set-cookie'])).toContain('Secure');
+    expect(String((await login({ 'x-forwarded-proto': 'https' })).headers['set-cookie'])).toContain('Secure');
+    expect(String((await login()).headers['set-cookie'])).not.toContain('Secure');
+  });
+
+  it('refuse Bull Board state-changing calls from a foreign Origin', async () => {
+    const cookie = cookieOf(await login());
+    const resume = (headers: Record<string, string>) => call('PUT', `${gateway.url}/admin/queues/api/queues/webhook-inbound/resume`, { cookie, ...headers });
+    const foreign = await resume({ origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe(200);
+    expect((await resume({ 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const own = await resume({ origin: gateway.url });
+    expect(own.status).not.toBe(403);
+    expect(own.status).toBeLessThan(300);
+  });
+});

@@ -3,12 +3,14 @@ import { bearerMatches, secretMatches } from '@gw/metrics';
 import { authFailed, refuseThrottled } from '../auth-throttle.ts';
 import { sendGatewayError } from '../http-errors.ts';
 import { webhookErrors } from '../webhooks/webhook-errors.ts';
-import { ADMIN_COOKIE, cookieValue, issueSession, sessionCookie, sessionValid } from './admin-session.ts';
+import { ADMIN_COOKIE, cookieValue, issueSession, sessionCookie, sessionIdOf, type SessionStore } from './admin-session.ts';
 import { operationsErrors } from './operations-errors.ts';
 
 export interface AdminLoginDeps {
   adminToken: string | undefined;
   sessionTtlSeconds: number;
+  /** Live sessions (Redis): logout ends a session on every ingress. */
+  sessions: SessionStore;
 }
 
 /** The login form; `error` (fixed text, never user input) is shown above it after a failed attempt. */
@@ -22,7 +24,31 @@ ${error ? `<p class="error" role="alert">${error}</p>\n` : ''}<form method="post
 <button type="submit">Log in to Bull Board</button>
 </form></body></html>`;
 
-const isSecure = (req: Request) => req.secure || req.get('x-forwarded-proto') === 'https';
+/**
+ * HTTPS as Express sees it (honouring TRUST_PROXY), or any hop of a chained
+ * `X-Forwarded-Proto` (`https, http` behind two proxies). A wrongly claimed
+ * https only makes the cookie stricter, so the header is read either way.
+ */
+const isSecure = (req: Request) =>
+  req.secure ||
+  (req.get('x-forwarded-proto') ?? '')
+    .split(',')
+    .some((hop) => hop.trim().toLowerCase() === 'https');
+
+/** A state-changing call from a page of another origin (CSRF): refused whatever the credentials. */
+export function foreignOrigin(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return false;
+  if (req.get('sec-fetch-site') === 'cross-site') return true;
+  const origin = req.get('origin');
+  if (!origin) return false;
+  try {
+    return origin === 'null' || new URL(origin).host.toLowerCase() !== (req.get('host') ?? '').toLowerCase();
+  } catch {
+    return true;
+  }
+}
+
+const sessionOf = (adminToken: string, req: Request) => sessionIdOf(adminToken, cookieValue(req.get('cookie'), ADMIN_COOKIE));
 const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/html');
 
 /**
@@ -30,7 +56,7 @@ const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/htm
  * accepts a session cookie set by this login (the token is posted in a form,
  * never put in a URL, and never logged).
  */
-export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDeps): Router {
+export function adminLoginRoutes({ adminToken, sessionTtlSeconds, sessions }: AdminLoginDeps): Router {
   const router = Router();
   const sendPage = (res: Response, status: number, error?: string) =>
     res
@@ -44,7 +70,7 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
   router.get('/admin/login', (_req, res) => {
     sendPage(res, 200);
   });
-  router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), (req, res) => {
+  router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), async (req, res) => {
     if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
     if (refuseThrottled(req, res)) return;
     const given = (req.body as { token?: unknown } | undefined)?.token;
@@ -54,11 +80,19 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
       return sendGatewayError(res, operationsErrors.loginFailed());
     }
     const session = issueSession(adminToken, sessionTtlSeconds);
+    try {
+      await sessions.add(session.sessionId, sessionTtlSeconds);
+    } catch {
+      return sendGatewayError(res, operationsErrors.sessionStoreUnavailable());
+    }
     res.set('set-cookie', sessionCookie(session.value, sessionTtlSeconds, isSecure(req))).set('cache-control', 'no-store');
     if (req.is('application/json')) return void res.json({ status: 'logged_in', expires_at: new Date(session.expiresAt * 1000).toISOString() });
     res.redirect(303, '/admin/queues');
   });
-  router.post('/admin/logout', (req, res) => {
+  router.post('/admin/logout', async (req, res) => {
+    if (foreignOrigin(req)) return sendGatewayError(res, operationsErrors.foreignOrigin());
+    const sessionId = adminToken ? sessionOf(adminToken, req) : undefined;
+    if (sessionId) await sessions.remove(sessionId).catch(() => undefined);
     res.set('set-cookie', sessionCookie('', 0, isSecure(req)));
     if (req.is('application/json') || !wantsHtml(req)) return void res.json({ status: 'logged_out' });
     res.redirect(303, '/admin/login');
@@ -67,12 +101,14 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds }: AdminLoginDe
 }
 
 /** Bull Board's guard: the admin bearer token, or a valid login cookie; a browser without either goes to the login page. */
-export function requireAdminOrSession(adminToken: string | undefined): RequestHandler {
-  return (req, res, next) => {
+export function requireAdminOrSession(adminToken: string | undefined, sessions: SessionStore): RequestHandler {
+  return async (req, res, next) => {
     if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
+    if (foreignOrigin(req)) return sendGatewayError(res, operationsErrors.foreignOrigin());
     if (refuseThrottled(req, res)) return;
     if (bearerMatches(req.get('authorization'), adminToken)) return next();
-    if (sessionValid(adminToken, cookieValue(req.get('cookie'), ADMIN_COOKIE))) return next();
+    const sessionId = sessionOf(adminToken, req);
+    if (sessionId && (await sessions.has(sessionId).catch(() => false))) return next();
     if (req.method === 'GET' && wantsHtml(req)) return res.redirect(303, '/admin/login');
     // A wrong bearer token is a failed guess; no credentials at all is not.
     if (req.get('authorization')) authFailed(req);

@@ -1,4 +1,4 @@
-import { createHmac, scryptSync } from 'node:crypto';
+import { createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { secretMatches } from '@gw/metrics';
 
 export const ADMIN_COOKIE = 'gw_admin_session';
@@ -16,25 +16,53 @@ export function sessionKey(adminToken: string): Buffer {
   return derived.key;
 }
 
-const mac = (adminToken: string, expiresAt: number) =>
-  createHmac('sha256', sessionKey(adminToken)).update(`admin-session:v2:${expiresAt}`).digest('base64url');
+const mac = (adminToken: string, expiresAt: number, sessionId: string) =>
+  createHmac('sha256', sessionKey(adminToken)).update(`admin-session:v3:${expiresAt}:${sessionId}`).digest('base64url');
 
 /**
- * A browser session for Bull Board without server state: the expiry and an
- * HMAC of it keyed with ADMIN_TOKEN. It never contains the token, works on
- * every ingress sharing the token, and dies when the token changes.
+ * A browser session for Bull Board: the expiry, a random session id (distinct
+ * for every login) and an HMAC of both keyed with a key derived from
+ * ADMIN_TOKEN. It never contains the token, dies when the token changes, and
+ * the server keeps the id (in Redis) so logout ends it on every ingress.
  */
-export function issueSession(adminToken: string, ttlSeconds: number, now = Date.now()): { value: string; expiresAt: number } {
+export function issueSession(adminToken: string, ttlSeconds: number, now = Date.now()): { value: string; expiresAt: number; sessionId: string } {
   const expiresAt = Math.floor(now / 1000) + ttlSeconds;
-  return { value: `${expiresAt}.${mac(adminToken, expiresAt)}`, expiresAt };
+  const sessionId = randomBytes(18).toString('base64url');
+  return { value: `${expiresAt}.${sessionId}.${mac(adminToken, expiresAt, sessionId)}`, expiresAt, sessionId };
+}
+
+/** The session id of a well-formed, correctly signed, unexpired cookie value; else undefined. (Whether it was revoked is the store's to say.) */
+export function sessionIdOf(adminToken: string, value: string | undefined, now = Date.now()): string | undefined {
+  const match = value?.match(/^(\d{1,12})\.([\w-]{24})\.([\w-]{43})$/);
+  if (!match) return undefined;
+  const expiresAt = Number(match[1]);
+  if (expiresAt * 1000 <= now) return undefined;
+  return secretMatches(match[3]!, mac(adminToken, expiresAt, match[2]!)) ? match[2] : undefined;
 }
 
 export function sessionValid(adminToken: string, value: string | undefined, now = Date.now()): boolean {
-  const match = value?.match(/^(\d{1,12})\.([\w-]{43})$/);
-  if (!match) return false;
-  const expiresAt = Number(match[1]);
-  if (expiresAt * 1000 <= now) return false;
-  return secretMatches(match[2]!, mac(adminToken, expiresAt));
+  return sessionIdOf(adminToken, value, now) !== undefined;
+}
+
+/** The login sessions alive on the server: created at login, deleted at logout, expiring with the cookie. */
+export interface SessionStore {
+  add(sessionId: string, ttlSeconds: number): Promise<void>;
+  has(sessionId: string): Promise<boolean>;
+  remove(sessionId: string): Promise<void>;
+}
+
+export function redisSessionStore(redis: { set(...args: any[]): Promise<unknown>; exists(key: string): Promise<number>; del(key: string): Promise<number> }, keyOf: (id: string) => string): SessionStore {
+  return {
+    async add(sessionId, ttlSeconds) {
+      await redis.set(keyOf(sessionId), '1', 'EX', ttlSeconds);
+    },
+    async has(sessionId) {
+      return (await redis.exists(keyOf(sessionId))) === 1;
+    },
+    async remove(sessionId) {
+      await redis.del(keyOf(sessionId));
+    },
+  };
 }
 
 /** One cookie's value from a Cookie header (no dependency for a single cookie); a malformed one is absent. */

@@ -10,6 +10,7 @@ import type { Stacks } from '@gw/stack-store';
 import { openApiRoutes } from '../openapi/openapi-routes.ts';
 import { registeredMounts, registeredRoutes } from '../openapi/route-table.ts';
 import { adminLoginRoutes, requireAdminOrSession } from './admin-login-routes.ts';
+import { redisSessionStore } from './admin-session.ts';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
 import type { IngressOperationsEnv } from './config.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -47,8 +48,9 @@ export async function createIngressOperations(options: IngressOperationsOptions)
   router.use(metricsRoutes({ metrics, token: env.METRICS_TOKEN, publicPort: true }));
   router.use(healthRoutes({ redis: options.commands, presence: new WorkerPresence(options.commands, options.keys.workerHeartbeats(), env.READYZ_WORKER_MAX_AGE_MS) }));
   router.use(openApiRoutes());
-  router.use(adminLoginRoutes({ adminToken: env.ADMIN_TOKEN, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS }));
-  router.use(BULL_BOARD_PATH, requireAdminOrSession(env.ADMIN_TOKEN), board);
+  const sessions = redisSessionStore(options.commands, options.keys.adminSession);
+  router.use(adminLoginRoutes({ adminToken: env.ADMIN_TOKEN, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS, sessions }));
+  router.use(BULL_BOARD_PATH, requireAdminOrSession(env.ADMIN_TOKEN, sessions), board);
   router.use(stackAdminRoutes({ store: options.stacks.store, adminToken: env.ADMIN_TOKEN, defaultGraceSeconds: env.STACKS_KEY_GRACE_SECONDS, logger }));
   if (!options.stacks.store) logger.info('STACKS_ENCRYPTION_KEY is unset: stacks come from STACKS_FILE and the stacks admin API answers 503');
 

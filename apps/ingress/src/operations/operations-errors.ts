@@ -5,6 +5,8 @@ export const operationsErrors = {
   metricsUnauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or wrong metrics token (METRICS_TOKEN).'),
   metricsOffPublicPort: () =>
     metaError(404, 100, 'Invalid parameter', 'GET /metrics is served on the operations port (INGRESS_METRICS_PORT); set METRICS_TOKEN to serve it on this port behind a bearer token.'),
+  foreignOrigin: () => metaError(403, 200, 'Permissions error', 'A state-changing admin call from a page of another origin is refused.'),
+  sessionStoreUnavailable: () => metaError(503, 2, 'Service temporarily unavailable', 'The session store (Redis) is unavailable; not logged in. Retry later.', { isTransient: true }),
   loginFailed: () => metaError(401, 190, 'Invalid OAuth access token', 'Wrong admin token.'),
   stackStoreDisabled: () =>
     metaError(
