@@ -341,3 +341,33 @@ describe('admin sessions', () => {
     expect(own.status).toBeLessThan(300);
   });
 });
+
+describe('the webhook destination guard (private URLs not allowed)', () => {
+  const urls = ['https://[::ffff:0:7f00:1]/hook', 'https://[fec0::1]/hook', 'https://[2002:7f00:1::1]/hook', 'https://[2001::7f00:1]/hook', 'https://[64:ff9b:1::a00:1]/hook', 'https://[::a00:1]/hook', 'http://8.8.8.8:22/hook'];
+  const stacks = urls.map((url) => makeStack({ webhookUrl: url, webhookSecret: 'guarded-hook-secret' }));
+  let guarded: Gateway;
+
+  beforeAll(async () => {
+    for (const s of stacks) await sim.control.account(s);
+    guarded = await startGateway({ stacks, metaUrl: sim.url, env: { ...webhookEnv(secrets), WEBHOOK_ALLOW_PRIVATE_URLS: 'false' } });
+  });
+  afterAll(async () => {
+    await guarded?.stop();
+  });
+
+  it('parks deliveries to the IPv6 translation and site-local ranges and to system ports, saying why', async () => {
+    for (const s of stacks) {
+      expect((await postToMetaWebhook(guarded, envelope(s.wabaId, [statusChange(s, [sentStatus(wamid())])]), secrets.appSecret)).status).toBe(200);
+    }
+    const admin = adminClient(guarded, secrets.adminToken);
+    let parked: Array<{ stackId: string; reason: string }> = [];
+    await waitFor('every delivery parked', async () => {
+      parked = (await admin.list()).body.data;
+      return parked.length === stacks.length;
+    }, 15_000);
+    for (const [i, s] of stacks.entries()) {
+      const reason = parked.find((d) => d.stackId === s.id)?.reason ?? '';
+      expect(reason, urls[i]).toMatch(i === stacks.length - 1 ? /port 22 is not allowed/ : /not a public unicast address/);
+    }
+  });
+});
