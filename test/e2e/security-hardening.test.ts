@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job, Queue } from 'bullmq';
 import { QUEUES } from '@gw/contracts';
@@ -368,6 +371,31 @@ describe('the webhook destination guard (private URLs not allowed)', () => {
     for (const [i, s] of stacks.entries()) {
       const reason = parked.find((d) => d.stackId === s.id)?.reason ?? '';
       expect(reason, urls[i]).toMatch(i === stacks.length - 1 ? /port 22 is not allowed/ : /not a public unicast address/);
+    }
+  });
+});
+
+describe('a malformed STACKS_FILE', () => {
+  it('stops the ingress and the worker with an error that never echoes the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-stacks-')), 'stacks.json');
+    writeFileSync(file, '[{"id":"a","apiKey":"key-0123456789abcdef","accessToken":EAAGleakedtoken0123456789}]');
+    for (const [name, entry] of [['ingress', ENTRY_POINTS.ingress], ['worker', ENTRY_POINTS.worker]] as const) {
+      const error = await startService({
+        name,
+        entry,
+        env: { ...gateway.env, STACKS_FILE: file, STACKS_ENCRYPTION_KEY: '', PORT: '0', HOST: '127.0.0.1', REDIS_KEY_PREFIX: uniquePrefix() },
+        timeoutMs: 20_000,
+      }).then(
+        async (service) => {
+          await service.stop();
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      expect(error?.message).toContain('STACKS_FILE');
+      expect(error?.message).toContain('not valid JSON');
+      expect(error?.message).not.toContain('EAAG');
+      expect(error?.message).not.toContain('leaked');
     }
   });
 });

@@ -51,3 +51,26 @@ describe('redisOptionsFromUrl', () => {
     expect(redisOptionsFromUrl('redis://:pw@10.0.0.1:6390/2')).toMatchObject({ host: '10.0.0.1', port: 6390, password: 'pw', db: 2 });
   });
 });
+
+describe('a malformed STACKS_FILE', () => {
+  it('is reported by line and column, never with the text around the error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { readStacksFile } = await import('./stacks.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'stacks-'));
+    for (const text of ['[{"id":"a","accessToken":EAAGsecret0123456789}]', '[{"id":"a",\n "accessToken":"EAAGsecret0123456789" "x":1}]', '[{"id":"a","accessToken":"EAAGsecret0123456789']) {
+      const file = join(dir, 'stacks.json');
+      writeFileSync(file, text);
+      let message = '';
+      try {
+        readStacksFile(file);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('is not valid JSON');
+      expect(message).not.toContain('EAAG');
+      expect(message).not.toContain('secret');
+    }
+  });
+});

@@ -145,7 +145,20 @@ export function readStacksFile(file: string): StackInput[] {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`STACKS_FILE: ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`STACKS_FILE: ${file} is not valid JSON${whereJsonFailed(text, error)}`);
   }
   return parseStacks(json);
+}
+
+/**
+ * Where JSON.parse gave up, as a line and column, never the text around it:
+ * V8's own message quotes the file (`..."essToken":EAAG..."`), which can hold a token.
+ */
+export function whereJsonFailed(text: string, error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error)?.message ?? '')?.[1];
+  if (position === undefined) return ' (check its syntax)';
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return ` (at line ${line}, column ${column})`;
 }
