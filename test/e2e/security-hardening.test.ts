@@ -168,7 +168,7 @@ describe('per-stack limits', () => {
 
   it('refuses sends over the stack\'s rate with a Meta-format 429, and leaves other stacks alone', async () => {
     const answers: HttpAnswer[] = [];
-    for (let i = 0; i < 25; i++) answers.push(await sendVia(gateway, rated, textMessage(`hi ${i}`)));
+    for (let i = 0; i < 40; i++) answers.push(await sendVia(gateway, rated, textMessage(`hi ${i}`)));
     const refused = answers.filter((a) => a.status === 429);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(10);
     expect(refused.length).toBeGreaterThan(0);

@@ -4,9 +4,9 @@ import { StackLimits } from './stack-limits.ts';
 const now = 1_700_000_000_000;
 
 describe('per-stack limits', () => {
-  it('lets a second of sends through, then refuses until the bucket refills', () => {
+  it('lets a burst of two seconds of sends through, then refuses until the bucket refills', () => {
     const limits = new StackLimits({ ratePerSecond: 5, maxInFlight: 100 });
-    for (let i = 0; i < 5; i++) expect(limits.admit('a', 80, now).ok).toBe(true);
+    for (let i = 0; i < 10; i++) expect(limits.admit('a', 80, now).ok).toBe(true);
     const refused = limits.admit('a', 80, now);
     expect(refused).toMatchObject({ ok: false, reason: 'rate', limit: 5 });
     expect(limits.admit('b', 80, now).ok).toBe(true);
@@ -19,8 +19,8 @@ describe('per-stack limits', () => {
     expect(limits.rateOf(1000)).toBe(2000);
     expect(limits.rateOf(80)).toBe(160);
     let admitted = 0;
-    for (let i = 0; i < 200; i++) if (limits.admit('a', 80, now).ok) admitted += 1;
-    expect(admitted).toBe(160);
+    for (let i = 0; i < 400; i++) if (limits.admit('a', 80, now).ok) admitted += 1;
+    expect(admitted).toBe(320);
   });
 
   it('caps sends in flight and frees a slot on release (once)', () => {

@@ -24,6 +24,9 @@ interface Bucket {
  */
 export const DEFAULT_RATE_FLOOR = 100;
 
+/** The bucket holds this many seconds of the rate: a burst as long as the pacer's own wait (PACING_MAX_WAIT_MS, 2 s) passes. */
+export const BURST_SECONDS = 2;
+
 /** Idle buckets are dropped so a process that saw many stacks does not keep them all. */
 const IDLE_MS = 60_000;
 
@@ -42,12 +45,12 @@ export class StackLimits {
     const rate = this.rateOf(messagesPerSecond);
     this.sweep(now);
     let bucket = this.buckets.get(tenant);
+    const burst = rate * BURST_SECONDS;
     if (!bucket) {
-      bucket = { tokens: rate, at: now, inFlight: 0 };
+      bucket = { tokens: burst, at: now, inFlight: 0 };
       this.buckets.set(tenant, bucket);
     }
-    // Refill; the burst is one second's worth.
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
     if (bucket.inFlight >= this.options.maxInFlight) return { ok: false, reason: 'in_flight', retryAfterSeconds: 1, limit: this.options.maxInFlight };
     if (bucket.tokens < 1) return { ok: false, reason: 'rate', retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rate)), limit: rate };
