@@ -30,6 +30,16 @@ const DEMO_STACK = {
 };
 const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token-0123456789' };
 
+/** What the demo client reads of a forwarded webhook. */
+interface ForwardedEnvelope {
+  entry?: Array<{
+    changes?: Array<{
+      field: string;
+      value?: { statuses?: Array<{ status: string; id: string; pricing?: { category?: string } }>; user_actions?: Array<{ action_type: string }> };
+    }>;
+  }>;
+}
+
 /** The demo client's webhook endpoint: prints one line per forwarded event. */
 async function startDemoClient(): Promise<{ url: string; close(): void }> {
   const { createServer } = await import('node:http');
@@ -39,7 +49,7 @@ async function startDemoClient(): Promise<{ url: string; close(): void }> {
     req.on('end', () => {
       res.writeHead(200).end();
       try {
-        for (const entry of JSON.parse(raw).entry ?? []) {
+        for (const entry of (JSON.parse(raw) as ForwardedEnvelope).entry ?? []) {
           for (const change of entry.changes ?? []) {
             for (const s of change.value?.statuses ?? []) console.log(`[client webhook] status ${s.status} ${s.id} pricing=${s.pricing?.category ?? '-'}`);
             for (const a of change.value?.user_actions ?? []) console.log(`[client webhook] ${a.action_type}`);

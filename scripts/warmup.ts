@@ -13,7 +13,7 @@ import { commonEnv, ConfigError, parseEnv, redisConnections, requireStacksSource
 import { createLogger } from '@gw/logger';
 import { redisAddress } from '@gw/process-tools';
 import { openStacks } from '@gw/stack-store';
-import { QUEUES, redisKeys, TEMPLATE_SYNC_JOB_OPTIONS, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
+import { enqueue, JOBS, QUEUES, redisKeys, type TemplateSyncJob, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
 
 const USAGE = 'usage: pnpm warmup --stack <id> [--template name:language ...] [--wait-seconds 600]';
 
@@ -41,7 +41,7 @@ async function main() {
   }
   const env = parseEnv(z.object(commonEnv).superRefine(requireStacksSource), process.env);
   // The same stacks the gateway uses: STACKS_FILE, or the Redis stack store when STACKS_ENCRYPTION_KEY is set.
-  // One Redis at REDIS_URL, or a Redis Cluster when REDIS_CLUSTER_NODES is set.
+  // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
   const redis = redisConnections(env);
   const stacks = await openStacks({ env, keys: redisKeys(env.REDIS_KEY_PREFIX), redis, logger: createLogger({ name: 'warmup', level: 'warn' }) });
   const stack = stacks.directory.get(values.stack);
@@ -59,7 +59,7 @@ async function main() {
     );
   }
   const data: TemplateSyncJob = { stackId: stack.id, templates, trigger: 'cli' };
-  const job = await queue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+  const job = await enqueue(queue, JOBS.templateWarmup, data, undefined);
   console.log(`Warm-up job ${job.id} queued for stack ${stack.id} (WABA ${stack.wabaId}), ${templates ? `${templates.length} template(s)` : 'whole WABA'}.`);
 
   const bar = new SingleBar({ format: 'pages {pages} | templates read {value} | categories cached {written} | {state}', hideCursor: true }, Presets.shades_classic);
@@ -76,7 +76,7 @@ async function main() {
       bar.stop();
       // Read the job again: it may have finished after `current` was read, without its result.
       const finished = (await Job.fromId(queue, job.id!))!;
-      await printResult(finished, state);
+      printResult(finished, state);
       await queue.close();
       const summary = finished.returnvalue as TemplateSyncSummary | undefined;
       process.exit(state === 'completed' && summary && summary.errors.length === 0 ? 0 : 1);
@@ -108,7 +108,7 @@ async function countWorkers(queue: Queue): Promise<number | undefined> {
   }
 }
 
-async function printResult(job: Job, state: string) {
+function printResult(job: Job, state: string) {
   if (state === 'failed') {
     console.error(`Warm-up failed: ${job.failedReason}`);
     return;

@@ -56,7 +56,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
           : {}),
       },
       (error, result) => {
-        if (error) return reject(error);
+        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         const elapsedMs = performance.now() - started;
         const sorted = latencies.subarray(0, count).sort();
         resolve({

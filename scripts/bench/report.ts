@@ -138,8 +138,8 @@ const fmt = (v: number | undefined, digits = 2) => (v === undefined || !Number.i
 export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: Record<string, unknown>): string {
   const lines: string[] = [];
   lines.push(
-    `Command: \`${meta.command}\`. Processes: gateway ${meta.ingresses} ingress + ${meta.workers} worker, proxy ${meta.proxies}; ${meta.rounds} interleaved round(s) of ${meta.durationSec} s; medians. ` +
-      `Machine: ${(meta.host as { cpus: number }).cpus} cores, median load average ${meta.loadAverage} before the runs.`,
+    `Command: \`${String(meta.command)}\`. Processes: gateway ${String(meta.ingresses)} ingress + ${String(meta.workers)} worker, proxy ${String(meta.proxies)}; ${String(meta.rounds)} interleaved round(s) of ${String(meta.durationSec)} s; medians. ` +
+      `Machine: ${(meta.host as { cpus: number }).cpus} cores, median load average ${String(meta.loadAverage)} before the runs.`,
     '',
   );
   lines.push('| upstream | conc. | target | req/s | p50 ms | p99 ms | vs direct | vs proxy | +p50 ms | +p99 ms | own CPU µs/msg | Redis CPU µs/msg | Redis cmds/msg |');

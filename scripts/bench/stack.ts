@@ -65,7 +65,7 @@ export interface BenchStack {
   gateways(): Target[];
   /** Everything this stack started, with a role, for CPU and memory readings. */
   processes(): Array<{ name: string; pid: number }>;
-  sim(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
+  sim(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
   setUpstreamLatency(ms: number): Promise<void>;
   /** Waits until Meta (the simulator) sees no more sends: jobs left over from a run are done. */
   settle(): Promise<void>;
@@ -120,7 +120,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       });
       const text = await response.body.text();
       if (response.statusCode >= 400) throw new Error(`simulator ${method} ${path}: ${response.statusCode} ${text}`);
-      return text ? JSON.parse(text) : undefined;
+      return text ? (JSON.parse(text) as unknown) : undefined;
     };
     for (const stack of BENCH_STACKS) await sim('PUT', '/accounts', { phoneNumberId: stack.phoneNumberId, wabaId: stack.wabaId, accessToken: stack.accessToken });
     await sim('PUT', '/templates', { wabaId: BENCH_STACK.wabaId, name: HOT_TEMPLATE, language: 'en_US', category: 'MARKETING', status: 'APPROVED' });

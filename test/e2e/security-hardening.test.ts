@@ -91,7 +91,11 @@ describe('/metrics', () => {
       await post(`${gateway.url}/Messages-${i}`, {});
     }
     const text = (await get(`${ingressOpsUrl(gateway.ingresses[0]!)}/metrics`)).text;
-    const routes = new Set(parseMetrics(text).filter((s) => s.name === 'gateway_http_request_duration_seconds_count').map((s) => s.labels.route));
+    const routes = new Set(
+      parseMetrics(text)
+        .filter((s) => s.name === 'gateway_http_request_duration_seconds_count')
+        .map((s) => s.labels.route),
+    );
     expect([...routes].every((route) => route === route?.toLowerCase() || route?.includes(':'))).toBe(true);
     expect(routes.has('unmatched')).toBe(true);
     expect(routes.has('/admin/stacks/*')).toBe(true);
@@ -129,7 +133,7 @@ describe('a stack deleted and created again under the same id', () => {
     receiver.respond(() => ({ status: 500 }));
     expect((await postToMetaWebhook(gateway, envelope(old.wabaId, [statusChange(old, [sentStatus(wamid())])]), secrets.appSecret)).status).toBe(200);
     const admin = adminClient(gateway, secrets.adminToken);
-    await waitFor('the old stack\'s delivery parked', async () => (await admin.list({ stackId: old.id })).body.data.length === 1, 15_000);
+    await waitFor("the old stack's delivery parked", async () => (await admin.list({ stackId: old.id })).body.data.length === 1, 15_000);
     const parked = (await admin.list({ stackId: old.id })).body.data[0];
 
     // Deleted, then created again with the same id (and a new key).
@@ -151,10 +155,14 @@ describe('a stack deleted and created again under the same id', () => {
     expect((await admin.replayMany({ stackId: old.id })).body).toMatchObject({ matched: 0, replayed: 0 });
     // Replaying the old delivery by its id parks it again instead of sending it to the new stack.
     await admin.replay(parked.id);
-    await waitFor('the replayed delivery parked again', async () => {
-      const all = (await admin.list()).body.data as Array<{ id: string; reason: string }>;
-      return all.some((d) => d.id === parked.id && d.reason.includes('was deleted'));
-    }, 15_000);
+    await waitFor(
+      'the replayed delivery parked again',
+      async () => {
+        const all = (await admin.list()).body.data as Array<{ id: string; reason: string }>;
+        return all.some((d) => d.id === parked.id && d.reason.includes('was deleted'));
+      },
+      15_000,
+    );
     expect(receiver.requests.length).toBe(before);
   });
 });
@@ -166,7 +174,7 @@ describe('per-stack limits', () => {
     expect(answer.headers['retry-after']).toBeDefined();
   };
 
-  it('refuses sends over the stack\'s rate with a Meta-format 429, and leaves other stacks alone', async () => {
+  it("refuses sends over the stack's rate with a Meta-format 429, and leaves other stacks alone", async () => {
     const answers: HttpAnswer[] = [];
     for (let i = 0; i < 40; i++) answers.push(await sendVia(gateway, rated, textMessage(`hi ${i}`)));
     const refused = answers.filter((a) => a.status === 429);
@@ -177,7 +185,7 @@ describe('per-stack limits', () => {
     expect((await sendVia(gateway, seeded, textMessage())).status).toBe(200);
   });
 
-  it('caps a stack\'s sends in flight', async () => {
+  it("caps a stack's sends in flight", async () => {
     await sim.control.fault('messages', { latencyMs: 1500 });
     try {
       const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => sendVia(gateway, busy, textMessage(`slow ${i}`))));
@@ -244,7 +252,7 @@ describe('the admin login cookie', () => {
     expect(page.status).toBe(303);
     expect(page.headers.location).toBe('/admin/login');
     await new Promise((r) => setTimeout(r, 100));
-    const log = ingress.output.slice(logBefore).join("");
+    const log = ingress.output.slice(logBefore).join('');
     expect(log).not.toMatch(/URIError|at decodeURIComponent|unhandled ingress error/);
   });
 });
@@ -346,7 +354,15 @@ describe('admin sessions', () => {
 });
 
 describe('the webhook destination guard (private URLs not allowed)', () => {
-  const urls = ['https://[::ffff:0:7f00:1]/hook', 'https://[fec0::1]/hook', 'https://[2002:7f00:1::1]/hook', 'https://[2001::7f00:1]/hook', 'https://[64:ff9b:1::a00:1]/hook', 'https://[::a00:1]/hook', 'http://8.8.8.8:22/hook'];
+  const urls = [
+    'https://[::ffff:0:7f00:1]/hook',
+    'https://[fec0::1]/hook',
+    'https://[2002:7f00:1::1]/hook',
+    'https://[2001::7f00:1]/hook',
+    'https://[64:ff9b:1::a00:1]/hook',
+    'https://[::a00:1]/hook',
+    'http://8.8.8.8:22/hook',
+  ];
   const stacks = urls.map((url) => makeStack({ webhookUrl: url, webhookSecret: 'guarded-hook-secret' }));
   let guarded: Gateway;
 
@@ -364,10 +380,14 @@ describe('the webhook destination guard (private URLs not allowed)', () => {
     }
     const admin = adminClient(guarded, secrets.adminToken);
     let parked: Array<{ stackId: string; reason: string }> = [];
-    await waitFor('every delivery parked', async () => {
-      parked = (await admin.list()).body.data;
-      return parked.length === stacks.length;
-    }, 15_000);
+    await waitFor(
+      'every delivery parked',
+      async () => {
+        parked = (await admin.list()).body.data;
+        return parked.length === stacks.length;
+      },
+      15_000,
+    );
     for (const [i, s] of stacks.entries()) {
       const reason = parked.find((d) => d.stackId === s.id)?.reason ?? '';
       expect(reason, urls[i]).toMatch(i === stacks.length - 1 ? /port 22 is not allowed/ : /not a public unicast address/);
@@ -379,7 +399,10 @@ describe('a malformed STACKS_FILE', () => {
   it('stops the ingress and the worker with an error that never echoes the file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'gw-bad-stacks-')), 'stacks.json');
     writeFileSync(file, '[{"id":"a","apiKey":"key-0123456789abcdef","accessToken":EAAGleakedtoken0123456789}]');
-    for (const [name, entry] of [['ingress', ENTRY_POINTS.ingress], ['worker', ENTRY_POINTS.worker]] as const) {
+    for (const [name, entry] of [
+      ['ingress', ENTRY_POINTS.ingress],
+      ['worker', ENTRY_POINTS.worker],
+    ] as const) {
       const error = await startService({
         name,
         entry,

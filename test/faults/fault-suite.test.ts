@@ -1,5 +1,5 @@
 /**
- * The fault suite (issue 5): real ingress, worker, simulator and Redis processes,
+ * The fault suite: real ingress, worker, simulator and Redis processes,
  * with crashes and outages injected while clients keep sending. Every scenario
  * checks the same three promises: one response per request, no duplicate at
  * Meta, no webhook lost or delivered to the wrong stack. A summary table is
@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis } from '@gw/process-tools';
-import { get, makeStack, sendVia, startGateway, startSimulator, templateMessage, textMessage, type HttpAnswer, type Simulator } from '../support/harness.ts';
+import { get, makeStack, post, sendVia, startGateway, startSimulator, templateMessage, textMessage, type HttpAnswer, type Simulator } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 import { WebhookReceiver, verifySignatures } from '../support/webhook-receiver.ts';
 import { webhookEnv, webhookSecrets } from '../support/webhooks.ts';
+import { startSentinelSetup } from '../support/redis-sentinel.ts';
 
 interface Row {
   scenario: string;
@@ -243,6 +244,85 @@ describe('fault suite', () => {
       await gateway.stop();
       await down.close();
       await healthy.close();
+    }
+  });
+  it('survives a Redis failover (kill -9 of the primary, Sentinels promote the replica) during a burst and a webhook stream', async () => {
+    const redis = await startSentinelSetup();
+    const secrets = webhookSecrets();
+    const client = await WebhookReceiver.start(`secret-failover-${Date.now()}`);
+    const stack = makeStack({ messagesPerSecond: 1000, webhookUrl: client.url, webhookSecret: client.secret });
+    await sim.control.account(stack);
+    const gateway = await startGateway({
+      stacks: [stack],
+      metaUrl: sim.url,
+      redisUrl: redis.url,
+      ingresses: 2,
+      workers: 2,
+      env: webhookEnv(secrets, { REDIS_SENTINELS: redis.sentinels, REDIS_SENTINEL_NAME: redis.name, SEND_TIMEOUT_MS: '20000' }),
+    });
+    // Meta's webhooks for every send, to both ingresses in turn through the first one's URL.
+    await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta`, appSecret: secrets.appSecret, retryScheduleMs: [500, 1000, 2000, 5000, 10000] });
+    const count = 2000;
+    const to = (i: number) => `+1555600${String(i).padStart(4, '0')}`;
+    const send = (i: number) =>
+      post(`${gateway.urls[i % gateway.urls.length]}/messages`, textMessage('failover', to(i)), { authorization: `Bearer ${stack.apiKey}`, 'idempotency-key': `failover-${i}` });
+    try {
+      await sim.control.fault('messages', { latencyMs: 20 });
+      let longestWaitMs = 0;
+      let killedAt = 0;
+      const timed = async (i: number) => {
+        const started = Date.now();
+        const answer = await send(i);
+        longestWaitMs = Math.max(longestWaitMs, Date.now() - started);
+        // Like a real client, slow down while the gateway says it is unavailable.
+        if (answer.status === 503) await new Promise((r) => setTimeout(r, 200));
+        return answer;
+      };
+      const answers = await burst(count, 40, timed, (done) => {
+        if (!killedAt && done >= count / 4) {
+          killedAt = Date.now();
+          redis.killPrimary();
+        }
+      });
+      const promoted = await redis.waitForNewPrimary(redis.primaryPort);
+      await sim.control.clearFaults();
+      // Clients retry every unclear answer with the same key: nothing is sent twice.
+      const retried = answers.flatMap((a, i) => (!(a instanceof Error) && [503, 504].includes(a.status) ? [i] : []));
+      const retries: HttpAnswer[] = [];
+      for (const i of retried) retries.push(await send(i));
+      const audit = await metaAudit('+1555600', [...answers, ...retries]);
+
+      // Every webhook Meta got a 200 for reaches the client.
+      const wamids = new Set((await sim.control.requests({ endpoint: 'messages' })).filter((r) => String(r.body?.to).startsWith('+1555600') && r.wamid).map((r) => r.wamid));
+      const acknowledged = async () => (await sim.control.webhookLog()).filter((d) => d.wamid && wamids.has(d.wamid) && d.status === 'delivered');
+      const received = () => new Set(client.statuses().map((x) => `${x.id}:${x.status}`));
+      const webhooksLost = async () => {
+        const got = received();
+        return (await acknowledged()).filter((d) => !got.has(`${d.wamid}:${d.kind}`)).length;
+      };
+      await waitFor('webhooks forwarded', async () => (await webhooksLost()) === 0, 60_000).catch(() => undefined);
+      const lostWebhooks = await webhooksLost();
+      const webhookCount = (await acknowledged()).length;
+
+      rows.push({
+        scenario: 'Redis failover (kill -9 primary, Sentinels) during burst',
+        requests: count,
+        responses: responded(answers),
+        duplicates: audit.duplicates,
+        lost: audit.lost,
+        misrouted: 0,
+        notes: `${statusCounts(answers)}; retried ${retried.length} unclear with the same key: ${statusCounts(retries)}; webhooks Meta got 200 for ${webhookCount}, lost ${lostWebhooks}; longest client wait ${longestWaitMs} ms; primary ${redis.primaryPort} -> ${promoted}`,
+      });
+      expect(responded(answers)).toBe(count);
+      expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
+      expect(answers.every((a) => !(a instanceof Error) && [200, 503, 504].includes(a.status))).toBe(true);
+      expect(retries.every((a) => a.status === 200)).toBe(true);
+      expect(lostWebhooks).toBe(0);
+    } finally {
+      await sim.control.clearFaults();
+      await gateway.stop();
+      await client.close();
+      await redis.stop();
     }
   });
 });

@@ -1,100 +1,51 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Queue } from 'bullmq';
 import { request } from 'undici';
-import { redisConnections, StackDirectory } from '@gw/config';
-import { QUEUES, redisKeys } from '@gw/contracts';
-import { createLogger } from '@gw/logger';
-import { createGatewayMetrics } from '@gw/metrics';
-import type { Stacks } from '@gw/stack-store';
-import { CategoryCache } from '../../packages/category-cache/src/index.ts';
-import { createIngressApp } from '../../apps/ingress/src/app.ts';
-import { IdempotencyStore } from '../../apps/ingress/src/idempotency-store.ts';
-import { createIngressOperations } from '../../apps/ingress/src/operations/ingress-operations.ts';
+import { parseEnv } from '@gw/config';
+import { ingressEnvSchema } from '../../apps/ingress/src/config.ts';
+import { createIngress, type Ingress } from '../../apps/ingress/src/ingress.ts';
 import { openApiDocument } from '../../apps/ingress/src/openapi/document.ts';
 import { registeredRoutes } from '../../apps/ingress/src/openapi/route-table.ts';
 import { HTTP_METHODS, type Operation } from '../../apps/ingress/src/openapi/types.ts';
-import { ReplyWaiter } from '../../apps/ingress/src/reply-waiter.ts';
-import { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
-import { SendBatcher } from '../../apps/ingress/src/send-batcher.ts';
-import { createWebhookIngress } from '../../apps/ingress/src/webhooks/webhook-ingress.ts';
-import { uniquePrefix } from '../support/harness.ts';
+import { makeStack, uniquePrefix } from '../support/harness.ts';
 
 const document = openApiDocument();
-const prefix = uniquePrefix();
-let app: ReturnType<typeof createIngressApp>;
+let ingress: Ingress;
+let app: unknown;
 let board: unknown;
-let server: Server;
 let baseUrl: string;
-const closers: Array<() => Promise<unknown>> = [];
 
 /**
- * The ingress app composed as main.ts composes it (every router goes through
- * createIngressApp), with real Redis connections: the route table is Express's own.
+ * The ingress built by the composition root main.ts calls (createIngress), with
+ * real Redis connections: the route table is Express's own.
  */
 beforeAll(async () => {
-  const redis = redisConnections({ REDIS_URL: inject('redisUrl') });
-  const keys = redisKeys(prefix);
-  const logger = createLogger({ name: 'openapi-test', level: 'silent' });
-  const commands = redis.client({ maxRetriesPerRequest: 1 });
-  const subscriber = redis.client({ maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.send, { connection: redis.bullmq(), prefix });
-  const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: redis.bullmq(), prefix });
-  const replies = new ReplyWaiter(subscriber, keys.replyChannel('openapi-test'));
-  await replies.start();
-  const stacks = new StackDirectory([]);
-  const webhooks = await createWebhookIngress({
-    connection: redis.bullmq(),
-    prefix,
-    redis: commands,
-    keys,
-    stacks,
-    logger,
-    appSecret: 'app-secret',
-    verifyToken: 'verify-token',
-    adminToken: 'admin-token',
-    enqueueTimeoutMs: 1000,
+  const stacksFile = join(mkdtempSync(join(tmpdir(), 'gw-openapi-')), 'stacks.json');
+  writeFileSync(stacksFile, JSON.stringify([makeStack()]));
+  const env = parseEnv(ingressEnvSchema, {
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: uniquePrefix(),
+    STACKS_FILE: stacksFile,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    META_APP_SECRET: 'app-secret',
+    META_VERIFY_TOKEN: 'verify-token',
+    ADMIN_TOKEN: 'admin-token-0123456789abcdef',
+    INGRESS_METRICS_PORT: '0',
+    QUEUE_METRICS_INTERVAL_MS: '60000',
   });
-  const stackSource: Stacks = { directory: stacks, onChange: () => undefined, close: async () => undefined };
-  const operations = await createIngressOperations({
-    env: { ADMIN_TOKEN: 'admin-token', QUEUE_METRICS_INTERVAL_MS: 60_000, REDIS_KEY_PREFIX: prefix, READYZ_WORKER_MAX_AGE_MS: 15_000, STACKS_KEY_GRACE_SECONDS: 60, ADMIN_SESSION_TTL_SECONDS: 600, INGRESS_METRICS_PORT: 0, INGRESS_METRICS_HOST: '127.0.0.1' },
-    redis,
-    commands,
-    keys,
-    metrics: createGatewayMetrics('ingress'),
-    stacks: stackSource,
-    logger,
-  });
-  board = operations.board;
-  app = createIngressApp({
-    stacks,
-    dispatcher: new SendDispatcher({ queue, batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000, sendTimeoutMs: 1000 }), replies, idempotency: new IdempotencyStore(commands, keys, 60), sendTimeoutMs: 1000, enqueueTimeoutMs: 1000 }),
-    logger,
-    bodyLimit: '256kb',
-    categories: new CategoryCache({ redis: commands, keys, ttlSeconds: 60, localTtlMs: 0 }),
-    templateSyncQueue,
-    webhooks,
-    operations,
-  });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  closers.push(
-    () => new Promise((r) => server.close(r)),
-    () => operations.close(),
-    () => webhooks.close(),
-    () => queue.close(),
-    () => templateSyncQueue.close(),
-    () => commands.quit(),
-    () => subscriber.quit(),
-  );
+  ingress = createIngress(env);
+  const running = await ingress.start();
+  app = running.app;
+  board = running.board;
+  baseUrl = `http://127.0.0.1:${running.port}`;
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  for (const close of closers) await close().catch(() => undefined);
+  await ingress?.close();
 });
 
 const documented = () =>

@@ -241,6 +241,10 @@ export class SimulatorControl {
   webhooks(config: Record<string, unknown>) {
     return this.call('PUT', '/webhooks', config);
   }
+  /** Every webhook the simulator sent and how its receiver answered ('delivered': a 200). */
+  async webhookLog(): Promise<Array<{ wamid?: string; kind: string; status: string; attempts: number }>> {
+    return (await this.call('GET', '/webhooks/log')).deliveries;
+  }
   sendWebhook(payload: unknown, signature: 'valid' | 'invalid' | 'missing' = 'valid') {
     return this.call('POST', '/webhooks/send', { payload, signature });
   }

@@ -17,10 +17,12 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   trustProxy?: boolean | number | string;
   /** Per-stack rate and in-flight limits of the send routes. */
   limits?: StackLimits;
-  /** Meta's webhook receiver and the dead-letter admin API. */
+  /** Meta's webhook receiver. */
   webhooks?: WebhookIngress;
-  /** Metrics, health, Bull Board, the stacks admin API and /openapi.json (operations/). */
-  operations: { timing: RequestHandler; router: Router; knowRoutes?(app: unknown): void };
+  /** Metrics, health and /openapi.json (operations/). */
+  operations: { timing: RequestHandler; router: Router };
+  /** Everything behind ADMIN_TOKEN: login, Bull Board, stacks, dead letters (admin/). */
+  admin: { router: Router };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -33,11 +35,11 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.
   app.use(sendRoutes(deps));
   app.use(deps.operations.router);
+  app.use(deps.admin.router);
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
-  deps.operations.knowRoutes?.(app);
   return app;
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { commonEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
 
-/** Empty values (`META_APP_SECRET=` in a compose file) mean "not set". */
-const optionalSecret = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+/** Blank (`META_APP_SECRET=` in a compose file) means unset. */
+const optionalSecret = optionalEnv(z.string().min(1));
 
 export const ingressEnvSchema = z.object({
   ...commonEnv,
+  ...gatewayProcessEnv,
   ...ingressOperationsEnv,
   PORT: intFromEnv(0, 8080),
   HOST: z.string().default('0.0.0.0'),
@@ -16,7 +17,6 @@ export const ingressEnvSchema = z.object({
   ENQUEUE_TIMEOUT_MS: intFromEnv(50, 1000),
   /** Most sends one send-batch job carries (the sends of one event-loop tick); 1 turns batching off. */
   SEND_BATCH_MAX_ITEMS: intFromEnv(1, 64),
-  CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** How long an Idempotency-Key is remembered. */
   IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
   /** Largest send body: a WhatsApp message (4,096-character text, templates, interactive) is a few KB. */
@@ -27,16 +27,12 @@ export const ingressEnvSchema = z.object({
   STACK_MAX_IN_FLIGHT: intFromEnv(1, 256),
   /** Warm-ups of one stack waiting or running at once. */
   WARMUP_MAX_QUEUED_PER_STACK: intFromEnv(1, 3),
-  SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
   /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */
   META_APP_SECRET: optionalSecret,
   /** Expected hub.verify_token of Meta's GET /webhooks/meta handshake; unset: the handshake fails. */
   META_VERIFY_TOKEN: optionalSecret,
   /** Bearer token of the admin API; unset: the admin API answers 503. At least 24 characters. */
-  ADMIN_TOKEN: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -hex 16)').optional(),
-  ),
+  ADMIN_TOKEN: optionalEnv(z.string().min(24, 'must be at least 24 characters (e.g. openssl rand -hex 16)')),
   /** Failed authentications (API key, admin token, login) one client may make per window before its attempts get 429. */
   AUTH_FAILURE_LIMIT: intFromEnv(1, 20),
   AUTH_FAILURE_WINDOW_SECONDS: intFromEnv(1, 60),

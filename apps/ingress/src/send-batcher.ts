@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { SEND_BATCH_JOB_NAME, sendItemId, sendJobOptions, type SendBatchJob, type SendItem } from '@gw/contracts';
+import { enqueue, JOBS, sendItemId, type SendBatchJob, type SendItem } from '@gw/contracts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface SendBatcherOptions {
@@ -46,11 +46,8 @@ interface Batch {
  */
 export class SendBatcher {
   private open: Batch | undefined;
-  private readonly jobOptions: ReturnType<typeof sendJobOptions>;
 
-  constructor(private readonly options: SendBatcherOptions) {
-    this.jobOptions = sendJobOptions(options.sendTimeoutMs);
-  }
+  constructor(private readonly options: SendBatcherOptions) {}
 
   reserve(): SendSlot {
     const batch = this.open ?? this.openBatch();
@@ -78,7 +75,7 @@ export class SendBatcher {
   private openBatch(): Batch {
     let settle!: Batch['settle'];
     const enqueued = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
+      settle = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('enqueue failed')));
     });
     const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, enqueued, settle };
     // Every request that arrives in this tick joins; the batch closes right after it.
@@ -99,7 +96,7 @@ export class SendBatcher {
     if (batch.items.length === 0) return batch.settle();
     this.options.onBatch?.(batch.items.length);
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
-    withTimeout(this.options.queue.add(SEND_BATCH_JOB_NAME, data, { ...this.jobOptions, jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
+    withTimeout(enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
       () => batch.settle(),
       (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
     );

@@ -6,10 +6,12 @@ import type { CategoryCache } from '@gw/category-cache';
 import {
   describePayloadIssue,
   gatewayErrors,
+  enqueue,
+  JOBS,
   metaError,
-  TEMPLATE_SYNC_JOB_OPTIONS,
   templateRefSchema,
   type TemplateSyncJob,
+  type TemplateSyncSummary,
 } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
@@ -45,7 +47,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue, maxQueue
   };
   const queuedWarmups = async (stack: Stack) => {
     const jobs = (await templateSyncQueue.getJobs(['waiting', 'active', 'delayed', 'prioritized'])) as Array<Job | undefined>;
-    return jobs.filter((job) => job?.name === 'warmup' && ownJob(job.data as TemplateSyncJob, stack)).length;
+    return jobs.filter((job) => job?.name === JOBS.templateWarmup.name && ownJob(job.data as TemplateSyncJob, stack)).length;
   };
 
   router.post('/templates/warmup', async (req, res) => {
@@ -56,7 +58,7 @@ export function templateRoutes({ stacks, categories, templateSyncQueue, maxQueue
     try {
       const job = await serially(tenantOf(stack), async () => {
         if ((await queuedWarmups(stack)) >= maxQueuedWarmups) return undefined;
-        return templateSyncQueue.add('warmup', data, TEMPLATE_SYNC_JOB_OPTIONS);
+        return enqueue(templateSyncQueue, JOBS.templateWarmup, data, undefined);
       });
       if (!job) {
         res.set('retry-after', '5');
@@ -72,9 +74,9 @@ export function templateRoutes({ stacks, categories, templateSyncQueue, maxQueue
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    const job = await Job.fromId(templateSyncQueue, req.params.id).catch(() => undefined);
+    const job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
-    if (!job || !ownJob(job.data as TemplateSyncJob, res.locals.stack)) {
+    if (!job || !ownJob(job.data, res.locals.stack)) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();

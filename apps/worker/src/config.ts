@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { commonEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { commonEnv, gatewayProcessEnv, intFromEnv, requireStacksSource } from '@gw/config';
 import { workerOperationsEnv } from './operations/config.ts';
 import { webhookWorkerEnv } from './webhooks/config.ts';
 
 export const workerEnvSchema = z.object({
   ...commonEnv,
+  ...gatewayProcessEnv,
   ...workerOperationsEnv,
   ...webhookWorkerEnv,
   META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
   META_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
   /** How long to wait for Meta's answer to one call. */
   META_TIMEOUT_MS: intFromEnv(100, 10_000),
-  CATEGORY_TTL_SECONDS: intFromEnv(1, 3600),
   /** In-process category cache in front of Redis; 0 turns it off. */
   CATEGORY_LOCAL_TTL_MS: intFromEnv(0, 1000),
   MM_TIMEOUT_POLICY: z.enum(['fail', 'fallback']).default('fail'),
@@ -22,7 +22,6 @@ export const workerEnvSchema = z.object({
   /** Consecutive MM outages (5xx, timeouts, refused connections) per WABA that open the circuit. */
   MM_BREAKER_THRESHOLD: intFromEnv(1, 5),
   MM_BREAKER_OPEN_MS: intFromEnv(100, 30_000),
-  /** How long a finished probe's outcome answers concurrent first sends of the same template. */
   /** Periodic template sync per stack; 0 turns it off. */
   TEMPLATE_SYNC_INTERVAL_MS: intFromEnv(0, 30 * 60_000),
   TEMPLATE_SYNC_PAGE_SIZE: intFromEnv(1, 100),
@@ -30,9 +29,9 @@ export const workerEnvSchema = z.object({
   PACING_MAX_WAIT_MS: intFromEnv(0, 2000),
   /** How long a phone number is held back after Meta answers 130429. */
   PACING_BACKOFF_MS: intFromEnv(0, 1000),
+  /** How long a finished probe's outcome answers concurrent first sends of the same template. */
   PROBE_OUTCOME_TTL_MS: intFromEnv(100, 2000),
   WORKER_CONCURRENCY: intFromEnv(1, 64),
   LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
-  SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
 }).superRefine(requireStacksSource);
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

@@ -62,7 +62,7 @@ const PROBE_OUTCOME: Partial<Record<MmFailureClass, ProbeOutcome>> = {
   template_syncing: 'syncing',
 };
 
-/** Carries out product.md's routing rules for one send job and returns the one answer. */
+/** Carries out the README's routing rules for one send job and returns the one answer. */
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
@@ -129,7 +129,7 @@ export class SendService {
     if (isSuccess(mm)) {
       this.deps.breaker.success(wabaId);
       if (checked) await this.learn(ctx, template, 'marketing');
-      const result = await this.finish('marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
+      const result = this.finish('marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
       return { result, outcome: 'marketing' };
     }
     const failure = classifyMmFailure(outcomeOf(mm));

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Stack } from '@gw/config';
-import type { TemplateSyncJob } from '@gw/contracts';
+import { JOBS, jobOf, templateSyncSchedulerId, type TemplateSyncJob } from '@gw/contracts';
 
 /**
  * One repeatable sync per stack. Upserting is idempotent, so every worker
@@ -8,12 +8,12 @@ import type { TemplateSyncJob } from '@gw/contracts';
  */
 export async function scheduleTemplateSyncs(queue: Queue, stacks: Stack[], everyMs: number): Promise<void> {
   for (const stack of stacks) {
-    const schedulerId = `template-sync:${stack.id}`;
+    const schedulerId = templateSyncSchedulerId(stack.id);
     if (everyMs <= 0) {
       await queue.removeJobScheduler(schedulerId);
       continue;
     }
     const data: TemplateSyncJob = { stackId: stack.id, trigger: 'schedule' };
-    await queue.upsertJobScheduler(schedulerId, { every: everyMs }, { name: 'sync', data, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } });
+    await queue.upsertJobScheduler(schedulerId, { every: everyMs }, jobOf(JOBS.templateSync, data, undefined));
   }
 }

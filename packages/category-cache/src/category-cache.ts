@@ -138,7 +138,8 @@ export class CategoryCache {
     const values = await this.options.redis.mget(keys);
     const listing: CategoryListing[] = [];
     keys.forEach((key, i) => {
-      const entry = values[i] ? parseEntry(values[i]!) : undefined;
+      const value = values[i];
+      const entry = value ? parseEntry(value) : undefined;
       if (!entry) return;
       const rest = key.slice(prefixLength);
       const separator = rest.indexOf(':');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { commonEnv, ConfigError, parseEnv } from './env.ts';
+import { commonEnv, ConfigError, gatewayProcessEnv, parseEnv } from './env.ts';
+import { blankIsUnset, optionalEnv } from './blank.ts';
 import { requireStacksSource } from './operations-env.ts';
 import { parseStacks, StackDirectory } from './stacks.ts';
 import { redisOptionsFromUrl } from './redis.ts';
@@ -72,5 +73,18 @@ describe('a malformed STACKS_FILE', () => {
       expect(message).not.toContain('EAAG');
       expect(message).not.toContain('secret');
     }
+  });
+});
+
+describe('blank means unset', () => {
+  it('reads an empty or all-blank value as absent and leaves others alone', () => {
+    expect(blankIsUnset('')).toBeUndefined();
+    expect(blankIsUnset('  ')).toBeUndefined();
+    expect(blankIsUnset('x')).toBe('x');
+    expect(blankIsUnset(undefined)).toBeUndefined();
+    const schema = z.object({ TOKEN: optionalEnv(z.string().min(1)), ...gatewayProcessEnv });
+    expect(parseEnv(schema, { TOKEN: '' })).toEqual({ TOKEN: undefined, CATEGORY_TTL_SECONDS: 3600, SHUTDOWN_TIMEOUT_MS: 20_000 });
+    expect(parseEnv(schema, { TOKEN: 't', STACKS_FILE: '' })).toMatchObject({ TOKEN: 't' });
+    expect(() => parseEnv(schema, { CATEGORY_TTL_SECONDS: '0' })).toThrow(/CATEGORY_TTL_SECONDS/);
   });
 });

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Empty values (`X=` in a compose file) mean "not set". */
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+import { optionalEnv } from './blank.ts';
 
 /** 32 random bytes in base64 (`openssl rand -base64 32`), decoded once at start. */
 export const encryptionKeySchema = z.string().transform((value, ctx) => {
@@ -20,11 +18,11 @@ export const operationsEnv = {
    * Turns on the stack store: stacks live in Redis (seeded from STACKS_FILE) and the
    * admin API can change them; Meta tokens and webhook secrets are encrypted with it.
    */
-  STACKS_ENCRYPTION_KEY: z.preprocess(blankIsUnset, encryptionKeySchema.optional()),
+  STACKS_ENCRYPTION_KEY: optionalEnv(encryptionKeySchema),
   /** How often every process reloads the stacks from Redis, besides change notifications. */
   STACKS_REFRESH_MS: z.coerce.number().int().min(1000).default(30_000),
   /** When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`. */
-  METRICS_TOKEN: z.preprocess(blankIsUnset, z.string().min(1).optional()),
+  METRICS_TOKEN: optionalEnv(z.string().min(1)),
   /** How often queue depths and dead-letter sizes are read from Redis for /metrics. */
   QUEUE_METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
 };

@@ -6,6 +6,12 @@ export interface RedisEnv {
   REDIS_URL: string;
   /** `host:port,host:port`: seed nodes of a Redis Cluster; unset, one Redis at REDIS_URL. */
   REDIS_CLUSTER_NODES?: string;
+  /** `host:port,host:port`: Redis Sentinels that name the current primary; unset, one Redis at REDIS_URL. */
+  REDIS_SENTINELS?: string;
+  /** The primary's name the Sentinels monitor (`mymaster`). */
+  REDIS_SENTINEL_NAME?: string;
+  /** Password of the Sentinels themselves, when they ask for one (the primary's comes from REDIS_URL). */
+  REDIS_SENTINEL_PASSWORD?: string;
 }
 
 export interface ClusterNode {
@@ -13,7 +19,7 @@ export interface ClusterNode {
   port: number;
 }
 
-export function parseClusterNodes(value: string | undefined): ClusterNode[] {
+export function parseClusterNodes(value: string | undefined, variable = 'REDIS_CLUSTER_NODES'): ClusterNode[] {
   if (!value?.trim()) return [];
   return value
     .split(',')
@@ -21,7 +27,7 @@ export function parseClusterNodes(value: string | undefined): ClusterNode[] {
     .filter(Boolean)
     .map((node) => {
       const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(node);
-      if (!match) throw new ConfigError(`REDIS_CLUSTER_NODES: "${node}" is not host:port`);
+      if (!match) throw new ConfigError(`${variable}: "${node}" is not host:port`);
       return { host: match[1]!, port: Number(match[2]) };
     });
 }
@@ -38,15 +44,32 @@ export type BullConnection = Record<string, any>;
 export type RoleOptions = RedisOptions;
 
 /**
- * Redis connections by role, for one Redis (REDIS_URL) or a Redis Cluster
- * (REDIS_CLUSTER_NODES; user, password and TLS still come from REDIS_URL).
+ * Redis connections by role, for one Redis (REDIS_URL), a Redis Cluster
+ * (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS,
+ * REDIS_SENTINEL_NAME); user, password and TLS always come from REDIS_URL.
  * In a cluster every key must share one hash slot: give REDIS_KEY_PREFIX a hash
  * tag such as `{gw}`, so BullMQ's scripts and ours touch one node at a time.
  */
 export function redisConnections(env: RedisEnv) {
-  const single = redisOptionsFromUrl(env.REDIS_URL);
+  const fromUrl = redisOptionsFromUrl(env.REDIS_URL);
   const nodes = parseClusterNodes(env.REDIS_CLUSTER_NODES);
-  const { host: _host, port: _port, db: _db, ...credentials } = single;
+  const sentinels = parseClusterNodes(env.REDIS_SENTINELS, 'REDIS_SENTINELS');
+  if (nodes.length > 0 && sentinels.length > 0) throw new ConfigError('REDIS_CLUSTER_NODES and REDIS_SENTINELS: set one of them, not both');
+  const { host: _host, port: _port, db: _db, ...credentials } = fromUrl;
+  // With Sentinels, ioredis asks them for the current primary on every (re)connection, so a
+  // failover moves every connection, BullMQ's included, to the promoted replica.
+  const single: RedisOptions =
+    sentinels.length > 0
+      ? {
+          ...credentials,
+          db: fromUrl.db,
+          sentinels,
+          name: env.REDIS_SENTINEL_NAME || 'mymaster',
+          sentinelPassword: env.REDIS_SENTINEL_PASSWORD || undefined,
+          // A demoted primary answers READONLY until the Sentinels have told everyone: reconnect and resend.
+          reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+        }
+      : fromUrl;
 
   const newCluster = (options: RoleOptions): Cluster => {
     const { enableOfflineQueue, ...perNode } = options;
@@ -61,6 +84,7 @@ export function redisConnections(env: RedisEnv) {
 
   return {
     isCluster: nodes.length > 0,
+    isSentinel: sentinels.length > 0,
     nodes,
     /**
      * A command or subscriber connection of our own. A Cluster answers the same

@@ -3,7 +3,8 @@ import { messagePayloadSchema, describePayloadIssue, templateOf } from './messag
 import { normaliseLanguage } from './language.ts';
 import { redisKeys } from './redis-keys.ts';
 import { gatewayErrors } from './meta-error.ts';
-import { batchJobIdOf, sendItemId, sendJobOptions } from './send-job.ts';
+import { batchJobIdOf, sendItemId } from './send-job.ts';
+import { JOBS } from './jobs.ts';
 
 describe('normaliseLanguage', () => {
   it.each([
@@ -76,8 +77,8 @@ describe('send-batch ids and retention', () => {
   });
 
   it('never retries a send and keeps finished jobs twice the ingress wait, at least a minute', () => {
-    expect(sendJobOptions(30_000)).toMatchObject({ attempts: 1, removeOnComplete: { age: 60 } });
-    expect(sendJobOptions(120_000).removeOnComplete.age).toBe(240);
-    expect(sendJobOptions(1_000).removeOnComplete.age).toBe(60);
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 30_000 })).toMatchObject({ attempts: 1, removeOnComplete: { age: 60 } });
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 120_000 })).toMatchObject({ removeOnComplete: { age: 240 } });
+    expect(JOBS.sendBatch.options({ sendTimeoutMs: 1_000 })).toMatchObject({ removeOnComplete: { age: 60 } });
   });
 });

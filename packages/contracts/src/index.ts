@@ -6,3 +6,4 @@ export * from './redis-keys.ts';
 export * from './message-payload.ts';
 export * from './template-sync-job.ts';
 export * from './webhook-jobs.ts';
+export * from './jobs.ts';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { JobsOptions } from 'bullmq';
 
 export const SEND_ENDPOINTS = ['messages', 'marketing_messages'] as const;
 export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
@@ -34,7 +33,6 @@ export interface SendBatchJob {
   replyTo: string;
   items: SendItem[];
 }
-export const SEND_BATCH_JOB_NAME = 'send-batch';
 
 /**
  * What a finished send-batch job keeps of each message: its type and template
@@ -74,21 +72,6 @@ export const batchJobIdOf = (itemId: string): string => {
   const dot = itemId.lastIndexOf('.');
   return dot < 0 ? itemId : itemId.slice(0, dot);
 };
-
-/**
- * Send jobs are never retried by the queue: a retry after a request left can
- * deliver a message twice. A finished job is kept as long as an ingress may still
- * read its results (a reply lost to a reconnecting subscriber is read from the job
- * within SEND_TIMEOUT_MS), so Redis holds about traffic x that age of jobs; the
- * count is a ceiling for bursts.
- */
-export function sendJobOptions(sendTimeoutMs: number) {
-  return {
-    attempts: 1,
-    removeOnComplete: { age: Math.max(60, Math.ceil((2 * sendTimeoutMs) / 1000)), count: 100_000 },
-    removeOnFail: { age: 24 * 3600 },
-  } satisfies JobsOptions;
-}
 
 export type Route = 'marketing_messages' | 'cloud_api';
 

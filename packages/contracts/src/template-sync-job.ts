@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { JobsOptions } from 'bullmq';
 
 export const templateRefSchema = z.object({
   name: z.string().min(1).max(512),
@@ -32,10 +31,3 @@ export interface TemplateSyncSummary {
   pages: number;
   durationMs: number;
 }
-
-/** Pages are retried inside the job; a failed page ends the job with what it learned. */
-export const TEMPLATE_SYNC_JOB_OPTIONS = {
-  attempts: 1,
-  removeOnComplete: { age: 24 * 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} satisfies JobsOptions;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { JobsOptions } from 'bullmq';
 
 /**
  * A webhook exactly as Meta posted it, stored by the ingress before it answers
@@ -12,18 +11,6 @@ export const webhookInboundJobSchema = z.object({
   receivedAt: z.number(),
 });
 export type WebhookInboundJob = z.infer<typeof webhookInboundJobSchema>;
-
-/**
- * Inbound jobs are idempotent (deliveries have deterministic ids), so the queue
- * may retry them. Their id is a hash of the body: Meta re-posting the same
- * payload while the first copy is still retained adds nothing.
- */
-export const WEBHOOK_INBOUND_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000, jitter: 0.2 },
-  removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: false,
-} satisfies JobsOptions;
 
 /**
  * One forward of one envelope to one stack. Holds no URL and no secret: the
@@ -49,22 +36,6 @@ export const webhookDeliveryJobSchema = z.object({
   unroutable: z.string().optional(),
 });
 export type WebhookDeliveryJob = z.infer<typeof webhookDeliveryJobSchema>;
-
-/** The backoff type the delivery worker implements with its retry schedule. */
-export const WEBHOOK_BACKOFF_TYPE = 'webhook-schedule';
-
-/**
- * Failed deliveries are never removed: the failed set is the dead-letter state
- * operators list and replay. `attempts` is one first try plus the retry schedule.
- */
-export function webhookDeliveryJobOptions(attempts: number): JobsOptions {
-  return {
-    attempts,
-    backoff: { type: WEBHOOK_BACKOFF_TYPE },
-    removeOnComplete: { age: 3600, count: 10_000 },
-    removeOnFail: false,
-  };
-}
 
 /** Job ids allow letters, digits, `_`, `-` and `.`; anything else is hashed. */
 const SAFE_ID = /^[\w.-]{1,64}$/;

@@ -1,4 +1,3 @@
 export * from './gateway-metrics.ts';
 export * from './queue-collector.ts';
-export * from './bearer.ts';
 export * from './queue-metrics.ts';

@@ -33,7 +33,7 @@ export function startQueueCollector(options: QueueCollectorOptions) {
   };
   const tick = () => collect().catch(options.onError);
   void tick();
-  const timer = setInterval(tick, options.intervalMs);
+  const timer = setInterval(() => void tick(), options.intervalMs);
   timer.unref();
   return {
     collect,

@@ -1,6 +1,6 @@
 /**
  * What a failed Marketing Messages API attempt tells us, by Meta error code
- * rather than HTTP status (see meta-api-reference.md §2.2).
+ * rather than HTTP status (the table under "Routing rules" in the README).
  */
 export type MmFailureClass =
   /** Definitely not a marketing template: cache non-marketing, fall back. */

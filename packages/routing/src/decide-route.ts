@@ -24,7 +24,7 @@ export type RouteDecision =
   | { action: 'mm_with_fallback'; reason: 'cached_marketing' }
   | { action: 'checked'; reason: 'checked' };
 
-/** The routing rules of product.md, in order. Pure: no I/O, no clock. */
+/** The routing rules of the README ("Routing rules"), in order. Pure: no I/O, no clock. */
 export function decideRoute(input: RouteInput): RouteDecision {
   if (input.endpoint === 'marketing_messages') return { action: 'mm_only', reason: 'direct' };
   if (!input.mmRouting) return { action: 'cloud', reason: 'routing_disabled' };

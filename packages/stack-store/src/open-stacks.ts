@@ -32,7 +32,7 @@ export interface Stacks {
 export async function openStacks({ env, keys, redis, logger }: OpenStacksOptions): Promise<Stacks> {
   if (!env.STACKS_ENCRYPTION_KEY) {
     const directory = loadStacks(env.STACKS_FILE!);
-    return { directory, onChange: () => undefined, close: async () => undefined };
+    return { directory, onChange: () => undefined, close: () => Promise.resolve() };
   }
   const encryptionKey = env.STACKS_ENCRYPTION_KEY;
   const commands = redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });

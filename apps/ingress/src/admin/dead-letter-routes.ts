@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { describePayloadIssue, gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { sendGatewayError } from '../http-errors.ts';
-import { webhookErrors } from '../webhooks/webhook-errors.ts';
-import { requireAdmin } from './admin-auth.ts';
+import { adminErrors } from './admin-errors.ts';
+import { requireAdmin } from './admin-guard.ts';
 import type { DeadLetters } from './dead-letters.ts';
 
 /** ISO 8601 or epoch milliseconds. */
@@ -46,7 +46,7 @@ export function deadLetterRoutes({ deadLetters, adminToken, logger }: DeadLetter
       await handler(req, res);
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'admin webhook request failed');
-      sendGatewayError(res, webhookErrors.adminUnavailable());
+      sendGatewayError(res, adminErrors.webhookQueuesUnavailable());
     }
   };
 
@@ -77,7 +77,7 @@ export function deadLetterRoutes({ deadLetters, adminToken, logger }: DeadLetter
     guarded(async (req, res) => {
       const id = String(req.params.id);
       const outcome = await deadLetters.replayOne(id);
-      if (outcome === 'not_found') return sendGatewayError(res, webhookErrors.deadLetterNotFound(id));
+      if (outcome === 'not_found') return sendGatewayError(res, adminErrors.deadLetterNotFound(id));
       logger.info({ id }, 'dead-lettered webhook replayed');
       res.json({ id, replayed: true });
     }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { messagePayloadSchema } from '@gw/contracts';
 import { newStackSchema, stackChangeSchema } from '@gw/stack-store';
 import { warmupBodySchema } from '../template-routes.ts';
-import { rotateBodySchema } from '../operations/stack-admin-routes.ts';
+import { rotateBodySchema } from '../admin/stack-admin-routes.ts';
 import type { JsonSchema, ResponseObject } from './types.ts';
 
 /** A request schema straight from the zod schema the route validates with, so the two cannot drift. */

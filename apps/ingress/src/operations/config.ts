@@ -17,5 +17,4 @@ export const ingressOperationsEnv = {
   INGRESS_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 };
 
-const schema = z.object(ingressOperationsEnv);
-export type IngressOperationsEnv = z.infer<typeof schema>;
+export type IngressOperationsEnv = z.infer<z.ZodObject<typeof ingressOperationsEnv>>;

@@ -1,25 +1,21 @@
 import { createServer, type Server } from 'node:http';
-import express, { Router, type Express } from 'express';
+import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { closeRedis, type RedisConnections } from '@gw/config';
 import { gatewayErrors, type RedisKeys } from '@gw/contracts';
-import { sendGatewayError } from '../http-errors.ts';
 import type { Logger } from '@gw/logger';
 import { startQueueMetrics, type GatewayMetrics } from '@gw/metrics';
 import type { Stacks } from '@gw/stack-store';
+import { sendGatewayError } from '../http-errors.ts';
 import { openApiRoutes } from '../openapi/openapi-routes.ts';
 import { registeredMounts, registeredRoutes } from '../openapi/route-table.ts';
-import { adminLoginRoutes, requireAdminOrSession } from './admin-login-routes.ts';
-import { redisSessionStore } from './admin-session.ts';
-import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
 import type { IngressOperationsEnv } from './config.ts';
 import { healthRoutes } from './health-routes.ts';
 import { httpMetrics, metricsRoutes, RouteLabels } from './metrics-routes.ts';
-import { stackAdminRoutes } from './stack-admin-routes.ts';
 import { WorkerPresence } from './worker-presence.ts';
 
 export interface IngressOperationsOptions {
-  env: IngressOperationsEnv & { ADMIN_TOKEN?: string; METRICS_TOKEN?: string; QUEUE_METRICS_INTERVAL_MS: number; REDIS_KEY_PREFIX: string };
+  env: Pick<IngressOperationsEnv, 'READYZ_WORKER_MAX_AGE_MS' | 'INGRESS_METRICS_PORT' | 'INGRESS_METRICS_HOST'> & { METRICS_TOKEN?: string; QUEUE_METRICS_INTERVAL_MS: number; REDIS_KEY_PREFIX: string };
   redis: Pick<RedisConnections, 'client'>;
   /** The ingress's fail-fast command connection: readiness must not wait on an offline queue. */
   commands: Redis;
@@ -30,52 +26,50 @@ export interface IngressOperationsOptions {
 }
 
 /**
- * What operators use on the ingress: /metrics, /healthz, /readyz, Bull Board
- * behind ADMIN_TOKEN, the stacks admin API and /openapi.json; and `timing`,
- * the request-duration middleware every request passes first.
+ * What operators use on the ingress besides the admin API (admin/): /metrics,
+ * /healthz, /readyz and /openapi.json; `timing`, the request-duration middleware
+ * every request passes first; and the queue handles Bull Board shows.
  */
-export async function createIngressOperations(options: IngressOperationsOptions) {
+export function createIngressOperations(options: IngressOperationsOptions) {
   const { env, metrics, logger } = options;
   const connection = options.redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });
   connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (operations) error'));
-  const { queues, close: closeQueues } = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
+  const queueMetrics = startQueueMetrics({ connection, prefix: env.REDIS_KEY_PREFIX, metrics, intervalMs: env.QUEUE_METRICS_INTERVAL_MS, logger });
   const directory = options.stacks.directory;
   metrics.stacks.set(directory.all().length);
   options.stacks.onChange(() => metrics.stacks.set(directory.all().length));
 
-  const board: Express = bullBoardRouter(queues);
   const router = Router();
   router.use(metricsRoutes({ metrics, token: env.METRICS_TOKEN, publicPort: true }));
   router.use(healthRoutes({ redis: options.commands, presence: new WorkerPresence(options.commands, options.keys.workerHeartbeats(), env.READYZ_WORKER_MAX_AGE_MS) }));
   router.use(openApiRoutes());
-  const sessions = redisSessionStore(options.commands, options.keys.adminSession);
-  router.use(adminLoginRoutes({ adminToken: env.ADMIN_TOKEN, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS, sessions }));
-  router.use(BULL_BOARD_PATH, requireAdminOrSession(env.ADMIN_TOKEN, sessions), board);
-  router.use(stackAdminRoutes({ store: options.stacks.store, adminToken: env.ADMIN_TOKEN, defaultGraceSeconds: env.STACKS_KEY_GRACE_SECONDS, logger }));
-  if (!options.stacks.store) logger.info('STACKS_ENCRYPTION_KEY is unset: stacks come from STACKS_FILE and the stacks admin API answers 503');
 
   const labels = new RouteLabels();
-  const opsServer = await startOperationsServer(env, metrics);
-  const opsAddress = opsServer.address();
+  let opsServer: Server | undefined;
 
   return {
     /** Times every request: mount it before every router. */
     timing: httpMetrics(metrics, labels),
-    /** Fixes the set of `route` labels to what `app` registers; call once the app is built. */
-    knowRoutes(app: unknown) {
+    /** Fixes the set of `route` labels to what `app` registers (`opaque`: sub-apps labelled by their mount); call once the app is built. */
+    knowRoutes(app: unknown, opaque: unknown[] = []) {
       labels.know(
-        registeredRoutes(app, [board]).map((route) => route.path.replace(/\{(\w+)\}/g, ':$1')),
+        registeredRoutes(app, opaque).map((route) => route.path.replace(/\{(\w+)\}/g, ':$1')),
         registeredMounts(app),
       );
     },
-    /** The operations port's number (INGRESS_METRICS_PORT, or the free port it got). */
-    operationsPort: typeof opsAddress === 'object' && opsAddress ? opsAddress.port : env.INGRESS_METRICS_PORT,
+    /** Listens on the operations port (INGRESS_METRICS_PORT: /metrics and /healthz); resolves to its port. */
+    async listen(): Promise<number> {
+      opsServer = await startOperationsServer(env, metrics);
+      const address = opsServer.address();
+      return typeof address === 'object' && address ? address.port : env.INGRESS_METRICS_PORT;
+    },
     router,
-    /** Bull Board's sub-app: the route table treats it as one documented entry. */
-    board,
+    /** Every queue (for Bull Board), on the operations connection. */
+    queues: queueMetrics.queues,
     async close() {
-      await new Promise<void>((resolve) => opsServer.close(() => resolve()));
-      await closeQueues();
+      const server = opsServer;
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queueMetrics.close();
       await closeRedis(connection);
     },
   };

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { bearerMatches, renderMetrics, statusClass, type GatewayMetrics } from '@gw/metrics';
+import { renderMetrics, statusClass, type GatewayMetrics } from '@gw/metrics';
+import { bearerMatches } from '@gw/process-tools';
 import { sendGatewayError } from '../http-errors.ts';
 import { operationsErrors } from './operations-errors.ts';
 

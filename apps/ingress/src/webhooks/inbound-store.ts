@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { WEBHOOK_INBOUND_JOB_OPTIONS, webhookInboundJobId, type WebhookInboundJob } from '@gw/contracts';
+import { enqueue, JOBS, webhookInboundJobId, type WebhookInboundJob } from '@gw/contracts';
 import { withTimeout } from '../with-timeout.ts';
 
 /**
@@ -16,7 +16,7 @@ export class InboundStore {
   async store(rawBody: Buffer): Promise<string> {
     const jobId = webhookInboundJobId(rawBody);
     const data: WebhookInboundJob = { body: rawBody.toString('utf8'), receivedAt: Date.now() };
-    await withTimeout(this.queue.add('inbound', data, { ...WEBHOOK_INBOUND_JOB_OPTIONS, jobId }), this.timeoutMs);
+    await withTimeout(enqueue(this.queue, JOBS.webhookInbound, data, undefined, { jobId }), this.timeoutMs);
     return jobId;
   }
 }

@@ -3,7 +3,8 @@ import { gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { sendGatewayError } from '../http-errors.ts';
 import type { InboundStore } from './inbound-store.ts';
-import { secretsEqual, verifyMetaSignature } from './signature.ts';
+import { secretsEqual } from '@gw/process-tools';
+import { verifyMetaSignature } from './signature.ts';
 import { webhookErrors } from './webhook-errors.ts';
 
 export interface MetaWebhookRoutesDeps {

@@ -13,7 +13,7 @@ export function marketingMessagesRoute(deps: GraphDeps) {
     const send = parseSend(req.body);
     if (send.type !== 'template') throw errors.invalidParameter('Message must be a template message.');
     const template = usableTemplate(deps.state, account, templateRef(send));
-    // Not onboarded is reported as an (undocumented-cause) HTTP 500, see reference §2.2.
+    // Not onboarded is reported as an (undocumented-cause) HTTP 500 (code 134102; the README's routing table).
     if (!account.mmEligible) throw errors.mmUnavailable();
     if (Date.now() < template.syncingUntil) throw errors.mmSyncing();
     if (template.category !== 'MARKETING') throw errors.mmOnlyMarketing();

@@ -10,5 +10,4 @@ export const workerOperationsEnv = {
   WORKER_HEARTBEAT_INTERVAL_MS: intFromEnv(500, 5000),
 };
 
-const schema = z.object(workerOperationsEnv);
-export type WorkerOperationsEnv = z.infer<typeof schema>;
+export type WorkerOperationsEnv = z.infer<z.ZodObject<typeof workerOperationsEnv>>;

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gatewayErrors, metaError, type GatewayError } from '@gw/contracts';
-import { bearerMatches, renderMetrics, type GatewayMetrics } from '@gw/metrics';
+import { renderMetrics, type GatewayMetrics } from '@gw/metrics';
+import { bearerMatches } from '@gw/process-tools';
 
 export interface ReadinessCheck {
   name: string;
   /** undefined when fine, else why not. */
-  check(): Promise<string | undefined>;
+  check: () => Promise<string | undefined>;
 }
 
 export interface OpsServerOptions {

@@ -55,10 +55,10 @@ export async function startWorkerOperations(options: WorkerOperationsOptions) {
     metricsToken: env.METRICS_TOKEN,
     readiness: [
       { name: 'redis', check: async () => ((await connection.ping()) === 'PONG' ? undefined : 'unexpected PING answer') },
-      { name: 'queues', check: async () => (options.workers.every((w) => w.isRunning()) ? undefined : 'a queue worker is not running') },
+      { name: 'queues', check: () => Promise.resolve(options.workers.every((w) => w.isRunning()) ? undefined : 'a queue worker is not running') },
       {
         name: 'heartbeat',
-        check: async () => (Date.now() - heartbeat.lastCheckIn < env.WORKER_HEARTBEAT_INTERVAL_MS * 3 ? undefined : 'no recent check-in reached Redis'),
+        check: () => Promise.resolve(Date.now() - heartbeat.lastCheckIn < env.WORKER_HEARTBEAT_INTERVAL_MS * 3 ? undefined : 'no recent check-in reached Redis'),
       },
     ],
   });

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { StackDirectory } from '@gw/config';
+import { templateSyncSchedulerId } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { scheduleTemplateSyncs } from '../template-sync-schedule.ts';
 
@@ -15,7 +16,7 @@ export function followStackSchedules(options: { stacks: StackDirectory; queue: Q
     known = new Set(current.map((s) => s.id));
     try {
       await scheduleTemplateSyncs(options.queue, current, options.everyMs);
-      for (const id of gone) await options.queue.removeJobScheduler(`template-sync:${id}`);
+      for (const id of gone) await options.queue.removeJobScheduler(templateSyncSchedulerId(id));
     } catch (error) {
       options.logger.warn({ err: (error as Error).message }, 'could not update template-sync schedules after a stack change');
     }

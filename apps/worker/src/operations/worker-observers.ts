@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import { QUEUES } from '@gw/contracts';
+import { isDeadLettered, QUEUES } from '@gw/contracts';
 import { attemptBucket, type GatewayMetrics } from '@gw/metrics';
 
 /** Time in queue of a job's first attempt; a delayed job counts from when it became due. */
@@ -26,7 +26,7 @@ export function observeWebhookDeliveries(worker: Worker, metrics: Pick<GatewayMe
   worker.on('failed', (job, error) => {
     // A fairness delay is not an attempt.
     if (!job || error.name === 'DelayedError') return;
-    const parked = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const parked = isDeadLettered(job, error);
     metrics.webhookDeliveries.inc({ outcome: parked ? 'dead_lettered' : 'retrying', attempt: attemptBucket(job.attemptsMade) });
   });
 }

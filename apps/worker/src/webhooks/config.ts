@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { intFromEnv } from '@gw/config';
+import { blankIsUnset, intFromEnv } from '@gw/config';
 
 /** Over 24 h even with -20 % jitter (about 39.7 h nominal): 11 retries after the first try. */
 export const DEFAULT_RETRY_SCHEDULE_MS = '10000,30000,120000,600000,1800000,3600000,7200000,14400000,28800000,43200000,43200000';
-
-const blankIsUnset = (v: unknown) => (v === '' ? undefined : v);
 
 const schedule = z
   .string()
@@ -39,5 +37,4 @@ export const webhookWorkerEnv = {
   WEBHOOK_ALLOW_PRIVATE_URLS: bool,
 };
 
-const webhookWorkerEnvSchema = z.object(webhookWorkerEnv);
-export type WebhookWorkerEnv = z.infer<typeof webhookWorkerEnvSchema>;
+export type WebhookWorkerEnv = z.infer<z.ZodObject<typeof webhookWorkerEnv>>;

@@ -3,7 +3,8 @@ import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import {
   webhookDeliveryJobId,
-  webhookDeliveryJobOptions,
+  jobOf,
+  JOBS,
   webhookInboundJobSchema,
   type WebhookDeliveryJob,
   type WebhookInboundJob,
@@ -103,9 +104,9 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
         ...(unroutable ? { unroutable } : {}),
       };
       const jobId = webhookDeliveryJobId(inboundJobId, target);
-      return { name: 'deliver', data, opts: { ...webhookDeliveryJobOptions(deps.deliveryAttempts), jobId } };
+      return { jobId, job: jobOf(JOBS.webhookDelivery, data, { attempts: deps.deliveryAttempts }, { jobId }) };
     });
-    if (jobs.length) await deps.deliveries.addBulk(jobs);
-    return jobs.map((j) => j.opts.jobId);
+    if (jobs.length) await deps.deliveries.addBulk(jobs.map((j) => j.job));
+    return jobs.map((j) => j.jobId);
   }
 }

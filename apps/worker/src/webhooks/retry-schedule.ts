@@ -26,7 +26,7 @@ export class DeliveryAttemptError extends Error {
  */
 export function createBackoffStrategy({ scheduleMs, jitter, retryAfterMaxMs, random = Math.random }: BackoffSettings): BackoffStrategy {
   return (attemptsMade, _type, error) => {
-    const retryAfter = (error as DeliveryAttemptError | undefined)?.retryAfterMs;
+    const retryAfter = (error as Partial<DeliveryAttemptError> | undefined)?.retryAfterMs;
     if (typeof retryAfter === 'number') return Math.min(Math.max(0, retryAfter), retryAfterMaxMs);
     const base = scheduleMs[Math.min(Math.max(attemptsMade, 1), scheduleMs.length) - 1] ?? 0;
     return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));

@@ -1,17 +1,12 @@
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import { QUEUES, type RedisKeys } from '@gw/contracts';
+import type { RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
-import { createDeliveryClient } from './delivery-client.ts';
-import { createWebhookDeliveryProcessor } from './delivery-processor.ts';
-import { refusedDestination } from './destination-guard.ts';
-import { EndpointGoneMarks } from './endpoint-gone.ts';
-import { createWebhookInboundProcessor } from './inbound-processor.ts';
-import { LedgerLookup } from './ledger-lookup.ts';
-import { createBackoffStrategy } from './retry-schedule.ts';
+import { startDeliveryWorker } from './delivery-worker.ts';
+import { startInboundWorker } from './inbound-worker.ts';
 
 export interface WebhookWorkersOptions {
   env: WebhookWorkerEnv;
@@ -42,75 +37,26 @@ function warnAboutStacks(stacks: StackDirectory, logger: Logger): void {
   }
 }
 
-/** Starts the two webhook workers: Meta's envelopes in, signed deliveries out. */
+/** Starts the two webhook workers, each from its own module: Meta's envelopes in, signed deliveries out. */
 export async function startWebhookWorkers(options: WebhookWorkersOptions): Promise<WebhookWorkers> {
-  const { env, connection, prefix, stacks, commands, keys, logger } = options;
+  const { env, stacks, logger } = options;
   const deliveryAttempts = env.WEBHOOK_RETRY_SCHEDULE_MS.length + 1;
-  const deliveries = new Queue(QUEUES.webhookDelivery, { connection, prefix });
-  const client = createDeliveryClient({ timeoutMs: env.WEBHOOK_TIMEOUT_MS, allowPrivate: env.WEBHOOK_ALLOW_PRIVATE_URLS });
-
-  const inbound = new Worker(
-    QUEUES.webhookInbound,
-    createWebhookInboundProcessor({
-      stacks,
-      ledger: new LedgerLookup(commands, keys),
-      categories: options.categories,
-      deliveries,
-      deliveryAttempts,
-      logger: logger.child({ queue: QUEUES.webhookInbound }),
-    }),
-    { connection, prefix, concurrency: env.WEBHOOK_INBOUND_CONCURRENCY },
-  );
-  const delivery = new Worker(
-    QUEUES.webhookDelivery,
-    createWebhookDeliveryProcessor({
-      stacks,
-      client,
-      gone: new EndpointGoneMarks(commands, keys),
-      refusedDestination: env.WEBHOOK_ALLOW_PRIVATE_URLS ? async () => undefined : refusedDestination,
-      perStackConcurrency: env.WEBHOOK_STACK_CONCURRENCY,
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-      logger: logger.child({ queue: QUEUES.webhookDelivery }),
-    }),
-    {
-      connection,
-      prefix,
-      concurrency: env.WEBHOOK_CONCURRENCY,
-      settings: {
-        backoffStrategy: createBackoffStrategy({
-          scheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS,
-          jitter: env.WEBHOOK_RETRY_JITTER,
-          retryAfterMaxMs: env.WEBHOOK_RETRY_AFTER_MAX_MS,
-        }),
-      },
-    },
-  );
-
-  deliveries.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (webhook-delivery queue) error'));
-  inbound.on('error', (error) => logger.error({ err: error.message }, 'webhook inbound worker error'));
-  delivery.on('error', (error) => logger.error({ err: error.message }, 'webhook delivery worker error'));
-  inbound.on('failed', (job, error) => logger.error({ inboundJobId: job?.id, err: error.message }, 'inbound webhook processing failed'));
-  delivery.on('failed', (job, error) => {
-    if (!job || error.name === 'DelayedError') return;
-    const parked = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (parked) logger.warn({ deliveryId: job.id, stackId: job.data?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
-  });
+  const inbound = startInboundWorker({ ...options, deliveryAttempts });
+  const delivery = startDeliveryWorker(options);
 
   warnAboutStacks(stacks, logger);
-  await Promise.all([inbound.waitUntilReady(), delivery.waitUntilReady()]);
+  await Promise.all([inbound.worker.waitUntilReady(), delivery.worker.waitUntilReady()]);
   logger.info(
     { concurrency: env.WEBHOOK_CONCURRENCY, attempts: deliveryAttempts, allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
     'webhook workers ready',
   );
 
   return {
-    workers: [inbound, delivery],
+    workers: [inbound.worker, delivery.worker],
     async close() {
       // Inbound first: nothing new is queued while deliveries finish.
       await inbound.close();
       await delivery.close();
-      await deliveries.close();
-      await client.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, scryptSync } from 'node:crypto';
-import { secretMatches } from '@gw/metrics';
+import type { Redis } from 'ioredis';
+import { secretsEqual } from '@gw/process-tools';
 
 export const ADMIN_COOKIE = 'gw_admin_session';
 
@@ -37,7 +38,7 @@ export function sessionIdOf(adminToken: string, value: string | undefined, now =
   if (!match) return undefined;
   const expiresAt = Number(match[1]);
   if (expiresAt * 1000 <= now) return undefined;
-  return secretMatches(match[3]!, mac(adminToken, expiresAt, match[2]!)) ? match[2] : undefined;
+  return secretsEqual(match[3]!, mac(adminToken, expiresAt, match[2]!)) ? match[2] : undefined;
 }
 
 export function sessionValid(adminToken: string, value: string | undefined, now = Date.now()): boolean {
@@ -51,7 +52,7 @@ export interface SessionStore {
   remove(sessionId: string): Promise<void>;
 }
 
-export function redisSessionStore(redis: { set(...args: any[]): Promise<unknown>; exists(key: string): Promise<number>; del(key: string): Promise<number> }, keyOf: (id: string) => string): SessionStore {
+export function redisSessionStore(redis: Pick<Redis, 'set' | 'exists' | 'del'>, keyOf: (id: string) => string): SessionStore {
   return {
     async add(sessionId, ttlSeconds) {
       await redis.set(keyOf(sessionId), '1', 'EX', ttlSeconds);

@@ -13,9 +13,9 @@ import {
   type PutOutcome,
   type StackStore,
 } from '@gw/stack-store';
-import { requireAdmin } from '../admin/admin-auth.ts';
 import { sendGatewayError } from '../http-errors.ts';
-import { operationsErrors } from './operations-errors.ts';
+import { adminErrors } from './admin-errors.ts';
+import { requireAdmin } from './admin-guard.ts';
 
 export interface StackAdminDeps {
   /** Absent in file-only mode: every route answers 503. */
@@ -51,12 +51,12 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
   router.use('/admin/stacks', requireAdmin(adminToken), express.json({ limit: '16kb', type: () => true }));
 
   const guarded = (handler: (req: Request, res: Response, s: NonNullable<StackAdminDeps['store']>) => Promise<void>) => async (req: Request, res: Response) => {
-    if (!store) return sendGatewayError(res, operationsErrors.stackStoreDisabled());
+    if (!store) return sendGatewayError(res, adminErrors.stackStoreDisabled());
     try {
       await handler(req, res, store);
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'stack admin request failed');
-      sendGatewayError(res, operationsErrors.stackStoreUnavailable());
+      sendGatewayError(res, adminErrors.stackStoreUnavailable());
     }
   };
   const idOf = (req: Request) => String(req.params.id);
@@ -76,7 +76,7 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
       const apiKey = parsed.data.apiKey ?? generateApiKey();
       const record = sealStack(encryptionKey, { ...parsed.data, apiKey }, 'api');
       const outcome = await stacks.create(record);
-      if (outcome !== 'ok') return sendGatewayError(res, operationsErrors.stackConflict(conflictDetails[outcome] ?? `Not created (${outcome}).`));
+      if (outcome !== 'ok') return sendGatewayError(res, adminErrors.stackConflict(conflictDetails[outcome] ?? `Not created (${outcome}).`));
       await live.reload();
       logger.info({ stackId: record.id, action: 'create' }, 'stack created');
       // The only time this key is shown: it is stored as a hash.
@@ -88,7 +88,7 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
     '/admin/stacks/:id',
     guarded(async (req, res, { store: stacks }) => {
       const record = await stacks.get(idOf(req));
-      if (!record) return sendGatewayError(res, operationsErrors.stackNotFound(idOf(req)));
+      if (!record) return sendGatewayError(res, adminErrors.stackNotFound(idOf(req)));
       res.json(viewOf(record));
     }),
   );
@@ -99,8 +99,8 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
       const parsed = stackChangeSchema.safeParse(req.body ?? {});
       if (!parsed.success) return invalid(res, parsed.error);
       const outcome = await stacks.change(idOf(req), (current) => applyChange(encryptionKey, current, parsed.data));
-      if (outcome.kind === 'missing') return sendGatewayError(res, operationsErrors.stackNotFound(idOf(req)));
-      if (outcome.kind !== 'ok') return sendGatewayError(res, operationsErrors.stackConflict(conflictDetails[outcome.kind] ?? outcome.kind));
+      if (outcome.kind === 'missing') return sendGatewayError(res, adminErrors.stackNotFound(idOf(req)));
+      if (outcome.kind !== 'ok') return sendGatewayError(res, adminErrors.stackConflict(conflictDetails[outcome.kind] ?? outcome.kind));
       await live.reload();
       logger.info({ stackId: idOf(req), action: 'update', fields: Object.keys(parsed.data) }, 'stack updated');
       res.json(viewOf(outcome.record));
@@ -110,7 +110,7 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
   router.delete(
     '/admin/stacks/:id',
     guarded(async (req, res, { store: stacks, live }) => {
-      if (!(await stacks.delete(idOf(req)))) return sendGatewayError(res, operationsErrors.stackNotFound(idOf(req)));
+      if (!(await stacks.delete(idOf(req)))) return sendGatewayError(res, adminErrors.stackNotFound(idOf(req)));
       await live.reload();
       logger.info({ stackId: idOf(req), action: 'delete' }, 'stack deleted');
       res.json({ id: idOf(req), deleted: true });
@@ -125,8 +125,8 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
       const graceSeconds = parsed.data.graceSeconds ?? defaultGraceSeconds;
       const apiKey = generateApiKey();
       const outcome = await stacks.change(idOf(req), (current) => rotateApiKey(current, apiKey, graceSeconds));
-      if (outcome.kind === 'missing') return sendGatewayError(res, operationsErrors.stackNotFound(idOf(req)));
-      if (outcome.kind !== 'ok') return sendGatewayError(res, operationsErrors.stackConflict(conflictDetails[outcome.kind] ?? outcome.kind));
+      if (outcome.kind === 'missing') return sendGatewayError(res, adminErrors.stackNotFound(idOf(req)));
+      if (outcome.kind !== 'ok') return sendGatewayError(res, adminErrors.stackConflict(conflictDetails[outcome.kind] ?? outcome.kind));
       await live.reload();
       logger.info({ stackId: idOf(req), action: 'rotate_api_key', graceSeconds }, 'stack API key rotated');
       const previousValidUntil = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000).toISOString() : null;

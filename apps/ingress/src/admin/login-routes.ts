@@ -1,10 +1,10 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { bearerMatches, secretMatches } from '@gw/metrics';
+import express, { Router, type Request, type Response } from 'express';
+import { secretsEqual } from '@gw/process-tools';
 import { authFailed, refuseThrottled } from '../auth-throttle.ts';
 import { sendGatewayError } from '../http-errors.ts';
-import { webhookErrors } from '../webhooks/webhook-errors.ts';
-import { ADMIN_COOKIE, cookieValue, issueSession, sessionCookie, sessionIdOf, type SessionStore } from './admin-session.ts';
-import { operationsErrors } from './operations-errors.ts';
+import { adminErrors } from './admin-errors.ts';
+import { foreignOrigin, sessionOf, wantsHtml } from './admin-guard.ts';
+import { issueSession, sessionCookie, type SessionStore } from './admin-session.ts';
 
 export interface AdminLoginDeps {
   adminToken: string | undefined;
@@ -35,21 +35,6 @@ const isSecure = (req: Request) =>
     .split(',')
     .some((hop) => hop.trim().toLowerCase() === 'https');
 
-/** A state-changing call from a page of another origin (CSRF): refused whatever the credentials. */
-export function foreignOrigin(req: Request): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return false;
-  if (req.get('sec-fetch-site') === 'cross-site') return true;
-  const origin = req.get('origin');
-  if (!origin) return false;
-  try {
-    return origin === 'null' || new URL(origin).host.toLowerCase() !== (req.get('host') ?? '').toLowerCase();
-  } catch {
-    return true;
-  }
-}
-
-const sessionOf = (adminToken: string, req: Request) => sessionIdOf(adminToken, cookieValue(req.get('cookie'), ADMIN_COOKIE));
-const wantsHtml = (req: Request) => (req.get('accept') ?? '').includes('text/html');
 
 /**
  * Browsers cannot send a bearer header when they navigate, so Bull Board also
@@ -71,26 +56,26 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds, sessions }: Ad
     sendPage(res, 200);
   });
   router.post('/admin/login', express.urlencoded({ extended: false, limit: '4kb' }), express.json({ limit: '4kb' }), async (req, res) => {
-    if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
+    if (!adminToken) return sendGatewayError(res, adminErrors.disabled());
     if (refuseThrottled(req, res)) return;
     const given = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof given !== 'string' || !secretMatches(given, adminToken)) {
+    if (typeof given !== 'string' || !secretsEqual(given, adminToken)) {
       if (given !== undefined) authFailed(req);
       if (fromForm(req)) return void sendPage(res, 401, 'Wrong admin token. Try again.');
-      return sendGatewayError(res, operationsErrors.loginFailed());
+      return sendGatewayError(res, adminErrors.loginFailed());
     }
     const session = issueSession(adminToken, sessionTtlSeconds);
     try {
       await sessions.add(session.sessionId, sessionTtlSeconds);
     } catch {
-      return sendGatewayError(res, operationsErrors.sessionStoreUnavailable());
+      return sendGatewayError(res, adminErrors.sessionStoreUnavailable());
     }
     res.set('set-cookie', sessionCookie(session.value, sessionTtlSeconds, isSecure(req))).set('cache-control', 'no-store');
     if (req.is('application/json')) return void res.json({ status: 'logged_in', expires_at: new Date(session.expiresAt * 1000).toISOString() });
     res.redirect(303, '/admin/queues');
   });
   router.post('/admin/logout', async (req, res) => {
-    if (foreignOrigin(req)) return sendGatewayError(res, operationsErrors.foreignOrigin());
+    if (foreignOrigin(req)) return sendGatewayError(res, adminErrors.foreignOrigin());
     const sessionId = adminToken ? sessionOf(adminToken, req) : undefined;
     if (sessionId) await sessions.remove(sessionId).catch(() => undefined);
     res.set('set-cookie', sessionCookie('', 0, isSecure(req)));
@@ -98,20 +83,4 @@ export function adminLoginRoutes({ adminToken, sessionTtlSeconds, sessions }: Ad
     res.redirect(303, '/admin/login');
   });
   return router;
-}
-
-/** Bull Board's guard: the admin bearer token, or a valid login cookie; a browser without either goes to the login page. */
-export function requireAdminOrSession(adminToken: string | undefined, sessions: SessionStore): RequestHandler {
-  return async (req, res, next) => {
-    if (!adminToken) return sendGatewayError(res, webhookErrors.adminDisabled());
-    if (foreignOrigin(req)) return sendGatewayError(res, operationsErrors.foreignOrigin());
-    if (refuseThrottled(req, res)) return;
-    if (bearerMatches(req.get('authorization'), adminToken)) return next();
-    const sessionId = sessionOf(adminToken, req);
-    if (sessionId && (await sessions.has(sessionId).catch(() => false))) return next();
-    if (req.method === 'GET' && wantsHtml(req)) return res.redirect(303, '/admin/login');
-    // A wrong bearer token is a failed guess; no credentials at all is not.
-    if (req.get('authorization')) authFailed(req);
-    sendGatewayError(res, webhookErrors.adminUnauthenticated());
-  };
 }

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Queue } from 'bullmq';
+import type { Express } from 'express';
+import { checkRedisForQueues, redisConnections } from '@gw/config';
+import { QUEUES, redisKeys } from '@gw/contracts';
+import { createLogger, type Logger } from '@gw/logger';
+import { CategoryCache } from '@gw/category-cache';
+import { createGatewayMetrics } from '@gw/metrics';
+import { openStacks } from '@gw/stack-store';
+import type { IngressEnv } from './config.ts';
+import { createIngressApp } from './app.ts';
+import { ReplyWaiter } from './reply-waiter.ts';
+import { SendDispatcher } from './send-dispatcher.ts';
+import { SendBatcher } from './send-batcher.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
+import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
+import { createIngressOperations } from './operations/ingress-operations.ts';
+import { createAdmin } from './admin/admin-routes.ts';
+import { countSendResults } from './operations/metrics-routes.ts';
+import { StackLimits } from './stack-limits.ts';
+import { authThrottle } from './auth-throttle.ts';
+
+export interface RunningIngress {
+  /** The port it listens on (PORT=0 picks a free one). */
+  port: number;
+  /** The operations port (/metrics, /healthz; INGRESS_METRICS_PORT=0 picks a free one). */
+  operationsPort: number;
+  /** The Express app and Bull Board's sub-app, for tests that read the route table. */
+  app: Express;
+  board: Express;
+}
+
+export interface Ingress {
+  /** Connects to Redis, loads the stacks and listens on HOST:PORT. */
+  start(): Promise<RunningIngress>;
+  /** Stops taking requests, answers the ones in flight, then closes every connection. */
+  close(signal?: string): Promise<void>;
+}
+
+/**
+ * The ingress composed from its parts: the one place that builds connections,
+ * queues and routers. `main.ts` parses the environment and calls this; tests
+ * that need the ingress in-process call it too.
+ */
+export function createIngress(env: IngressEnv, logger: Logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL })): Ingress {
+  // What close() stops, in its order; filled as start() builds it (a failed start closes what exists).
+  let server: Server | undefined;
+  let replies: ReplyWaiter | undefined;
+  let queues: Queue[] = [];
+  let webhooks: { close(): Promise<void> } | undefined;
+  let operations: { close(): Promise<void> } | undefined;
+  let admin: { close(): Promise<void> } | undefined;
+  let stackSource: { close(): Promise<void> } | undefined;
+  let connections: Array<{ quit(): Promise<unknown> }> = [];
+
+  async function start(): Promise<RunningIngress> {
+    const keys = redisKeys(env.REDIS_KEY_PREFIX);
+    // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
+    const redis = redisConnections(env);
+    // Queued sends and webhooks live in Redis: refuse one that evicts keys, warn when it keeps nothing on disk.
+    await checkRedisForQueues(redis, (message) => logger.warn(message));
+    // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
+    const opened = await openStacks({ env, keys, redis, logger });
+    stackSource = opened;
+    const stacks = opened.directory;
+    const metrics = createGatewayMetrics('ingress');
+    const ingressId = randomUUID();
+
+    // Connections by role. Commands fail fast (no offline queue) so a Redis outage
+    // answers 503 at once instead of holding client connections.
+    const failFastOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+    const failFast = redis.bullmq(failFastOptions);
+    const commands = redis.client(failFastOptions);
+    const subscriber = redis.client({ maxRetriesPerRequest: null });
+    connections = [commands, subscriber];
+    const queue = new Queue(QUEUES.send, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
+    for (const [name, emitter] of [
+      ['commands', commands],
+      ['subscriber', subscriber],
+      ['queue', queue],
+    ] as const) {
+      emitter.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${name}) error`));
+    }
+    const templateSyncQueue = new Queue(QUEUES.templateSync, { connection: failFast, prefix: env.REDIS_KEY_PREFIX });
+    templateSyncQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (template sync queue) error'));
+    queues = [queue, templateSyncQueue];
+    await queue.waitUntilReady();
+
+    replies = new ReplyWaiter(subscriber, keys.replyChannel(ingressId));
+    await replies.start();
+    const dispatcher = new SendDispatcher({
+      queue,
+      batcher: new SendBatcher({
+        queue,
+        replyTo: replies.channel,
+        maxItems: env.SEND_BATCH_MAX_ITEMS,
+        enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+        sendTimeoutMs: env.SEND_TIMEOUT_MS,
+        onBatch: (sends) => metrics.sendBatchSize.observe(sends),
+      }),
+      replies,
+      idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
+      sendTimeoutMs: env.SEND_TIMEOUT_MS,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+      onResult: countSendResults(metrics),
+    });
+    await templateSyncQueue.waitUntilReady();
+    // No in-process copy here: operators must see and evict what Redis holds.
+    const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: 0 });
+    const webhookIngress = await createWebhookIngress({
+      connection: failFast,
+      prefix: env.REDIS_KEY_PREFIX,
+      logger,
+      appSecret: env.META_APP_SECRET,
+      verifyToken: env.META_VERIFY_TOKEN,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+    });
+    webhooks = webhookIngress;
+    const ingressOperations = createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
+    operations = ingressOperations;
+    const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
+    admin = adminApi;
+    // Failed authentication is counted per client across every route of this process.
+    authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    const app = createIngressApp({
+      stacks,
+      dispatcher,
+      logger,
+      bodyLimit: env.BODY_LIMIT,
+      trustProxy: env.TRUST_PROXY,
+      limits: new StackLimits({ ratePerSecond: env.STACK_RATE_LIMIT_PER_SECOND, maxInFlight: env.STACK_MAX_IN_FLIGHT }),
+      maxQueuedWarmups: env.WARMUP_MAX_QUEUED_PER_STACK,
+      categories,
+      templateSyncQueue,
+      webhooks: webhookIngress,
+      operations: ingressOperations,
+      admin: adminApi,
+    });
+    // The metrics' `route` label: only what this app registers (Bull Board by its mount).
+    ingressOperations.knowRoutes(app, [adminApi.board]);
+    const operationsPort = await ingressOperations.listen();
+
+    const listening: Server = await new Promise((resolve) => {
+      const s = app.listen(env.PORT, env.HOST, () => resolve(s));
+    });
+    server = listening;
+    listening.keepAliveTimeout = 65_000;
+    const address = listening.address();
+    const port = typeof address === 'object' && address ? address.port : env.PORT;
+    logger.info({ port, operationsPort, ingressId, stacks: stacks.all().length }, 'ingress listening');
+    return { port, operationsPort, app, board: adminApi.board };
+  }
+
+  async function close(signal?: string): Promise<void> {
+    logger.info({ signal, inFlight: replies?.size ?? 0 }, 'ingress shutting down: no new requests, answering in-flight ones');
+    if (server) {
+      server.close();
+      server.closeIdleConnections();
+    }
+    while (replies && replies.size > 0) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all(queues.map((q) => q.close()));
+    await webhooks?.close();
+    await admin?.close();
+    await operations?.close();
+    await stackSource?.close();
+    await Promise.allSettled(connections.map((c) => c.quit()));
+  }
+
+  return { start, close };
+}

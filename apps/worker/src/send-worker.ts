@@ -1,0 +1,59 @@
+import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { StackDirectory } from '@gw/config';
+import type { CategoryCache } from '@gw/category-cache';
+import { QUEUES, type RedisKeys } from '@gw/contracts';
+import type { Logger } from '@gw/logger';
+import type { MetaClient } from '@gw/meta-client';
+import { KeyedCircuitBreaker } from '@gw/routing';
+import type { WorkerEnv } from './config.ts';
+import type { SendObserver } from './operations/send-observer.ts';
+import { Pacer } from './pacer.ts';
+import { ProbeCoordinator } from './probe-coordinator.ts';
+import { SendOutcomeWriter } from './send-outcome-writer.ts';
+import { createSendProcessor } from './send-processor.ts';
+import { SendService } from './send-service.ts';
+import { logWorkerEvents } from './queue-worker.ts';
+
+export interface SendWorkerOptions {
+  env: WorkerEnv;
+  /** Plain connection options: the BullMQ worker opens its own blocking connection. */
+  connection: ConnectionOptions;
+  stacks: StackDirectory;
+  meta: MetaClient;
+  /** The fail-fast command connection: cache, ledger, probes, pacing and replies. */
+  commands: Redis;
+  keys: RedisKeys;
+  categories: CategoryCache;
+  observer: SendObserver;
+  logger: Logger;
+}
+
+/** The send queue's worker: routes each send of a send-batch job, calls Meta and answers the waiting ingress. */
+export function startSendWorker(options: SendWorkerOptions): Worker {
+  const { env, commands, keys } = options;
+  const service = new SendService({
+    stacks: options.stacks,
+    meta: options.meta,
+    categories: options.categories,
+    probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
+    pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
+    breaker: new KeyedCircuitBreaker({ failureThreshold: env.MM_BREAKER_THRESHOLD, openMs: env.MM_BREAKER_OPEN_MS }),
+    timeoutPolicy: env.MM_TIMEOUT_POLICY,
+    wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
+    syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
+  });
+  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS);
+  const worker = new Worker(QUEUES.send, createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer }), {
+    connection: options.connection,
+    prefix: env.REDIS_KEY_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY,
+    // A stalled send (its worker died) is failed, never run again: it may already have reached Meta.
+    maxStalledCount: 0,
+    // Notice a dead worker within seconds, so its waiting clients hear about it well inside SEND_TIMEOUT_MS.
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+  });
+  logWorkerEvents(worker, options.logger);
+  return worker;
+}

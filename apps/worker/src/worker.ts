@@ -1,0 +1,96 @@
+import type { Worker } from 'bullmq';
+import { checkRedisForQueues, redisConnections } from '@gw/config';
+import { CategoryCache } from '@gw/category-cache';
+import { redisKeys } from '@gw/contracts';
+import { createLogger, type Logger } from '@gw/logger';
+import { createMetaClient } from '@gw/meta-client';
+import { createGatewayMetrics } from '@gw/metrics';
+import { openStacks } from '@gw/stack-store';
+import type { WorkerEnv } from './config.ts';
+import { categoryLookupObserver } from './operations/category-observer.ts';
+import { SendObserver } from './operations/send-observer.ts';
+import { startWorkerOperations } from './operations/start.ts';
+import { startSendWorker } from './send-worker.ts';
+import { scheduleTemplateSyncs } from './template-sync-schedule.ts';
+import { startTemplateSyncWorker } from './template-sync-worker.ts';
+import { startWebhookWorkers } from './webhooks/webhook-workers.ts';
+
+export interface GatewayWorker {
+  /** Connects, loads the stacks, starts every queue's worker and the operations server. */
+  start(): Promise<{ operationsPort: number }>;
+  /** Finishes in-flight jobs and closes every connection. */
+  close(signal?: string): Promise<void>;
+}
+
+/**
+ * The worker process composed from its parts: the one place that builds
+ * connections and starts each queue's worker (send, template-sync, webhook
+ * inbound and delivery, each from its own module). `main.ts` parses the
+ * environment and calls this.
+ */
+export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ name: 'worker', level: env.LOG_LEVEL })): GatewayWorker {
+  const stops: Array<() => Promise<unknown>> = [];
+
+  async function start() {
+    const keys = redisKeys(env.REDIS_KEY_PREFIX);
+    // One Redis at REDIS_URL, a Redis Cluster (REDIS_CLUSTER_NODES) or a primary found through Sentinels (REDIS_SENTINELS).
+    const redis = redisConnections(env);
+    // Queued sends and webhooks live in Redis: refuse one that evicts keys, warn when it keeps nothing on disk.
+    await checkRedisForQueues(redis, (message) => logger.warn(message));
+    // STACKS_FILE alone, or the Redis stack store (admin API) when STACKS_ENCRYPTION_KEY is set.
+    const stackSource = await openStacks({ env, keys, redis, logger });
+    const stacks = stackSource.directory;
+    const metrics = createGatewayMetrics('worker');
+    const observer = new SendObserver(metrics);
+
+    // Connections by role: BullMQ owns its blocking connection; `commands` serves the
+    // cache, the ledger and replies, and fails fast so an outage never stalls a send.
+    const commands = redis.client({ maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: false });
+    commands.on('error', (error) => logger.warn({ err: error.message }, 'redis (commands) error'));
+
+    const meta = createMetaClient({ baseUrl: env.META_GRAPH_URL, version: env.META_GRAPH_VERSION, timeoutMs: env.META_TIMEOUT_MS, onCall: observer.onMetaCall });
+    const categories = new CategoryCache({
+      redis: commands,
+      keys,
+      ttlSeconds: env.CATEGORY_TTL_SECONDS,
+      localTtlMs: env.CATEGORY_LOCAL_TTL_MS,
+      onLookup: categoryLookupObserver(metrics),
+    });
+
+    const connection = redis.bullmq({ maxRetriesPerRequest: null });
+    const send = startSendWorker({ env, connection, stacks, meta, commands, keys, categories, observer, logger });
+    const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, logger });
+    const workers: Worker[] = [send, templateSync.worker];
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);
+    const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, logger });
+    const operations = await startWorkerOperations({
+      env,
+      redis,
+      keys,
+      metrics,
+      workers: [...workers, ...webhookWorkers.workers],
+      stacks: stackSource,
+      templateSyncQueue: templateSync.queue,
+      logger,
+    });
+    stops.push(
+      () => operations.close(),
+      () => Promise.all(workers.map((w) => w.close())),
+      () => templateSync.queue.close(),
+      () => webhookWorkers.close(),
+      () => meta.close(),
+      () => stackSource.close(),
+      () => commands.quit().catch(() => undefined),
+    );
+    logger.info({ stacks: stacks.all().length, concurrency: env.WORKER_CONCURRENCY }, 'worker ready');
+    return { operationsPort: operations.port };
+  }
+
+  async function close(signal?: string) {
+    logger.info({ signal }, 'worker shutting down: finishing in-flight sends');
+    for (const stop of stops.splice(0)) await stop();
+  }
+
+  return { start, close };
+}
