@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { renderMetrics, statusClass, type GatewayMetrics } from '@gw/metrics';
 import { bearerMatches } from '@gw/process-tools';
+import { authFailed, refuseThrottled } from '../auth-throttle.ts';
 import { sendGatewayError } from '../http-errors.ts';
 import { operationsErrors } from './operations-errors.ts';
 
@@ -64,7 +65,11 @@ export function metricsRoutes({ metrics, token, publicPort }: { metrics: Gateway
   const router = Router();
   router.get('/metrics', async (req, res) => {
     if (publicPort && !token) return sendGatewayError(res, operationsErrors.metricsOffPublicPort());
-    if (token && !bearerMatches(req.get('authorization'), token)) return sendGatewayError(res, operationsErrors.metricsUnauthenticated());
+    if (token && refuseThrottled(req, res)) return;
+    if (token && !bearerMatches(req.get('authorization'), token)) {
+      if (req.get('authorization')) authFailed(req);
+      return sendGatewayError(res, operationsErrors.metricsUnauthenticated());
+    }
     const { contentType, body } = await renderMetrics(metrics);
     res.set('content-type', contentType).set('cache-control', 'no-store').send(body);
   });
