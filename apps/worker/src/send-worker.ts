@@ -5,7 +5,7 @@ import type { CategoryCache } from '@gw/category-cache';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { MetaClient } from '@gw/meta-client';
-import { KeyedCircuitBreaker } from '@gw/routing';
+import type { KeyedCircuitBreaker } from '@gw/routing';
 import type { WorkerEnv } from './config.ts';
 import type { SendObserver } from './operations/send-observer.ts';
 import { Pacer } from './pacer.ts';
@@ -25,6 +25,8 @@ export interface SendWorkerOptions {
   commands: Redis;
   keys: RedisKeys;
   categories: CategoryCache;
+  /** The MM circuit breaker (shared with the other workers by the composition root). */
+  breaker: KeyedCircuitBreaker;
   observer: SendObserver;
   logger: Logger;
 }
@@ -38,7 +40,7 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     categories: options.categories,
     probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
     pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
-    breaker: new KeyedCircuitBreaker({ failureThreshold: env.MM_BREAKER_THRESHOLD, openMs: env.MM_BREAKER_OPEN_MS }),
+    breaker: options.breaker,
     timeoutPolicy: env.MM_TIMEOUT_POLICY,
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,

@@ -5,12 +5,14 @@ import { redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
 import { createGatewayMetrics } from '@gw/metrics';
+import { KeyedCircuitBreaker } from '@gw/routing';
 import { openStacks } from '@gw/stack-store';
 import type { WorkerEnv } from './config.ts';
 import { categoryLookupObserver } from './operations/category-observer.ts';
 import { SendObserver } from './operations/send-observer.ts';
 import { startWorkerOperations } from './operations/start.ts';
 import { startSendWorker } from './send-worker.ts';
+import { BreakerSync } from './breaker-sync.ts';
 import { scheduleTemplateSyncs } from './template-sync-schedule.ts';
 import { startTemplateSyncWorker } from './template-sync-worker.ts';
 import { startWebhookWorkers } from './webhooks/webhook-workers.ts';
@@ -21,6 +23,9 @@ export interface GatewayWorker {
   /** Finishes in-flight jobs and closes every connection. */
   close(signal?: string): Promise<void>;
 }
+
+/** How often a worker re-reads the shared open circuits, besides change notifications. */
+const BREAKER_REFRESH_MS = 5000;
 
 /**
  * The worker process composed from its parts: the one place that builds
@@ -57,8 +62,25 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       onLookup: categoryLookupObserver(metrics),
     });
 
+    // The MM circuit breaker, shared with every other worker through Redis.
+    const breakerSync: BreakerSync = new BreakerSync({
+      breaker: () => breaker,
+      commands,
+      subscriber: redis.client({ maxRetriesPerRequest: null }),
+      keys,
+      refreshMs: BREAKER_REFRESH_MS,
+      logger,
+    });
+    const breaker = new KeyedCircuitBreaker({
+      failureThreshold: env.MM_BREAKER_THRESHOLD,
+      openMs: env.MM_BREAKER_OPEN_MS,
+      onOpen: (waba, until) => breakerSync.opened(waba, until),
+      onClose: (waba) => breakerSync.closed(waba),
+    });
+    await breakerSync.start();
+
     const connection = redis.bullmq({ maxRetriesPerRequest: null });
-    const send = startSendWorker({ env, connection, stacks, meta, commands, keys, categories, observer, logger });
+    const send = startSendWorker({ env, connection, stacks, meta, commands, keys, categories, breaker, observer, logger });
     const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, logger });
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -79,6 +101,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       () => Promise.all(workers.map((w) => w.close())),
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
+      () => breakerSync.close(),
       () => meta.close(),
       () => stackSource.close(),
       () => commands.quit().catch(() => undefined),

@@ -19,6 +19,13 @@ export const operationsEnv = {
    * admin API can change them; Meta tokens and webhook secrets are encrypted with it.
    */
   STACKS_ENCRYPTION_KEY: optionalEnv(encryptionKeySchema),
+  /** During a key rotation: the keys being retired, comma-separated; secrets they sealed still open. */
+  STACKS_ENCRYPTION_KEY_PREVIOUS: optionalEnv(
+    z
+      .string()
+      .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+      .pipe(z.array(encryptionKeySchema).min(1, 'must name at least one key')),
+  ),
   /** How often every process reloads the stacks from Redis, besides change notifications. */
   STACKS_REFRESH_MS: z.coerce.number().int().min(1000).default(30_000),
   /** When set, /metrics wants `Authorization: Bearer <METRICS_TOKEN>`. */

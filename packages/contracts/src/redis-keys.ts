@@ -15,6 +15,12 @@ export function redisKeys(prefix: string) {
       `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
+    /** Open MM circuits shared by every worker: hash of WABA id -> open until (epoch ms). */
+    mmBreaker: () => `${prefix}:mm-breaker`,
+    /** Pub/sub channel announcing a circuit opened or closed (`{"waba","until"}`, until null: closed). */
+    mmBreakerChanged: () => `${prefix}:mm-breaker:changed`,
+    /** Webhook deliveries in flight for one stack, across workers: sorted set of lease -> expiry (epoch ms). */
+    webhookSlots: (stackId: string) => `${prefix}:wh-slots:${stackId}`,
     replyChannel: (ingressId: string) => `${prefix}:reply:${ingressId}`,
     /** One client Idempotency-Key of one stack; the key itself is hashed to bound its length. */
     idempotency: (stackId: string, keyHash: string) => `${prefix}:idem:${stackId}:${keyHash}`,

@@ -3,6 +3,9 @@ export interface BreakerOptions {
   failureThreshold: number;
   /** How long the circuit stays open before one trial call is let through. */
   openMs: number;
+  /** Told when this breaker opens a circuit (until: epoch ms) or closes one, to share it with other processes. */
+  onOpen?: (key: string, until: number) => void;
+  onClose?: (key: string) => void;
 }
 
 type State = { kind: 'closed'; failures: number } | { kind: 'open'; until: number } | { kind: 'half_open'; trialSince: number };
@@ -38,18 +41,31 @@ export class KeyedCircuitBreaker {
   }
 
   success(key: string): void {
+    const state = this.states.get(key);
     this.states.delete(key);
+    if (state && state.kind !== 'closed') this.options.onClose?.(key);
   }
 
   failure(key: string): void {
     const state = this.states.get(key);
-    if (state?.kind === 'half_open') {
-      this.states.set(key, { kind: 'open', until: this.now() + this.options.openMs });
-      return;
-    }
     const failures = (state?.kind === 'closed' ? state.failures : 0) + 1;
-    if (failures >= this.options.failureThreshold) this.states.set(key, { kind: 'open', until: this.now() + this.options.openMs });
-    else this.states.set(key, { kind: 'closed', failures });
+    if (state?.kind === 'half_open' || failures >= this.options.failureThreshold) {
+      const until = this.now() + this.options.openMs;
+      this.states.set(key, { kind: 'open', until });
+      this.options.onOpen?.(key, until);
+    } else this.states.set(key, { kind: 'closed', failures });
+  }
+
+  /** Another process opened this circuit until `until` (epoch ms); nothing is told back. */
+  openedElsewhere(key: string, until: number): void {
+    const state = this.states.get(key);
+    if (until <= this.now() || (state?.kind === 'open' && state.until >= until)) return;
+    this.states.set(key, { kind: 'open', until });
+  }
+
+  /** Another process closed this circuit (its trial succeeded); nothing is told back. */
+  closedElsewhere(key: string): void {
+    this.states.delete(key);
   }
 
   state(key: string): State['kind'] {

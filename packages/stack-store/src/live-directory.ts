@@ -7,6 +7,8 @@ import { unsealStack } from './stored-stack.ts';
 export interface LiveDirectoryOptions {
   store: StackStore;
   encryptionKey: Buffer;
+  /** Keys a rotation retires (STACKS_ENCRYPTION_KEY_PREVIOUS): still opened, never used to seal. */
+  previousKeys?: readonly Buffer[];
   /** A connection of its own: it only listens on the change channel. */
   subscriber: Redis;
   channel: string;
@@ -78,7 +80,7 @@ export class LiveStackDirectory {
     const entries: StackEntry[] = [];
     for (const record of records) {
       try {
-        entries.push(unsealStack(this.options.encryptionKey, record));
+        entries.push(unsealStack([this.options.encryptionKey, ...(this.options.previousKeys ?? [])], record));
       } catch (error) {
         throw new ConfigError(`STACKS_ENCRYPTION_KEY: cannot read the secrets of stack "${record.id}": ${(error as Error).message}`);
       }

@@ -8,6 +8,7 @@ import { sealFileStack } from './stored-stack.ts';
 export interface StacksSettings {
   STACKS_FILE?: string;
   STACKS_ENCRYPTION_KEY?: Buffer;
+  STACKS_ENCRYPTION_KEY_PREVIOUS?: Buffer[];
   STACKS_REFRESH_MS: number;
 }
 
@@ -42,7 +43,7 @@ export async function openStacks({ env, keys, redis, logger }: OpenStacksOptions
   }
   const store = new StackStore(commands, keys);
   if (env.STACKS_FILE) await seedFromFile(store, encryptionKey, env.STACKS_FILE, logger);
-  const live = new LiveStackDirectory({ store, encryptionKey, subscriber, channel: keys.stacksChanged(), refreshMs: env.STACKS_REFRESH_MS, logger });
+  const live = new LiveStackDirectory({ store, encryptionKey, previousKeys: env.STACKS_ENCRYPTION_KEY_PREVIOUS, subscriber, channel: keys.stacksChanged(), refreshMs: env.STACKS_REFRESH_MS, logger });
   await live.start();
   logger.info({ stacks: live.directory.all().length }, 'stacks loaded from Redis');
   return {

@@ -27,4 +27,11 @@ describe('secrets at rest', () => {
     expect(() => open(key, [v, iv, tag, flipped.toString('base64url')].join('.'), 'stack:a:webhookSecret')).toThrow(SecretBoxError);
     expect(() => open(key, 'plain text', 'stack:a:webhookSecret')).toThrow(/not a sealed secret/);
   });
+
+  it('opens with any key of a rotation, the current one first', () => {
+    const retired = randomBytes(32);
+    const sealed = seal(retired, 'old-secret', 'stack:a:accessToken');
+    expect(open([key, retired], sealed, 'stack:a:accessToken')).toBe('old-secret');
+    expect(() => open([key, randomBytes(32)], sealed, 'stack:a:accessToken')).toThrow(SecretBoxError);
+  });
 });

@@ -22,18 +22,25 @@ export function seal(key: Buffer, plaintext: string, context: string): string {
   return [VERSION, iv, cipher.getAuthTag(), body].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
 }
 
-/** The plaintext, or SecretBoxError when the value was altered, moved or sealed with another key. */
-export function open(key: Buffer, sealed: string, context: string): string {
+/**
+ * The plaintext, or SecretBoxError when the value was altered, moved or sealed
+ * with none of `keys` (the current key first, then older ones during a rotation).
+ */
+export function open(keys: Buffer | readonly Buffer[], sealed: string, context: string): string {
   const [version, iv, tag, body] = sealed.split('.');
   if (version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
     throw new SecretBoxError('not a sealed secret');
   }
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-  } catch {
-    throw new SecretBoxError('cannot decrypt: wrong STACKS_ENCRYPTION_KEY, or the value was altered');
+  const candidates: readonly Buffer[] = Buffer.isBuffer(keys) ? [keys] : keys;
+  for (const key of candidates) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      // Not this key: try the next.
+    }
   }
+  throw new SecretBoxError('cannot decrypt: wrong STACKS_ENCRYPTION_KEY (or STACKS_ENCRYPTION_KEY_PREVIOUS), or the value was altered');
 }

@@ -118,8 +118,8 @@ export function rotateApiKey(record: StoredStack, newKey: string, graceSeconds: 
   };
 }
 
-/** The stack as the gateway uses it, secrets decrypted in memory only. */
-export function unsealStack(key: Buffer, record: StoredStack): StackEntry {
+/** The stack as the gateway uses it, secrets decrypted in memory only (`keys`: the current key first). */
+export function unsealStack(key: Buffer | readonly Buffer[], record: StoredStack): StackEntry {
   return {
     stack: {
       id: record.id,
@@ -139,6 +139,28 @@ export function unsealStack(key: Buffer, record: StoredStack): StackEntry {
 /** The stack's permanent internal id. */
 export function uidOf(record: Pick<StoredStack, 'id' | 'uid' | 'createdAt'>): string {
   return record.uid ?? `${record.id}@${record.createdAt}`;
+}
+
+/**
+ * The record with every secret sealed with `current`, or undefined when it
+ * already is. `previous` are the keys a rotation retires; SecretBoxError when
+ * no key opens a secret.
+ */
+export function resealStack(current: Buffer, previous: readonly Buffer[], record: StoredStack, now = Date.now()): StoredStack | undefined {
+  const next: StoredStack = { ...record, version: record.version + 1, updatedAt: now };
+  let changed = false;
+  for (const field of ['accessToken', 'webhookSecret'] as const) {
+    const sealed = record[field];
+    if (sealed === undefined) continue;
+    const where = context(record.id, field);
+    try {
+      open(current, sealed, where);
+    } catch {
+      next[field] = seal(current, open(previous, sealed, where), where);
+      changed = true;
+    }
+  }
+  return changed ? next : undefined;
 }
 
 /** What the admin API shows of a stack: never a secret, not even part of one. */

@@ -9,6 +9,7 @@ import { requireAdmin } from './admin-guard.ts';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
 import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { InboundDeadLetters } from './inbound-dead-letters.ts';
 import { adminLoginRoutes } from './login-routes.ts';
 import { redisSessionStore } from './admin-session.ts';
 import { stackAdminRoutes } from './stack-admin-routes.ts';
@@ -35,15 +36,18 @@ export interface Admin {
 
 /**
  * Everything behind ADMIN_TOKEN on the ingress, in one router with one guard:
- * the login page, Bull Board, the stacks API and the webhook dead letters.
+ * the login page, Bull Board, the stacks API and the webhook dead letters (deliveries and inbound).
  */
 export async function createAdmin(options: AdminOptions): Promise<Admin> {
   const { env, logger } = options;
   const adminToken = env.ADMIN_TOKEN;
   const deliveries = new Queue(QUEUES.webhookDelivery, { connection: options.connection, prefix: env.REDIS_KEY_PREFIX });
-  deliveries.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis (webhook-delivery queue) error'));
-  // Connected before the ingress listens: with no offline queue, a command before that would fail.
-  await deliveries.waitUntilReady();
+  const inbound = new Queue(QUEUES.webhookInbound, { connection: options.connection, prefix: env.REDIS_KEY_PREFIX });
+  for (const queue of [deliveries, inbound]) {
+    queue.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${queue.name} queue) error`));
+    // Connected before the ingress listens: with no offline queue, a command before that would fail.
+    await queue.waitUntilReady();
+  }
   if (!adminToken) logger.warn('ADMIN_TOKEN is unset: the admin API answers 503');
   if (!options.stacks.store) logger.info('STACKS_ENCRYPTION_KEY is unset: stacks come from STACKS_FILE and the stacks admin API answers 503');
 
@@ -55,12 +59,19 @@ export async function createAdmin(options: AdminOptions): Promise<Admin> {
   router.use(adminLoginRoutes({ adminToken, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS, sessions }));
   router.use(BULL_BOARD_PATH, requireAdmin(adminToken, { session: sessions }), board);
   router.use(stackAdminRoutes({ store: options.stacks.store, adminToken, defaultGraceSeconds: env.STACKS_KEY_GRACE_SECONDS, logger }));
-  router.use(deadLetterRoutes({ deadLetters: new DeadLetters(deliveries, options.redis, options.keys, directory), adminToken, logger }));
+  router.use(
+    deadLetterRoutes({
+      deadLetters: new DeadLetters(deliveries, options.redis, options.keys, directory),
+      inbound: new InboundDeadLetters(inbound, directory),
+      adminToken,
+      logger,
+    }),
+  );
   return {
     router,
     board,
     async close() {
-      await deliveries.close().catch(() => undefined);
+      await Promise.all([deliveries, inbound].map((queue) => queue.close().catch(() => undefined)));
     },
   };
 }

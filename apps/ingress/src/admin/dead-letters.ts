@@ -2,6 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { tenantOf, type StackDirectory } from '@gw/config';
 import { webhookDeliveryJobSchema, type RedisKeys, type WebhookDeliveryJob } from '@gw/contracts';
+import { failedJob, MAX_SCAN, retryFailed, scanFailed, type FailedTimeFilter } from './failed-jobs.ts';
 
 /** What an operator sees of a parked delivery: never the body, the URL or a secret. */
 export interface DeadLetterView {
@@ -20,18 +21,11 @@ export interface DeadLetterView {
   failedAt: string | null;
 }
 
-export interface DeadLetterFilter {
+export interface DeadLetterFilter extends FailedTimeFilter {
   stackId?: string;
-  /** Epoch ms, inclusive, on the time the delivery was parked. */
-  from?: number;
-  to?: number;
 }
 
 export type ReplayOutcome = 'replayed' | 'not_found';
-
-const PAGE = 200;
-/** A bound on how much of the failed set one admin request reads. */
-const MAX_SCAN = 50_000;
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
@@ -55,27 +49,18 @@ export class DeadLetters {
   }
 
   async replayOne(id: string): Promise<ReplayOutcome> {
-    const job = await this.queue.getJob(id);
-    if (!job || !(await job.isFailed())) return 'not_found';
+    const job = await failedJob(this.queue, id);
+    if (!job) return 'not_found';
     const data = webhookDeliveryJobSchema.safeParse(job.data);
     await this.clearGoneMark(data.success ? this.stackOf(data.data) : null);
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await retryFailed([job]);
     return 'replayed';
   }
 
   async replayMany(filter: DeadLetterFilter & { stackId: string }): Promise<{ matched: number; replayed: number; failed: number }> {
     const matches = await this.scan(filter, MAX_SCAN);
     await this.clearGoneMark(filter.stackId);
-    let replayed = 0;
-    for (const { job } of matches) {
-      try {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-        replayed += 1;
-      } catch {
-        // Replayed or removed meanwhile: counted as not replayed by this call.
-      }
-    }
-    return { matched: matches.length, replayed, failed: matches.length - replayed };
+    return retryFailed(matches.map(({ job }) => job));
   }
 
   /** The stack a delivery belongs to now: its own, or the stack that has since taken its phone number. */
@@ -90,26 +75,9 @@ export class DeadLetters {
     if (stack) await this.redis.del(this.keys.webhookEndpointGone(tenantOf(stack)));
   }
 
-  private async scan(filter: DeadLetterFilter, wanted: number): Promise<Array<{ job: Job; data: WebhookDeliveryJob }>> {
-    const found: Array<{ job: Job; data: WebhookDeliveryJob }> = [];
-    for (let start = 0; start < MAX_SCAN && found.length < wanted; start += PAGE) {
-      const page = (await this.queue.getFailed(start, start + PAGE - 1)) as Job[];
-      if (page.length === 0) break;
-      for (const job of page) {
-        if (!job) continue;
-        const failedAt = job.finishedOn ?? 0;
-        // Newest first: once past `from`, nothing older can match.
-        if (filter.from !== undefined && failedAt < filter.from) return found;
-        if (filter.to !== undefined && failedAt > filter.to) continue;
-        const data = webhookDeliveryJobSchema.safeParse(job.data);
-        if (!data.success) continue;
-        if (filter.stackId !== undefined && this.stackOf(data.data) !== filter.stackId) continue;
-        found.push({ job, data: data.data });
-        if (found.length >= wanted) break;
-      }
-      if (page.length < PAGE) break;
-    }
-    return found;
+  private scan(filter: DeadLetterFilter, wanted: number): Promise<Array<{ job: Job; data: WebhookDeliveryJob }>> {
+    const ofStack = (data: WebhookDeliveryJob) => filter.stackId === undefined || this.stackOf(data) === filter.stackId;
+    return scanFailed(this.queue, webhookDeliveryJobSchema, filter, wanted, ofStack);
   }
 
   private view(job: Job, data: WebhookDeliveryJob): DeadLetterView {

@@ -64,6 +64,52 @@ export const adminPaths: Record<string, PathItem> = {
       },
     },
   },
+  '/admin/webhooks/inbound-dead-letters': {
+    get: {
+      operationId: 'listInboundDeadLetters',
+      summary: "Meta's webhooks that failed processing every attempt, newest first",
+      tags: ['Admin: webhooks'],
+      security: ADMIN,
+      parameters: [
+        { name: 'from', in: 'query', description: 'ISO 8601 or epoch ms (time failed).', schema: { type: 'string' } },
+        { name: 'to', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      responses: {
+        '200': ok('Inbound dead letters.', { type: 'object', properties: { data: { type: 'array', items: ref('InboundDeadLetter') }, paging: { type: 'object' } } }),
+        '400': errorResponse('Bad query.'),
+        ...adminErrors,
+      },
+    },
+  },
+  '/admin/webhooks/inbound-dead-letters/replay': {
+    post: {
+      operationId: 'replayInboundDeadLetters',
+      summary: 'Process again every inbound dead letter (optionally within a time range)',
+      tags: ['Admin: webhooks'],
+      security: ADMIN,
+      requestBody: { required: false, content: json({ type: 'object', properties: { from: { type: ['string', 'integer'] }, to: { type: ['string', 'integer'] } } }) },
+      responses: {
+        '200': ok('Counts.', { type: 'object', properties: { matched: { type: 'integer' }, replayed: { type: 'integer' }, failed: { type: 'integer' } } }),
+        '400': errorResponse('Bad body.'),
+        ...adminErrors,
+      },
+    },
+  },
+  '/admin/webhooks/inbound-dead-letters/{id}/replay': {
+    post: {
+      operationId: 'replayInboundDeadLetter',
+      summary: 'Process one inbound dead letter again',
+      tags: ['Admin: webhooks'],
+      security: ADMIN,
+      parameters: [idParam],
+      responses: {
+        '200': ok('Replayed.', { type: 'object', properties: { id: { type: 'string' }, replayed: { const: true } } }),
+        '404': errorResponse('No such inbound dead letter.'),
+        ...adminErrors,
+      },
+    },
+  },
   '/admin/stacks': {
     get: stackOp({ operationId: 'listStacks', summary: 'Every stack (no secrets)', responses: { '200': ok('Stacks.', { type: 'object', properties: { data: { type: 'array', items: ref('Stack') } } }), ...storeErrors } }),
     post: stackOp({

@@ -91,6 +91,21 @@ export const componentSchemas: Record<string, JsonSchema> = {
       failedAt: { type: ['string', 'null'], format: 'date-time' },
     },
   },
+  InboundDeadLetter: {
+    type: 'object',
+    description: 'A webhook from Meta that failed processing every attempt: what it is about, never its body.',
+    properties: {
+      id: { type: 'string' },
+      phoneNumberIds: { type: 'array', items: { type: 'string' } },
+      stackIds: { type: 'array', items: { type: 'string' } },
+      fields: { type: 'array', items: { type: 'string' } },
+      bytes: { type: 'integer' },
+      reason: { type: 'string' },
+      attempts: { type: 'integer' },
+      receivedAt: isoTime,
+      failedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
   DeadLetterReplayRequest: {
     type: 'object',
     required: ['stackId'],

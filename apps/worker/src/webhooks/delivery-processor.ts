@@ -6,7 +6,7 @@ import type { DeliveryAttempt, DeliveryClient } from './delivery-client.ts';
 import type { EndpointGoneMarks } from './endpoint-gone.ts';
 import { DeliveryAttemptError, parseRetryAfter } from './retry-schedule.ts';
 import { signedHeaders } from './signing.ts';
-import { StackSlots } from './stack-slots.ts';
+import type { StackSlots } from './stack-slots.ts';
 
 export interface DeliveryProcessorDeps {
   stacks: StackDirectory;
@@ -14,10 +14,8 @@ export interface DeliveryProcessorDeps {
   gone: Pick<EndpointGoneMarks, 'isGone' | 'markGone'>;
   /** Returns why a URL is refused (private address), or undefined; a no-op when private URLs are allowed. */
   refusedDestination: (url: string) => Promise<string | undefined>;
-  /** Deliveries in flight per stack in this process. */
-  perStackConcurrency: number;
-  /** The attempt deadline: the longest a stack over its share waits for a slot. */
-  timeoutMs: number;
+  /** Deliveries in flight per stack, across every worker. */
+  slots: StackSlots;
   logger: Logger;
 }
 
@@ -56,7 +54,7 @@ function describe(attempt: DeliveryAttempt): string {
  * problems park the delivery at once.
  */
 export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
-  const slots = new StackSlots(deps.perStackConcurrency, deps.timeoutMs);
+  const { slots } = deps;
 
   return async function processDelivery(job: Job, token?: string): Promise<DeliveryResult> {
     const parsed = webhookDeliveryJobSchema.safeParse(job.data);
@@ -68,7 +66,8 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     if (!secret) throw park(`stack "${stack.id}" has a webhookUrl but no webhookSecret; deliveries are always signed`);
 
     // Fairness: a stack over its share waits without using an attempt.
-    if (!slots.tryAcquire(stack.id)) {
+    const lease = await slots.tryAcquire(stack.id);
+    if (!lease) {
       await job.moveToDelayed(Date.now() + slots.waitMs(stack.id), token);
       throw new DelayedError();
     }
@@ -76,7 +75,7 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     try {
       return await attempt(job, stack.id, tenantOf(stack), url, secret, data);
     } finally {
-      slots.release(stack.id, performance.now() - started);
+      await slots.release(stack.id, lease, performance.now() - started);
     }
   };
 

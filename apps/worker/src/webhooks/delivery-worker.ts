@@ -9,6 +9,7 @@ import { createWebhookDeliveryProcessor } from './delivery-processor.ts';
 import { refusedDestination } from './destination-guard.ts';
 import { EndpointGoneMarks } from './endpoint-gone.ts';
 import { createBackoffStrategy } from './retry-schedule.ts';
+import { StackSlots } from './stack-slots.ts';
 
 export interface DeliveryWorkerOptions {
   env: WebhookWorkerEnv;
@@ -31,8 +32,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
       client,
       gone: new EndpointGoneMarks(options.commands, options.keys),
       refusedDestination: env.WEBHOOK_ALLOW_PRIVATE_URLS ? () => Promise.resolve(undefined) : refusedDestination,
-      perStackConcurrency: env.WEBHOOK_STACK_CONCURRENCY,
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      slots: new StackSlots(options.commands, options.keys, env.WEBHOOK_STACK_CONCURRENCY, env.WEBHOOK_TIMEOUT_MS),
       logger: logger.child({ queue: QUEUES.webhookDelivery }),
     }),
     {
