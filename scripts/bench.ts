@@ -46,7 +46,10 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
   }
   const cells = summarise(records);
   const meta = {
-    command: `pnpm bench ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}`.trim(),
+    command: `pnpm bench ${process.argv
+      .slice(2)
+      .filter((a) => a !== '--')
+      .join(' ')}`.trim(),
     date: new Date().toISOString(),
     host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     ingresses: options.ingresses,

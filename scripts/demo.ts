@@ -7,17 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  ENTRY_POINTS,
-  REPO_ROOT,
-  freePort,
-  hasRedisServer,
-  pingRedis,
-  redisAddress,
-  startPrivateRedis,
-  startService,
-  type RunningService,
-} from '@gw/process-tools';
+import { ENTRY_POINTS, REPO_ROOT, freePort, hasRedisServer, pingRedis, redisAddress, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 
 const DEMO_STACK = {
   id: 'demo',
@@ -197,12 +187,13 @@ async function main() {
   services.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true }));
 
   const gateway = `http://127.0.0.1:${port}`;
-  const send = (name: string) =>
+  const send = (name: string, extra: Record<string, unknown> = {}) =>
     `curl -si ${gateway}/messages -H 'Authorization: Bearer ${DEMO_STACK.apiKey}' -H 'Content-Type: application/json' -d '${JSON.stringify({
       messaging_product: 'whatsapp',
       to: '+15550001234',
       type: 'template',
       template: { name, language: { code: 'en_US' } },
+      ...extra,
     })}'`;
   const shows = (route: string, reason: string) => `Shows x-gateway-route: ${route}, x-gateway-route-reason: ${reason}`;
   const warmup = `REDIS_URL=${hasCredentials(redis.url) ? '<your REDIS_URL>' : redis.url} REDIS_KEY_PREFIX=${redis.prefix} STACKS_FILE=${stacksFile} pnpm warmup --stack ${DEMO_STACK.id}`;
@@ -226,10 +217,18 @@ The category cache starts empty. Run these in order and watch the headers:
    ${shows('cloud_api', 'cached_non_marketing')}
    ${send('order_update')}
 
-5. Meta's sent/delivered/read webhooks reach the demo client below as [client webhook] lines;
+5. The marketing template to a group: the MM API takes individuals only, so it goes to the Cloud API.
+   ${shows('cloud_api', 'not_individual')}
+   ${send('summer_sale', { recipient_type: 'group', to: '120363025246125486@g.us' })}
+
+6. The marketing template with a maximum price (bid_spec): MM API only, never a Cloud fallback.
+   ${shows('marketing_messages', 'max_price')}
+   ${send('summer_sale', { bid_spec: { per_message_bid_multiplier: 1.2 } })}
+
+7. Meta's sent/delivered/read webhooks reach the demo client below as [client webhook] lines;
    the MM sends carry pricing=marketing_lite.
 
-6. Warm the cache with every template of the WABA (what bulk senders do before a campaign).
+8. Warm the cache with every template of the WABA (what bulk senders do before a campaign).
    Shows a summary: marketing 2, non-marketing 2, errors 0
    ${warmup}
 

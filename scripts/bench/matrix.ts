@@ -31,7 +31,16 @@ function orderFor(round: number, names: string[]): string[] {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function loadSpec(target: Target, connections: number, durationSec: number, rate?: number): LoadSpec {
-  return { urls: target.urls, path: target.path, headers: target.headers, connectionHeaders: target.connectionHeaders, body: templateBody(HOT_TEMPLATE), connections, durationSec, rate };
+  return {
+    urls: target.urls,
+    path: target.path,
+    headers: target.headers,
+    connectionHeaders: target.connectionHeaders,
+    body: templateBody(HOT_TEMPLATE),
+    connections,
+    durationSec,
+    rate,
+  };
 }
 
 /**

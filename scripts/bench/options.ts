@@ -28,7 +28,11 @@ export interface BenchOptions {
   variants: Record<string, Record<string, string>>;
 }
 
-const list = (text: string) => text.split(',').map((v) => Number(v.trim())).filter((v) => Number.isFinite(v));
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((v) => Number(v.trim()))
+    .filter((v) => Number.isFinite(v));
 
 export const USAGE = `pnpm bench [-- options]
   --quick                 one round of 2 s runs (about a minute)
@@ -92,7 +96,12 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const spec of values.variant ?? []) {
     const [name, settings = ''] = spec.split(':', 2) as [string, string?];
     if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`--variant ${spec}: the name must be [a-z0-9-]+`);
-    variants[name] = Object.fromEntries(settings.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    variants[name] = Object.fromEntries(
+      settings
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
   }
   return {
     rounds: Number(values.rounds ?? (quick ? 1 : 3)),

@@ -17,10 +17,22 @@ export function summariseProfile(file: string, top = 25): string {
     const hits = node.hitCount ?? 0;
     if (!hits) continue;
     const { functionName, url, lineNumber } = node.callFrame;
-    const short = url.replace(/^file:\/\//, '').replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace('/work/main/', '');
+    const short = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+      .replace('/work/main/', '');
     const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + hits);
-    const pkg = url.includes('node_modules') ? short.split('/').slice(0, short.startsWith('@') ? 2 : 1).join('/') : url.startsWith('node:') ? 'node:internal' : url ? short.split('/').slice(0, 2).join('/') : functionName || '(native)';
+    const pkg = url.includes('node_modules')
+      ? short
+          .split('/')
+          .slice(0, short.startsWith('@') ? 2 : 1)
+          .join('/')
+      : url.startsWith('node:')
+        ? 'node:internal'
+        : url
+          ? short.split('/').slice(0, 2).join('/')
+          : functionName || '(native)';
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
   }
   const pct = (n: number) => `${((100 * n) / total).toFixed(1)}%`;

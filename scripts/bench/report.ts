@@ -58,20 +58,50 @@ export function summarise(records: RunRecord[]): CellSummary[] {
     for (const name of names) {
       const runs = mine.filter((r) => r.target === name);
       targets[name] = {
-        rps: round(medianOf(runs, (r) => r.rps), 0),
-        p50: round(medianOf(runs, (r) => r.p50), 3),
-        p99: round(medianOf(runs, (r) => r.p99), 3),
-        ownCpuUsPerMsg: round(medianOf(runs, (r) => r.ownCpuUsPerMsg), 1),
+        rps: round(
+          medianOf(runs, (r) => r.rps),
+          0,
+        ),
+        p50: round(
+          medianOf(runs, (r) => r.p50),
+          3,
+        ),
+        p99: round(
+          medianOf(runs, (r) => r.p99),
+          3,
+        ),
+        ownCpuUsPerMsg: round(
+          medianOf(runs, (r) => r.ownCpuUsPerMsg),
+          1,
+        ),
         cpuUsPerMsgByRole: medianMap(runs, (r) => r.cpuUsPerMsgByRole),
         cpuUsPerMsgByProcess: medianMap(runs, (r) => r.cpuUsPerMsg),
-        redisCpuUsPerMsg: round(medianOf(runs, (r) => r.cpuUsPerMsgByRole.redis), 1),
-        redisCommandsPerMsg: round(medianOf(runs, (r) => r.redisCommandsPerMsg), 2),
+        redisCpuUsPerMsg: round(
+          medianOf(runs, (r) => r.cpuUsPerMsgByRole.redis),
+          1,
+        ),
+        redisCommandsPerMsg: round(
+          medianOf(runs, (r) => r.redisCommandsPerMsg),
+          2,
+        ),
         redisCommandStatsPerMsg: medianMap(runs, (r) => r.redisCommandStatsPerMsg),
         failures: runs.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
-        vsDirect: round(pairedMedian(mine, name, 'direct', (x, d) => x.rps / d.rps), 3),
-        vsProxy: round(pairedMedian(mine, name, 'proxy', (x, p) => x.rps / p.rps), 3),
-        addedP50: round(pairedMedian(mine, name, 'direct', (x, d) => x.p50 - d.p50), 3),
-        addedP99: round(pairedMedian(mine, name, 'direct', (x, d) => x.p99 - d.p99), 3),
+        vsDirect: round(
+          pairedMedian(mine, name, 'direct', (x, d) => x.rps / d.rps),
+          3,
+        ),
+        vsProxy: round(
+          pairedMedian(mine, name, 'proxy', (x, p) => x.rps / p.rps),
+          3,
+        ),
+        addedP50: round(
+          pairedMedian(mine, name, 'direct', (x, d) => x.p50 - d.p50),
+          3,
+        ),
+        addedP99: round(
+          pairedMedian(mine, name, 'direct', (x, d) => x.p99 - d.p99),
+          3,
+        ),
       };
     }
     cells.push({ latencyMs, concurrency, targets });
@@ -158,7 +188,11 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
     const own = (name: string) => name === 'redis' || name === 'simulator' || name === 'loadgen' || /^(ingress|worker)-/.test(name);
     const names = [...new Set(cells.flatMap((c) => Object.keys(c.targets[gateway]?.cpuUsPerMsgByProcess ?? {})))]
       .filter(own)
-      .filter((n) => gateway === 'gateway' ? /^(ingress|worker)-\d+$/.test(n) || !/^(ingress|worker)-/.test(n) : n.includes(`-${gateway.slice('gateway+'.length)}-`) || !/^(ingress|worker)-/.test(n))
+      .filter((n) =>
+        gateway === 'gateway'
+          ? /^(ingress|worker)-\d+$/.test(n) || !/^(ingress|worker)-/.test(n)
+          : n.includes(`-${gateway.slice('gateway+'.length)}-`) || !/^(ingress|worker)-/.test(n),
+      )
       .sort();
     lines.push(`| ${gateway} | conc. | ${names.join(' | ')} |`, `|---:|---:|${names.map(() => '---:').join('|')}|`);
     for (const c of cells) {
@@ -179,7 +213,9 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
   if (bursts.length) {
     lines.push('| cold burst | upstream | sends | MM calls | Cloud calls | statuses | reasons | wall ms |', '|---:|---:|---:|---:|---:|---|---|---:|');
     for (const b of bursts) {
-      lines.push(`| ${b.round} | ${b.latencyMs} ms | ${b.sends} | ${b.mmCalls} | ${b.cloudCalls} | ${JSON.stringify(b.statuses)} | ${JSON.stringify(b.reasons)} | ${b.wallMs.toFixed(0)} |`);
+      lines.push(
+        `| ${b.round} | ${b.latencyMs} ms | ${b.sends} | ${b.mmCalls} | ${b.cloudCalls} | ${JSON.stringify(b.statuses)} | ${JSON.stringify(b.reasons)} | ${b.wallMs.toFixed(0)} |`,
+      );
     }
     lines.push('');
   }

@@ -70,13 +70,18 @@ export async function runSoak(stack: BenchStack, options: BenchOptions, log: (li
     samples.push({ atSec: (Date.now() - started) / 1000, rss, redisUsedMemory: redis.usedMemory, redisKeys: redis.keys, completedJobs });
   };
   await take();
-  const sampler = setInterval(() => {
-    void take().then(() => {
-      const last = samples.at(-1)!;
-      const gw = Object.entries(last.rss).filter(([n]) => /^(ingress|worker)/.test(n));
-      log(`soak ${last.atSec.toFixed(0)}/${durationSec} s: ${gw.map(([n, b]) => `${n} ${(b / MB).toFixed(0)} MB`).join(', ')}, redis ${(last.redisUsedMemory / MB).toFixed(1)} MB, keys ${last.redisKeys}, completed jobs ${last.completedJobs}`);
-    });
-  }, Math.min(10_000, Math.max(2_000, (durationSec * 1000) / 60)));
+  const sampler = setInterval(
+    () => {
+      void take().then(() => {
+        const last = samples.at(-1)!;
+        const gw = Object.entries(last.rss).filter(([n]) => /^(ingress|worker)/.test(n));
+        log(
+          `soak ${last.atSec.toFixed(0)}/${durationSec} s: ${gw.map(([n, b]) => `${n} ${(b / MB).toFixed(0)} MB`).join(', ')}, redis ${(last.redisUsedMemory / MB).toFixed(1)} MB, keys ${last.redisKeys}, completed jobs ${last.completedJobs}`,
+        );
+      });
+    },
+    Math.min(10_000, Math.max(2_000, (durationSec * 1000) / 60)),
+  );
   const spec = loadSpec(gateway, Math.min(128, Math.max(8, Math.ceil(rate / 50))), durationSec, rate);
   const load = await runLoad(spec);
   clearInterval(sampler);
@@ -129,7 +134,14 @@ export async function runSoak(stack: BenchStack, options: BenchOptions, log: (li
   ];
   console.log(`\n${lines.join('\n')}\n`);
   write({
-    meta: { command: `pnpm bench ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}`.trim(), date: new Date().toISOString(), options },
+    meta: {
+      command: `pnpm bench ${process.argv
+        .slice(2)
+        .filter((a) => a !== '--')
+        .join(' ')}`.trim(),
+      date: new Date().toISOString(),
+      options,
+    },
     rate,
     capacity,
     load,

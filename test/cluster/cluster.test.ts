@@ -71,9 +71,7 @@ describe('the gateway on a three-node Redis Cluster', () => {
       to: `+1555810${String(1000 + i)}`,
       url: gateway.urls[i % 2]!,
     }));
-    const answers = await Promise.all(
-      sends.map((s, i) => send(s.url, i % 4 === 0 ? textMessage(`hi ${i}`, s.to) : templateMessage('cluster_promo', 'en_US', s.to))),
-    );
+    const answers = await Promise.all(sends.map((s, i) => send(s.url, i % 4 === 0 ? textMessage(`hi ${i}`, s.to) : templateMessage('cluster_promo', 'en_US', s.to))));
     const recorded = await sim.control.requests({ phoneNumberId: stack.phoneNumberId });
     sends.forEach((s, i) => {
       expect(answers[i]!.status, answers[i]!.text).toBe(200);

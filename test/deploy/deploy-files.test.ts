@@ -37,14 +37,16 @@ describe('docker-compose.yml', () => {
       ['worker', workerEnvSchema, ['REDIS_URL', 'STACKS_FILE', 'STACKS_ENCRYPTION_KEY', 'META_GRAPH_URL', 'WORKER_METRICS_PORT']],
     ] as const) {
       const given = Object.keys(compose.services[service]!.environment ?? {});
-      expect(given.filter((name) => !envNames(schema).has(name)), service).toEqual([]);
+      expect(
+        given.filter((name) => !envNames(schema).has(name)),
+        service,
+      ).toEqual([]);
       expect(given).toEqual(expect.arrayContaining([...required]));
     }
   });
 
-  it('parses the demo environment with the apps\' own schemas', () => {
-    const resolve = (env: Record<string, string>) =>
-      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  it("parses the demo environment with the apps' own schemas", () => {
+    const resolve = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
     expect(ingressEnvSchema.safeParse(resolve(compose.services.ingress!.environment!)).success).toBe(true);
     expect(workerEnvSchema.safeParse(resolve(compose.services.worker!.environment!)).success).toBe(true);
   });
@@ -75,12 +77,14 @@ describe('Dockerfile', () => {
 
 describe('the Grafana dashboard', () => {
   const dashboard = JSON.parse(read('deploy/grafana/dashboards/gateway.json')) as { panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }> };
-  const exported = new Set(createGatewayMetrics('worker').registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name));
+  const exported = new Set(
+    createGatewayMetrics('worker')
+      .registry.getMetricsAsArray()
+      .map((m) => (m as unknown as { name: string }).name),
+  );
 
   it('queries only metrics the gateway exports', () => {
-    const names = dashboard.panels
-      .flatMap((p) => p.targets ?? [])
-      .flatMap((t) => [...t.expr.matchAll(/\b(gateway_\w+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
+    const names = dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b(gateway_\w+)/g)].map((m) => m[1]!.replace(/_(bucket|count|sum)$/, '')));
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((n) => !exported.has(n))).toEqual([]);
   });

@@ -52,9 +52,7 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
     const external = Object.values(networkInterfaces())
       .flat()
       .find((i) => i && !i.internal && i.family === 'IPv4')?.address;
-    const loopbackOnly = external
-      ? (await refused(external, Number(env.PORT))) && (await refused(external, Number(env.WORKER_METRICS_PORT)))
-      : undefined;
+    const loopbackOnly = external ? (await refused(external, Number(env.PORT))) && (await refused(external, Number(env.WORKER_METRICS_PORT))) : undefined;
 
     const steps: Step[] = [];
     for (const [, route, reason, curl] of output.matchAll(/^\s+Shows x-gateway-route: (\S+), x-gateway-route-reason: (\S+)\n\s+(curl .+)$/gm)) {
@@ -95,6 +93,8 @@ function expectBannerKept(demo: DemoRun) {
     { route: 'cloud_api', reason: 'checked_fallback' },
     { route: 'marketing_messages', reason: 'cached_marketing' },
     { route: 'cloud_api', reason: 'cached_non_marketing' },
+    { route: 'cloud_api', reason: 'not_individual' },
+    { route: 'marketing_messages', reason: 'max_price' },
   ]);
   for (const step of demo.steps) expect(step.shown).toEqual({ status: 200, ...step.promised });
   expect(demo.warmup.code).toBe(0);

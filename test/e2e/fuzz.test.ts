@@ -38,7 +38,10 @@ const field = fc.constantFrom('messaging_product', 'to', 'type', 'template', 'te
 
 /** A valid message with one or two fields replaced, removed or nested into nonsense. */
 const mutated = fc
-  .tuple(fc.constantFrom<Record<string, unknown>>(templateMessage('promo'), textMessage('hi')), fc.array(fc.tuple(field, fc.option(nasty, { nil: undefined })), { minLength: 1, maxLength: 3 }))
+  .tuple(
+    fc.constantFrom<Record<string, unknown>>(templateMessage('promo'), textMessage('hi')),
+    fc.array(fc.tuple(field, fc.option(nasty, { nil: undefined })), { minLength: 1, maxLength: 3 }),
+  )
   .map(([base, changes]) => {
     const copy: Record<string, unknown> = structuredClone(base);
     for (const [key, value] of changes) {

@@ -98,7 +98,7 @@ describe('Idempotency-Key', () => {
 });
 
 describe('pacing per phone number', () => {
-  it('paces a burst to the stack\'s rate and refuses what cannot go out in time with 130429', async () => {
+  it("paces a burst to the stack's rate and refuses what cannot go out in time with 130429", async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => sendVia(gateway, slow, textMessage(`burst ${i}`, `+1555020${String(i).padStart(4, '0')}`))));
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 429);
@@ -111,7 +111,7 @@ describe('pacing per phone number', () => {
     expect(atMeta).toHaveLength(ok.length);
   });
 
-  it('passes Meta\'s 130429 through and holds the number back before the next send', async () => {
+  it("passes Meta's 130429 through and holds the number back before the next send", async () => {
     await sim.control.fault('messages', { error: { status: 400, code: 130429 }, outage: true, remaining: 1 });
     const limited = await sendVia(gateway, stack, textMessage('t1', '+15550100006'));
     expect([limited.status, limited.body.error.code]).toEqual([400, 130429]);

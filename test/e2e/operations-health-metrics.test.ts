@@ -1,16 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  get,
-  makeStack,
-  post,
-  sendVia,
-  startGateway,
-  startSimulator,
-  templateMessage,
-  workerOpsUrl,
-  type Gateway,
-  type Simulator,
-} from '../support/harness.ts';
+import { get, makeStack, post, sendVia, startGateway, startSimulator, templateMessage, workerOpsUrl, type Gateway, type Simulator } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 import { metricSum, scrape } from '../support/metrics.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';

@@ -3,18 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { redisKeys } from '@gw/contracts';
-import {
-  get,
-  makeStack,
-  post,
-  startGateway,
-  startSimulator,
-  templateMessage,
-  type Gateway,
-  type HttpAnswer,
-  type Simulator,
-  type TestStack,
-} from '../support/harness.ts';
+import { get, makeStack, post, startGateway, startSimulator, templateMessage, type Gateway, type HttpAnswer, type Simulator, type TestStack } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 import { dumpPrefix } from '../support/redis-dump.ts';
 import { verifySignatures, WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -31,7 +20,18 @@ let sim: Simulator;
 let gateway: Gateway;
 let redis: Redis;
 /** Every secret of this run: none may show in Redis in clear or in any process's output. */
-const leaks = new Set<string>([secrets.adminToken, secrets.appSecret, secrets.verifyToken, encryptionKey, metricsToken, seeded.apiKey, seeded.accessToken, created.accessToken, createdHookSecret, 'seeded-webhook-secret-value']);
+const leaks = new Set<string>([
+  secrets.adminToken,
+  secrets.appSecret,
+  secrets.verifyToken,
+  encryptionKey,
+  metricsToken,
+  seeded.apiKey,
+  seeded.accessToken,
+  created.accessToken,
+  createdHookSecret,
+  'seeded-webhook-secret-value',
+]);
 
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, token = secrets.adminToken): Promise<HttpAnswer> {
   const response = await request(url, {

@@ -41,10 +41,14 @@ describe('Redis outage', () => {
     expect(during.body.error).toMatchObject({ code: 2, is_transient: true });
 
     redis = await startPrivateRedis(redis.port);
-    const after = await waitFor('recovery', async () => {
-      const answer = await sendVia(gateway, stack, textMessage('after', '+15550300003'));
-      return answer.status === 200 && answer;
-    }, 20_000);
+    const after = await waitFor(
+      'recovery',
+      async () => {
+        const answer = await sendVia(gateway, stack, textMessage('after', '+15550300003'));
+        return answer.status === 200 && answer;
+      },
+      20_000,
+    );
     expect(after.headers['x-gateway-route']).toBe('cloud_api');
     expect(await sentTo('+15550300002')).toHaveLength(0);
     // Every ingress and worker process is still the one started before the outage.

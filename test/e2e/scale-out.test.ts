@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
+import { waitFor } from '../support/assertions.ts';
 
 /**
  * Two ingress and two worker processes on one Redis: every reply must reach the
@@ -72,6 +73,12 @@ describe('scale-out: two ingress and two worker processes on one Redis', () => {
 
     const jobIds = answers.map((a) => String(a.headers['x-gateway-job-id']));
     expect(new Set(jobIds).size).toBe(sends.length);
+    // A worker publishes the answer before it logs the send: give the last log lines a moment to arrive.
+    const loggedSomewhere = () => {
+      const logs = gateway.workers.map(jobsLoggedBy);
+      return jobIds.every((id) => logs.some((ids) => ids.has(id)));
+    };
+    await waitFor('every answered send in a worker log', async () => loggedSomewhere(), 5000).catch(() => undefined);
     const [first, second] = gateway.workers.map(jobsLoggedBy) as [Set<string>, Set<string>];
     expect(first.size, 'jobs of worker 1').toBeGreaterThan(0);
     expect(second.size, 'jobs of worker 2').toBeGreaterThan(0);

@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisKeys } from '@gw/contracts';
-import {
-  makeStack,
-  sendVia,
-  startGateway,
-  startSimulator,
-  templateMessage,
-  textMessage,
-  type Gateway,
-  type Simulator,
-} from '../support/harness.ts';
+import { makeStack, sendVia, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 import { callsFor } from '../support/assertions.ts';
 
 const stack = makeStack();
@@ -26,7 +17,10 @@ beforeAll(async () => {
   sim = await startSimulator();
   for (const s of [stack, optedOut]) await sim.control.account(s);
   const templates = ['promo_a', 'promo_b', 'promo_c', 'promo_d', 'promo_e', 'promo_parallel'].map((name) => ({
-    wabaId: stack.wabaId, name, language: 'en_US', category: 'MARKETING',
+    wabaId: stack.wabaId,
+    name,
+    language: 'en_US',
+    category: 'MARKETING',
   }));
   const utilities = ['util_a', 'util_b', 'util_c', 'util_parallel'].map((name) => ({ wabaId: stack.wabaId, name, language: 'en_US', category: 'UTILITY' }));
   await sim.control.templates([...templates, ...utilities, { wabaId: optedOut.wabaId, name: 'promo_optout', language: 'en_US', category: 'MARKETING' }]);
@@ -76,7 +70,10 @@ describe('routing of POST /messages', () => {
     expect(route(first)).toEqual(['cloud_api', 'checked_fallback']);
     expect(first.headers['x-gateway-mm-error-code']).toBe('134100');
     const { requests } = await callsFor(sim.control, 'util_a');
-    expect(requests.map((r) => [r.endpoint, r.status])).toEqual([['marketing_messages', 400], ['messages', 200]]);
+    expect(requests.map((r) => [r.endpoint, r.status])).toEqual([
+      ['marketing_messages', 400],
+      ['messages', 200],
+    ]);
     expect(first.body.messages[0].id).toBe(requests[1]!.wamid);
 
     const second = await sendVia(gateway, stack, templateMessage('util_a'));
@@ -149,7 +146,7 @@ describe('Graph-compatible paths', () => {
     expect(answer.body.messaging_product).toBe('whatsapp');
   });
 
-  it('refuse a phone number id that is not the key\'s stack', async () => {
+  it("refuse a phone number id that is not the key's stack", async () => {
     const before = (await sim.control.requests()).length;
     const answer = await sendVia(gateway, stack, templateMessage('promo_a'), `/v24.0/${optedOut.phoneNumberId}/messages`);
     expect(answer.status).toBe(403);

@@ -40,10 +40,14 @@ afterAll(async () => {
 });
 
 async function finished(id: string, stack: TestStack) {
-  return waitFor('warm-up to finish', async () => {
-    const status = await get(`${gateway.url}/templates/warmup/${id}`, auth(stack));
-    return ['completed', 'failed'].includes(status.body.state) && status.body;
-  }, 20_000);
+  return waitFor(
+    'warm-up to finish',
+    async () => {
+      const status = await get(`${gateway.url}/templates/warmup/${id}`, auth(stack));
+      return ['completed', 'failed'].includes(status.body.state) && status.body;
+    },
+    20_000,
+  );
 }
 
 describe('warm-up', () => {
@@ -67,7 +71,16 @@ describe('warm-up', () => {
   });
 
   it('warms only the listed templates and reports the ones Meta does not know', async () => {
-    const accepted = await post(`${gateway.url}/templates/warmup`, { templates: [{ name: 'tpl_010', language: 'en_US' }, { name: 'missing', language: 'en_US' }] }, auth(big));
+    const accepted = await post(
+      `${gateway.url}/templates/warmup`,
+      {
+        templates: [
+          { name: 'tpl_010', language: 'en_US' },
+          { name: 'missing', language: 'en_US' },
+        ],
+      },
+      auth(big),
+    );
     const status = await finished(accepted.body.id, big);
     expect(status).toMatchObject({ state: 'completed', failed_reason: null });
     expect(status.summary).toMatchObject({ marketing: 1, nonMarketing: 0, notFound: [{ name: 'missing', language: 'en_US' }] });
@@ -79,7 +92,7 @@ describe('warm-up', () => {
     expect(answer.body.error.code).toBe(100);
   });
 
-  it('hides another stack\'s warm-up job', async () => {
+  it("hides another stack's warm-up job", async () => {
     const accepted = await post(`${gateway.url}/templates/warmup`, { templates: [{ name: 'tpl_000', language: 'en_US' }] }, auth(big));
     const mine = await get(`${gateway.url}/templates/warmup/${accepted.body.id}`, auth(big));
     expect(mine.status).toBe(200);

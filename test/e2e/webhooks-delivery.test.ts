@@ -38,7 +38,10 @@ afterAll(async () => {
 /** Meta posts one webhook with a status for each of the given stacks; returns the wamid per stack. */
 async function metaPosts(...targets: TestStack[]): Promise<string[]> {
   const ids = targets.map(() => wamid());
-  const payload = envelope(targets[0]!.wabaId, targets.map((stack, i) => statusChange(stack, [sentStatus(ids[i]!)])));
+  const payload = envelope(
+    targets[0]!.wabaId,
+    targets.map((stack, i) => statusChange(stack, [sentStatus(ids[i]!)])),
+  );
   expect(await sim.control.sendWebhook(payload)).toEqual({ status: 200 });
   return ids;
 }
@@ -103,7 +106,7 @@ describe('dead letters', () => {
     expect(await deadLettersOf(stacks.broken)).toEqual([]);
   });
 
-  it('refuse a bulk replay without a stack id, in Meta\'s error format', async () => {
+  it("refuse a bulk replay without a stack id, in Meta's error format", async () => {
     const answer = await admin.replayMany({ from: 0 });
     expect(answer.status).toBe(400);
     expect(answer.body.error.error_data.details).toMatch(/stackId/);

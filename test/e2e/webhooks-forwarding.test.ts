@@ -68,13 +68,13 @@ describe('status webhooks of MM sends', () => {
     for (const status of statuses) expect(status.pricing.category).toBe('marketing_lite');
   });
 
-  it('keep Meta\'s pricing where Meta sent it and enrich a read that had none with the category alone', () => {
+  it("keep Meta's pricing where Meta sent it and enrich a read that had none with the category alone", () => {
     const byStatus = Object.fromEntries(statusesFor(mmReceiver, id).map((s) => [s.status, s]));
     expect(byStatus.sent!.pricing).toEqual({ billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing_lite' });
     expect(byStatus.read!.pricing).toEqual({ category: 'marketing_lite' });
   });
 
-  it('are signed with the stack\'s secret both ways, with a distinct webhook-id per delivery', () => {
+  it("are signed with the stack's secret both ways, with a distinct webhook-id per delivery", () => {
     const requests = mmReceiver.delivered.filter((r) => r.raw.includes(id));
     for (const r of requests) expect(verifySignatures(r, mmReceiver.secret)).toEqual({ hub: true, standard: true });
     expect(new Set(requests.map((r) => r.headers['webhook-id'])).size).toBe(requests.length);
@@ -85,10 +85,8 @@ describe('status webhooks of MM sends', () => {
     expect(cloudReceiver.requests.some((r) => r.raw.includes(id))).toBe(false);
   });
 
-  it('are followed by a click event that reaches the sending stack\'s endpoint and no other', async () => {
-    const click = await waitFor('a click', async () =>
-      mmReceiver.changes().find((c) => c.value?.user_actions?.[0]?.action_type === 'marketing_messages_link_click'),
-    );
+  it("are followed by a click event that reaches the sending stack's endpoint and no other", async () => {
+    const click = await waitFor('a click', async () => mmReceiver.changes().find((c) => c.value?.user_actions?.[0]?.action_type === 'marketing_messages_link_click'));
     expect(click.value.metadata.phone_number_id).toBe(mmStack.phoneNumberId);
     expect(click.value.user_actions[0].marketing_messages_link_click_data.click_id).toEqual(expect.any(String));
     expect(cloudReceiver.changes().some((c) => c.value?.user_actions)).toBe(false);
@@ -152,9 +150,7 @@ describe('category learning from template webhooks', () => {
     expect(stillMarketing.headers['x-gateway-route-reason']).toBe('cached_marketing');
 
     await sim.control.categoryChange({ wabaId: mmStack.wabaId, name: 'wh_flip', language: 'en_US', newCategory: 'UTILITY' });
-    const forwarded = await waitFor('the completed change', async () =>
-      mmReceiver.changes().find((c) => templateEvent(c, 'wh_flip') && c.value.previous_category),
-    );
+    const forwarded = await waitFor('the completed change', async () => mmReceiver.changes().find((c) => templateEvent(c, 'wh_flip') && c.value.previous_category));
     expect(forwarded).toMatchObject({ field: 'template_category_update', value: { previous_category: 'MARKETING', new_category: 'UTILITY' } });
     const next = await sendVia(gateway, mmStack, templateMessage('wh_flip'));
     expect(next.status).toBe(200);
@@ -173,9 +169,7 @@ describe('category learning from template webhooks', () => {
     });
     expect(response.statusCode).toBe(200);
     await response.body.dump();
-    await waitFor('the status update at the client', async () =>
-      mmReceiver.changes().find((c) => c.field === 'message_template_status_update' && templateEvent(c, 'wh_paused')),
-    );
+    await waitFor('the status update at the client', async () => mmReceiver.changes().find((c) => c.field === 'message_template_status_update' && templateEvent(c, 'wh_paused')));
     expect(await redis.exists(key)).toBe(0);
   });
 });

@@ -3,16 +3,7 @@ import { startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
 import { get, makeStack, startGateway, startSimulator, type Gateway, type Simulator } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
-import {
-  adminClient,
-  envelope,
-  postToMetaWebhook,
-  sentStatus,
-  statusChange,
-  wamid,
-  webhookEnv,
-  webhookSecrets,
-} from '../support/webhooks.ts';
+import { adminClient, envelope, postToMetaWebhook, sentStatus, statusChange, wamid, webhookEnv, webhookSecrets } from '../support/webhooks.ts';
 
 const secrets = webhookSecrets();
 const stackSecret = 'stack-secret-receiving';
@@ -49,7 +40,7 @@ describe('the verification handshake', () => {
     ['a wrong verify token', { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' }],
     ['a wrong mode', { 'hub.mode': 'unsubscribe', 'hub.verify_token': secrets.verifyToken, 'hub.challenge': '1' }],
     ['no parameters', {}],
-  ])('refuses %s with 403 in Meta\'s error format', async (_name, params) => {
+  ])("refuses %s with 403 in Meta's error format", async (_name, params) => {
     const answer = await get(`${gateway.url}/webhooks/meta?${new URLSearchParams(params)}`);
     expect(answer.status).toBe(403);
     expect(answer.body.error).toMatchObject({ code: 10, fbtrace_id: expect.any(String) });
@@ -131,9 +122,7 @@ describe('webhooks no stack can take', () => {
       entry: [{ id: '987650001', time: 1, changes: [{ field: 'account_update', value: { event: 'MM_LITE_TERMS_SIGNED', waba_info: { waba_id: '1' } } }] }],
     };
     expect((await postToMetaWebhook(gateway, payload, secrets.appSecret)).status).toBe(200);
-    const parked = await waitFor('the unroutable dead letter', async () =>
-      (await admin().list()).body.data.find((d: { kinds: string[] }) => d.kinds.includes('account_update')),
-    );
+    const parked = await waitFor('the unroutable dead letter', async () => (await admin().list()).body.data.find((d: { kinds: string[] }) => d.kinds.includes('account_update')));
     expect(parked).toMatchObject({ stackId: null, phoneNumberId: null });
     expect(parked.reason).toMatch(/matches no stack/);
   });

@@ -86,19 +86,32 @@ describe('fault suite', () => {
     try {
       await sim.control.fault('messages', { latencyMs: 300 });
       let killed = false;
-      const answers = await burst(300, 30, (i) => sendVia(gateway, stack, textMessage('kill', `+1555100${String(i).padStart(4, '0')}`), '/messages', { 'idempotency-key': `kill-${i}` }), (done) => {
-        if (!killed && done >= 60) {
-          killed = true;
-          gateway.workers[0]!.process.kill('SIGKILL');
-          void gateway.startWorker();
-        }
-      });
+      const answers = await burst(
+        300,
+        30,
+        (i) => sendVia(gateway, stack, textMessage('kill', `+1555100${String(i).padStart(4, '0')}`), '/messages', { 'idempotency-key': `kill-${i}` }),
+        (done) => {
+          if (!killed && done >= 60) {
+            killed = true;
+            gateway.workers[0]!.process.kill('SIGKILL');
+            void gateway.startWorker();
+          }
+        },
+      );
       await sim.control.clearFaults();
       // Clients retry every unclear answer with the same key: nothing is sent twice.
       const unclear = answers.flatMap((a, i) => (!(a instanceof Error) && a.status === 504 ? [i] : []));
       for (const i of unclear) await sendVia(gateway, stack, textMessage('kill', `+1555100${String(i).padStart(4, '0')}`), '/messages', { 'idempotency-key': `kill-${i}` });
       const audit = await metaAudit('+1555100', answers);
-      rows.push({ scenario: 'kill -9 worker during burst', requests: 300, responses: responded(answers), duplicates: audit.duplicates, lost: audit.lost, misrouted: 0, notes: statusCounts(answers) });
+      rows.push({
+        scenario: 'kill -9 worker during burst',
+        requests: 300,
+        responses: responded(answers),
+        duplicates: audit.duplicates,
+        lost: audit.lost,
+        misrouted: 0,
+        notes: statusCounts(answers),
+      });
       expect(responded(answers)).toBe(300);
       expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
       expect(answers.every((a) => !(a instanceof Error) && [200, 504].includes(a.status))).toBe(true);
@@ -133,12 +146,24 @@ describe('fault suite', () => {
         }
       });
       await restarted;
-      const after = await waitFor('recovery', async () => {
-        const a = await sendVia(gateway, stack, textMessage('redis', '+15552009999'));
-        return a.status === 200 && a;
-      }, 30_000);
+      const after = await waitFor(
+        'recovery',
+        async () => {
+          const a = await sendVia(gateway, stack, textMessage('redis', '+15552009999'));
+          return a.status === 200 && a;
+        },
+        30_000,
+      );
       const audit = await metaAudit('+1555200', [...answers, after]);
-      rows.push({ scenario: 'Redis restart during burst', requests: 400, responses: responded(answers), duplicates: audit.duplicates, lost: audit.lost, misrouted: 0, notes: statusCounts(answers) });
+      rows.push({
+        scenario: 'Redis restart during burst',
+        requests: 400,
+        responses: responded(answers),
+        duplicates: audit.duplicates,
+        lost: audit.lost,
+        misrouted: 0,
+        notes: statusCounts(answers),
+      });
       expect(responded(answers)).toBe(400);
       expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
       expect(answers.every((a) => !(a instanceof Error) && [200, 503, 504].includes(a.status))).toBe(true);

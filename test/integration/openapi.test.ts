@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
 import { parseEnv } from '@gw/config';
+import { ROUTE_REASONS } from '@gw/contracts';
+import { REPO_ROOT } from '@gw/process-tools';
 import { ingressEnvSchema } from '../../apps/ingress/src/config.ts';
 import { createIngress, type Ingress } from '../../apps/ingress/src/ingress.ts';
 import { openApiDocument } from '../../apps/ingress/src/openapi/document.ts';
@@ -49,9 +51,17 @@ afterAll(async () => {
 });
 
 const documented = () =>
-  Object.entries(document.paths).flatMap(([path, item]) =>
-    HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })),
-  );
+  Object.entries(document.paths).flatMap(([path, item]) => HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method] as Operation })));
+
+describe('x-gateway-route-reason', () => {
+  it("has every reason the code can give in the OpenAPI enum and in the README's table", () => {
+    const header = (document.paths['/messages'] as { post: Operation }).post.responses['200'] as unknown as { headers: Record<string, { schema: { enum: string[] } }> };
+    expect(header.headers['x-gateway-route-reason']!.schema.enum).toEqual([...ROUTE_REASONS]);
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = [...readme.matchAll(/^\| `([a-z_]+)` \| (?:MM|Cloud|none) \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...ROUTE_REASONS].sort());
+  });
+});
 
 describe('the OpenAPI document at /openapi.json', () => {
   it('documents every route the ingress registers', () => {
@@ -74,7 +84,12 @@ describe('the OpenAPI document at /openapi.json', () => {
 
   it('reaches a handler for every documented operation over HTTP, never the gateway 404', async () => {
     for (const { method, path } of documented()) {
-      const url = baseUrl + path.replace('{version}', 'v24.0').replace('{phoneNumberId}', '1').replace(/\{\w+\}/g, 'x');
+      const url =
+        baseUrl +
+        path
+          .replace('{version}', 'v24.0')
+          .replace('{phoneNumberId}', '1')
+          .replace(/\{\w+\}/g, 'x');
       const hasBody = method === 'post' || method === 'patch';
       const response = await request(url, {
         method: method.toUpperCase() as 'GET',
@@ -95,7 +110,10 @@ describe('the OpenAPI document at /openapi.json', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const { path, operation } of documented()) {
       const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
-      expect([...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]), `${operation.operationId} path parameters`).toEqual(declared);
+      expect(
+        [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
+        `${operation.operationId} path parameters`,
+      ).toEqual(declared);
       expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
     }
     const refs = [...JSON.stringify(document).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);

@@ -3,10 +3,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '@gw/config';
 import { batchJobIdOf, QUEUES, redisKeys, type SendBatchJob, type SendBatchResult } from '@gw/contracts';
-import { IdempotencyStore } from '../../apps/ingress/src/idempotency-store.ts';
-import { ReplyWaiter } from '../../apps/ingress/src/reply-waiter.ts';
-import { SendBatcher } from '../../apps/ingress/src/send-batcher.ts';
-import { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
+import type { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
+import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { uniquePrefix } from '../support/harness.ts';
 
 /**
@@ -26,8 +24,6 @@ beforeAll(async () => {
   const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
   const commands = new Redis(connection());
   const subscriber = new Redis(connection());
-  const replies = new ReplyWaiter(subscriber, keys.replyChannel('dispatcher-test'));
-  await replies.start();
   // Answers from the job's return value only: as if every reply were lost.
   const worker = new Worker(
     QUEUES.send,
@@ -41,15 +37,16 @@ beforeAll(async () => {
     },
     { connection: connection(), prefix, concurrency: 4 },
   );
-  dispatcher = new SendDispatcher({
+  // The ingress's own wiring of the send path (as createIngress builds it).
+  ({ dispatcher } = await startSendPath({
+    env: { SEND_BATCH_MAX_ITEMS: 64, ENQUEUE_TIMEOUT_MS: 1000, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
     queue,
-    batcher: new SendBatcher({ queue, replyTo: replies.channel, maxItems: 64, enqueueTimeoutMs: 1000, sendTimeoutMs: 5000 }),
-    replies,
-    idempotency: new IdempotencyStore(commands, keys, 60),
-    sendTimeoutMs: 5000,
-    enqueueTimeoutMs: 1000,
+    commands,
+    subscriber,
+    keys,
+    ingressId: 'dispatcher-test',
     jobCheckIntervalMs: 100,
-  });
+  }));
   closers.push(
     () => worker.close(),
     () => queue.obliterate({ force: true }).then(() => queue.close()),
@@ -62,8 +59,7 @@ afterAll(async () => {
   for (const close of closers) await close().catch(() => undefined);
 });
 
-const send = (payload: Record<string, unknown>, idempotencyKey?: string) =>
-  dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey });
+const send = (payload: Record<string, unknown>, idempotencyKey?: string) => dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey });
 
 describe('SendDispatcher without replies', () => {
   it('gives each send of one batch its own answer from the batch job', async () => {

@@ -109,9 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (let i = 0; i < (options.ingresses ?? 1); i++) {
     const port = await freePort();
     ports.push(port);
-    ingresses.push(
-      await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }),
-    );
+    ingresses.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }));
   }
   const gateway: Gateway = {
     url: `http://127.0.0.1:${ports[0]}`,
@@ -213,7 +211,7 @@ export class SimulatorControl {
     return text ? JSON.parse(text) : undefined;
   }
 
-  account(stack: TestStack, extra: { mmEligible?: boolean } = {}) {
+  account(stack: TestStack, extra: { mmEligible?: boolean; cloudMarketingOff?: boolean; marketingLimited?: string[] } = {}) {
     return this.call('PUT', '/accounts', { phoneNumberId: stack.phoneNumberId, wabaId: stack.wabaId, accessToken: stack.accessToken, ...extra });
   }
   template(wabaId: string, name: string, category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION', extra: Record<string, unknown> = {}) {
@@ -224,6 +222,10 @@ export class SimulatorControl {
   }
   fault(endpoint: 'messages' | 'marketing_messages' | 'message_templates', fault: Record<string, unknown>) {
     return this.call('PUT', `/faults/${endpoint}`, fault);
+  }
+  /** A message a user sent to the business (an id Meta knows, for mark-as-read). */
+  async inbound(): Promise<string> {
+    return (await this.call('POST', '/inbound', {})).id;
   }
   clearFaults() {
     return this.call('DELETE', '/faults');

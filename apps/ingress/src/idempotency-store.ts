@@ -7,6 +7,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /**
  * Idempotency-Key records: claimed atomically before a send is enqueued, completed
  * by whoever learns the final answer (the worker, or the ingress when a worker died).
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class IdempotencyStore {
   constructor(

@@ -10,10 +10,8 @@ import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
 import { createIngressApp } from './app.ts';
-import { ReplyWaiter } from './reply-waiter.ts';
-import { SendDispatcher } from './send-dispatcher.ts';
-import { SendBatcher } from './send-batcher.ts';
-import { IdempotencyStore } from './idempotency-store.ts';
+import type { ReplyWaiter } from './reply-waiter.ts';
+import { startSendPath } from './send-path.ts';
 import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createIngressOperations } from './operations/ingress-operations.ts';
 import { createAdmin } from './admin/admin-routes.ts';
@@ -87,24 +85,18 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     queues = [queue, templateSyncQueue];
     await queue.waitUntilReady();
 
-    replies = new ReplyWaiter(subscriber, keys.replyChannel(ingressId));
-    await replies.start();
-    const dispatcher = new SendDispatcher({
+    const sendPath = await startSendPath({
+      env,
       queue,
-      batcher: new SendBatcher({
-        queue,
-        replyTo: replies.channel,
-        maxItems: env.SEND_BATCH_MAX_ITEMS,
-        enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
-        sendTimeoutMs: env.SEND_TIMEOUT_MS,
-        onBatch: (sends) => metrics.sendBatchSize.observe(sends),
-      }),
-      replies,
-      idempotency: new IdempotencyStore(commands, keys, env.IDEMPOTENCY_TTL_SECONDS),
-      sendTimeoutMs: env.SEND_TIMEOUT_MS,
-      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+      commands,
+      subscriber,
+      keys,
+      ingressId,
+      onBatch: (sends) => metrics.sendBatchSize.observe(sends),
       onResult: countSendResults(metrics),
     });
+    replies = sendPath.replies;
+    const dispatcher = sendPath.dispatcher;
     await templateSyncQueue.waitUntilReady();
     // No in-process copy here: operators must see and evict what Redis holds.
     const categories = new CategoryCache({ redis: commands, keys, ttlSeconds: env.CATEGORY_TTL_SECONDS, localTtlMs: 0 });

@@ -9,6 +9,8 @@ interface Pending {
 /**
  * The one reply mechanism of an ingress process: workers publish each result on
  * this process's channel, and a map routes it to the waiting request.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class ReplyWaiter {
   private readonly pending = new Map<string, Pending>();

@@ -43,6 +43,8 @@ interface Batch {
  * pays it once per tick instead of once per message; a quiet one queues batches of one.
  * A batch closes after the tick that opened it (or when full) and is queued once
  * every reserved place is filled or cancelled.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendBatcher {
   private open: Batch | undefined;

@@ -36,7 +36,11 @@ const unavailable = (): DispatchResult => ({
   reason: 'gateway_error',
 });
 
-/** Enqueues a send (in this tick's batch job) and waits for its one result; honours Idempotency-Key. */
+/**
+ * Enqueues a send (in this tick's batch job) and waits for its one result; honours Idempotency-Key.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
+ */
 export class SendDispatcher {
   constructor(private readonly options: SendDispatcherOptions) {}
 

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { describePayloadIssue, gatewayErrors, messagePayloadSchema, type SendEndpoint } from '@gw/contracts';
+import { describePayloadIssue, gatewayErrors, messagePayloadSchema, SEND_ENDPOINTS, type SendEndpoint } from '@gw/contracts';
 import { tenantOf, type StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
@@ -33,7 +33,7 @@ function writeResult(res: Response, result: DispatchResult): void {
   res.writeHead(result.status, headers).end(body);
 }
 
-/** `/messages`, `/marketing_messages` and their Graph-compatible twins. */
+/** `/messages`, `/marketing_messages`, `/messages_encrypted` and their Graph-compatible twins. */
 export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutesDeps): Router {
   const router = Router();
   // Any content type is read as JSON: some clients omit the header, Meta accepts them.
@@ -49,13 +49,18 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutes
     if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
       return sendGatewayError(res, gatewayErrors.invalidParameter('The request body must be a JSON object.'));
     }
-    const parsed = messagePayloadSchema.safeParse(req.body);
-    if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
+    // An encrypted send is a JWE the gateway cannot read: nothing in it is routed, so nothing is validated.
+    let payload = req.body as Record<string, unknown>;
+    if (endpoint !== 'messages_encrypted') {
+      const parsed = messagePayloadSchema.safeParse(req.body);
+      if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
+      payload = parsed.data;
+    }
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
       return sendGatewayError(res, gatewayErrors.invalidParameter('Idempotency-Key must be 1 to 255 characters.'));
     }
-    const result = await dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload: parsed.data, idempotencyKey });
+    const result = await dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload, idempotencyKey });
     writeResult(res, result);
   };
 
@@ -78,7 +83,7 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutes
   };
   // `/{not a Graph version}/x/messages` is not a send route: leave it to the other routers (then 404).
   const graphVersion: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
-  for (const endpoint of ['messages', 'marketing_messages'] as const) {
+  for (const endpoint of SEND_ENDPOINTS) {
     router.post(`/${endpoint}`, auth, limited, json, handle(endpoint));
     router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, auth, limited, json, handle(endpoint));
   }

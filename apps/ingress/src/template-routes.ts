@@ -3,16 +3,7 @@ import { Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import { tenantOf, type Stack, type StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import {
-  describePayloadIssue,
-  gatewayErrors,
-  enqueue,
-  JOBS,
-  metaError,
-  templateRefSchema,
-  type TemplateSyncJob,
-  type TemplateSyncSummary,
-} from '@gw/contracts';
+import { describePayloadIssue, gatewayErrors, enqueue, JOBS, metaError, templateRefSchema, type TemplateSyncJob, type TemplateSyncSummary } from '@gw/contracts';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
 
@@ -74,12 +65,15 @@ export function templateRoutes({ stacks, categories, templateSyncQueue, maxQueue
   });
 
   router.get('/templates/warmup/:id', async (req, res) => {
-    const job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
+    let job = await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined);
     // Another stack's job is reported as absent, not as forbidden: ids reveal nothing.
     if (!job || !ownJob(job.data, res.locals.stack)) {
       return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No warm-up job ${req.params.id} for this stack.`));
     }
     const state = await job.getState();
+    // The job may have finished between the read above and getState: read it again so a
+    // "completed" answer always carries its summary.
+    if (state === 'completed' || state === 'failed') job = (await Job.fromId<TemplateSyncJob, TemplateSyncSummary>(templateSyncQueue, req.params.id).catch(() => undefined)) ?? job;
     res.json({
       id: job.id,
       state,

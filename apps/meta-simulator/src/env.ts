@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 // Empty variables (SIM_WEBHOOK_URL= in a compose file) mean "not set".
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 const envSchema = z.object({
   SIM_PORT: optional(z.coerce.number().int().min(0).max(65535)).transform((v) => v ?? 9090),
@@ -10,9 +9,7 @@ const envSchema = z.object({
   SIM_SEED_FILE: optional(z.string().min(1)),
   SIM_APP_SECRET: optional(z.string().min(1)).transform((v) => v ?? 'sim-app-secret'),
   SIM_WEBHOOK_URL: optional(z.url({ protocol: /^https?$/ })),
-  SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform(
-    (v) => v ?? 'warn',
-  ),
+  SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform((v) => v ?? 'warn'),
 });
 
 export type SimulatorEnv = z.output<typeof envSchema>;

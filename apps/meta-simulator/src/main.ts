@@ -31,9 +31,9 @@ async function main(): Promise<void> {
     webhookUrl: env.SIM_WEBHOOK_URL,
     logger,
   });
-  const { url } = await simulator.listen(env.SIM_PORT, env.SIM_HOST).catch((error: Error) =>
-    fail(`cannot listen on ${env.SIM_HOST}:${env.SIM_PORT} (SIM_PORT/SIM_HOST): ${error.message}`),
-  );
+  const { url } = await simulator
+    .listen(env.SIM_PORT, env.SIM_HOST)
+    .catch((error: Error) => fail(`cannot listen on ${env.SIM_HOST}:${env.SIM_PORT} (SIM_PORT/SIM_HOST): ${error.message}`));
   logger.info({ url }, 'meta simulator listening');
   // A plain line on stdout, whatever the log level: scripts and tests wait for it.
   process.stdout.write(`meta simulator listening on ${url}\n`);

@@ -9,8 +9,7 @@ describe('MM API sends (POST /{phone_number_id}/marketing_messages)', () => {
   beforeEach(() => sim.sim.reset());
   afterAll(() => sim.close());
 
-  const mm = (body: unknown, token: string | null = TOKEN, phone = PHONE) =>
-    call(sim.url, 'POST', `/v24.0/${phone}/marketing_messages`, { token, body });
+  const mm = (body: unknown, token: string | null = TOKEN, phone = PHONE) => call(sim.url, 'POST', `/v24.0/${phone}/marketing_messages`, { token, body });
 
   it('sends a marketing template with success:true', async () => {
     const res = await mm(templateSend('summer_sale'));

@@ -32,7 +32,7 @@ describe('Cloud API sends (POST /{phone_number_id}/messages)', () => {
     expect(res.json.messages[0]).toEqual({ id: expect.stringMatching(/^wamid\./) });
   });
 
-  it('rejects a wrong messaging_product with code 100 and a missing to with 131008', async () => {
+  it('rejects a wrong messaging_product, and a send with neither to nor recipient, with code 100', async () => {
     const bad = await call(sim.url, 'POST', `/${PHONE}/messages`, { token: TOKEN, body: { ...templateSend('summer_sale'), messaging_product: 'sms' } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe(100);
@@ -40,10 +40,10 @@ describe('Cloud API sends (POST /{phone_number_id}/messages)', () => {
     const missing = await call(sim.url, 'POST', `/${PHONE}/messages`, { token: TOKEN, body: noTo });
     expect(missing.status).toBe(400);
     expect(missing.json.error).toMatchObject({
-      message: '(#131008) Required parameter is missing',
+      message: '(#100) Invalid parameter',
       type: 'OAuthException',
-      code: 131008,
-      error_data: { messaging_product: 'whatsapp' },
+      code: 100,
+      error_data: { messaging_product: 'whatsapp', details: 'The parameter to is required.' },
     });
     expect(missing.json.error.fbtrace_id).toHaveLength(23);
   });

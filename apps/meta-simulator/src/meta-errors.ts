@@ -48,6 +48,15 @@ const KNOWN: Record<number, { title: string; details?: string }> = {
   131055: { title: 'Method not allowed', details: 'Only marketing template messages are supported' },
   131056: { title: '(Business Account, Consumer Account) pair rate limit hit' },
   131057: { title: 'Account in maintenance mode' },
+  131061: {
+    title: 'Message can only be sent with the Marketing Messages API',
+    details: 'Messages with a maximum price (bid_spec) can only be sent with the Marketing Messages API.',
+  },
+  131062: {
+    title: 'Message can only be sent with the Marketing Messages API',
+    details: 'Messages with a maximum price (bid_spec) to a business-scoped user id can only be sent with the Marketing Messages API.',
+  },
+  131063: { title: 'Marketing templates disabled for Cloud API', details: 'This business has disabled marketing messages on the Cloud API.' },
   132001: { title: 'Template name does not exist in the translation' },
   132015: { title: 'Template is Paused' },
   132016: { title: 'Template is disabled' },
@@ -116,13 +125,16 @@ export function unknownPath(path: string): MetaError {
 export const errors = {
   invalidParameter: (details: string) => metaError(400, 100, 'Invalid parameter', details),
   missingParameter: (details: string) => metaError(400, 131008, 'Required parameter is missing', details),
-  templateNotFound: (name: string, language: string) =>
-    metaError(404, 132001, undefined, `template name (${name}) does not exist in ${language}`),
+  templateNotFound: (name: string, language: string) => metaError(404, 132001, undefined, `template name (${name}) does not exist in ${language}`),
   templatePaused: (name: string) => metaError(400, 132015, undefined, `Template ${name} is paused due to low quality.`),
   templateDisabled: (name: string) => metaError(400, 132016, undefined, `Template ${name} has been disabled.`),
   mmUnavailable: () => metaError(500, 134102),
   mmSyncing: () => metaError(400, 134101),
   mmOnlyMarketing: () => metaError(400, 134100),
+  unknownMessage: (id: string) => metaError(400, 131009, undefined, `Message ${id} is unknown or older than 30 days.`),
+  perUserLimit: () => metaError(400, 131049),
+  maxPriceOnCloud: (bsuid: boolean) => metaError(400, bsuid ? 131062 : 131061),
+  cloudMarketingOff: () => metaError(400, 131063),
   invalidCursor: () => metaError(400, 131059, 'Invalid pagination cursor', 'The after cursor is not valid.'),
 };
 

@@ -10,6 +10,10 @@ export const accountSchema = z.object({
   accessToken: z.string().min(1),
   displayPhoneNumber: z.string().min(1).optional(),
   mmEligible: z.boolean().optional(),
+  /** The WABA's `disable_marketing_messages_on_cloud_api` (April 2026): /messages refuses marketing with 131063. */
+  cloudMarketingOff: z.boolean().optional(),
+  /** Recipients (`to` or BSUID) at their per-user marketing limit: marketing templates to them fail with 131049. */
+  marketingLimited: z.array(z.string().min(1)).optional(),
 });
 
 export const templateSchema = z.object({

@@ -17,8 +17,7 @@ describe('template lifecycle webhooks', () => {
     const res = await call(sim.url, 'GET', `/${WABA}/message_templates?name=${name}`, { token: TOKEN });
     return Number(res.json.data[0].id);
   };
-  const categoryOf = async (name: string) =>
-    (await call(sim.url, 'GET', `/${WABA}/message_templates?name=${name}`, { token: TOKEN })).json.data[0].category;
+  const categoryOf = async (name: string) => (await call(sim.url, 'GET', `/${WABA}/message_templates?name=${name}`, { token: TOKEN })).json.data[0].category;
 
   it('announces an impending category change without changing anything', async () => {
     const id = await templateId('order_update');

@@ -1,18 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  APP_SECRET,
-  call,
-  PHONE,
-  type Running,
-  sleep,
-  startReceiver,
-  startSimulator,
-  statusOf,
-  templateSend,
-  TOKEN,
-  WABA,
-} from './test-support.ts';
+import { APP_SECRET, call, PHONE, type Running, sleep, startReceiver, startSimulator, statusOf, templateSend, TOKEN, WABA } from './test-support.ts';
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 const FAST = { statuses: { sent: { delayMs: 10 }, delivered: { delayMs: 20 }, read: { delayMs: 30 } } };
@@ -51,8 +39,11 @@ describe('webhooks the simulator sends', () => {
       status: 'sent',
       timestamp: expect.stringMatching(/^\d+$/),
       recipient_id: '16505551234',
+      recipient_user_id: expect.stringMatching(/^US\.\d{20}$/),
       pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing_lite' },
     });
+    // 2026: statuses carry the recipient in value.contacts[] with its business-scoped user id.
+    expect(received[0]!.json.entry[0].changes[0].value.contacts).toEqual([{ profile: { name: expect.any(String) }, wa_id: '16505551234', user_id: sent.recipient_user_id }]);
     expect(delivered.status).toBe('delivered');
     expect(delivered.pricing.category).toBe('marketing_lite');
     expect(read.status).toBe('read');

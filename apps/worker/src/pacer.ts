@@ -106,8 +106,7 @@ export class Pacer {
   /** Takes a lease from the shared bucket; false when Redis cannot be asked. */
   private async refill(phoneNumberId: string, messagesPerSecond: number, previous: Lease | undefined): Promise<boolean> {
     const { keys, maxWaitMs } = this.options;
-    const take = (count: number) =>
-      this.redis.takeSlot(keys.paceBucket(phoneNumberId), keys.paceBackoff(phoneNumberId), messagesPerSecond, maxWaitMs, count);
+    const take = (count: number) => this.redis.takeSlot(keys.paceBucket(phoneNumberId), keys.paceBackoff(phoneNumberId), messagesPerSecond, maxWaitMs, count);
     let count = nextLeaseSize(previous, Math.max(1, Math.floor(messagesPerSecond / LEASE_FRACTION)));
     let wait: number;
     try {

@@ -30,7 +30,12 @@ export class ProbeCoordinator {
 
   constructor(private readonly options: ProbeCoordinatorOptions) {}
 
-  async run<T>(wabaId: string, template: TemplateRef, probe: () => Promise<{ result: T; outcome: ProbeOutcome }>): Promise<ProbeRun<T>> {
+  /**
+   * A probe whose outcome is `undefined` taught nothing about the template (an
+   * answer about its own request, such as 131049 or code 100): the sends waiting
+   * on it then probe for themselves instead of following it.
+   */
+  async run<T>(wabaId: string, template: TemplateRef, probe: () => Promise<{ result: T; outcome: ProbeOutcome | undefined }>): Promise<ProbeRun<T>> {
     const key = this.options.keys.probe(wabaId, template.name, template.language);
     const shared = this.inProcess.get(key);
     if (shared) {
@@ -52,7 +57,8 @@ export class ProbeCoordinator {
       }
       const { result, outcome } = await probe();
       settle(outcome);
-      await this.options.redis.set(key, DONE + outcome, 'PX', this.options.outcomeTtlMs).catch(() => undefined);
+      if (outcome) await this.options.redis.set(key, DONE + outcome, 'PX', this.options.outcomeTtlMs).catch(() => undefined);
+      else await this.options.redis.del(key).catch(() => undefined);
       return { kind: 'probed', result };
     } catch (error) {
       settle(undefined);

@@ -16,6 +16,8 @@ interface Outcome {
  * stored before the reply so a repeat always finds it; then the reply to the
  * waiting ingress. The sends that finish in one event-loop tick share one pipeline
  * (one round trip) and one PUBLISH per ingress, whose message is the list of replies.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendOutcomeWriter {
   private pending: Outcome[] = [];

@@ -21,6 +21,8 @@ const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: '
  * One processor for the send queue: a send-batch job's items run concurrently,
  * and each is answered as soon as it is done. It never throws: every outcome,
  * even a bug, becomes the one answer the waiting client receives.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export function createSendProcessor({ service, outcomes, logger, observer }: SendProcessorDeps) {
   async function processItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {

@@ -1,18 +1,31 @@
 import type { Logger } from '@gw/logger';
 import type { Stack, StackDirectory } from '@gw/config';
-import { gatewayErrors, templateOf, type RouteReason, type SendItem, type SendResult, type TemplateRef } from '@gw/contracts';
+import {
+  gatewayErrors,
+  hasMaxPrice,
+  isIndividual,
+  isStatusUpdate,
+  templateOf,
+  withoutMmOnlyFields,
+  type RouteReason,
+  type SendItem,
+  type SendResult,
+  type TemplateRef,
+} from '@gw/contracts';
 import type { CategoryCache } from '@gw/category-cache';
 import type { MetaCallResult, MetaClient, MetaEndpoint } from '@gw/meta-client';
 import {
-  classifyMmFailure,
   decideRoute,
-  fallsBack,
+  learnFromCloudAnswer,
   needsCategory,
+  planMmFailure,
+  stripsMmOnlyFields,
   type CachedCategory,
+  type FailurePlan,
   type KeyedCircuitBreaker,
   type MmAttemptOutcome,
   type MmBlock,
-  type MmFailureClass,
+  type ProbeLesson,
 } from '@gw/routing';
 import type { ProbeCoordinator, ProbeOutcome } from './probe-coordinator.ts';
 import { PacingRejected, type Pacer } from './pacer.ts';
@@ -43,6 +56,10 @@ interface SendContext {
   payload: Record<string, unknown>;
   log: Logger;
   calls: MetaCallTiming[];
+  /** The send carries `bid_spec`: never to the Cloud API. */
+  maxPrice: boolean;
+  /** The WABA turned marketing off on the Cloud API (read only for templates that may go to MM). */
+  cloudMarketingOff: boolean;
 }
 
 const isSuccess = (call: MetaCallResult) => call.kind === 'response' && call.status >= 200 && call.status < 300;
@@ -57,9 +74,11 @@ function wamidOf(body: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-const PROBE_OUTCOME: Partial<Record<MmFailureClass, ProbeOutcome>> = {
-  not_marketing: 'non_marketing',
-  template_syncing: 'syncing',
+const PROBE_OUTCOME: Record<ProbeLesson, ProbeOutcome | undefined> = {
+  non_marketing: 'non_marketing',
+  syncing: 'syncing',
+  fallback: 'fallback',
+  none: undefined,
 };
 
 /** Carries out the README's routing rules for one send job and returns the one answer. */
@@ -71,7 +90,8 @@ export class SendService {
     const stack = this.deps.stacks.get(item.stackId);
     if (!stack) return { ...gatewayErrors.unauthenticated(), route: 'none', reason: 'gateway_error' };
     try {
-      return await this.route({ stack, payload: item.payload, log, calls }, item);
+      const maxPrice = hasMaxPrice(item.payload);
+      return await this.route({ stack, payload: item.payload, log, calls, maxPrice, cloudMarketingOff: false }, item);
     } catch (error) {
       if (!(error instanceof PacingRejected)) throw error;
       return { ...gatewayErrors.throughputExceeded(error.phoneNumberId, error.maxWaitMs), route: 'none', reason: 'paced' };
@@ -81,20 +101,33 @@ export class SendService {
   private async route(ctx: SendContext, item: SendItem): Promise<SendResult> {
     const { stack } = ctx;
     const template = templateOf(item.payload);
-    const facts = { endpoint: item.endpoint, mmRouting: stack.mmRouting, isTemplate: template !== undefined };
+    const facts = {
+      endpoint: item.endpoint,
+      mmRouting: stack.mmRouting,
+      isTemplate: template !== undefined,
+      statusUpdate: isStatusUpdate(item.payload),
+      individual: isIndividual(item.payload),
+      maxPrice: ctx.maxPrice,
+    };
     let cached: CachedCategory = 'unknown';
     let mmBlock: MmBlock = 'none';
     if (template && needsCategory(facts)) {
       cached = await this.deps.categories.read(stack.wabaId, template);
-      if (cached !== 'non_marketing' && cached !== 'syncing') mmBlock = await this.mmBlock(stack.wabaId);
+      if (cached !== 'non_marketing' && cached !== 'syncing') {
+        [mmBlock, ctx.cloudMarketingOff] = await Promise.all([this.mmBlock(stack.wabaId), cached === 'marketing' ? this.deps.categories.isCloudMarketingOff(stack.wabaId) : false]);
+      }
     }
-    const decision = decideRoute({ ...facts, cached, mmBlock });
+    const decision = decideRoute({ ...facts, cached, mmBlock, cloudMarketingOff: ctx.cloudMarketingOff });
 
     switch (decision.action) {
       case 'mm_only':
-        return this.finish('marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
+        if (decision.reason === 'direct') return this.finish('marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
+        // Max price or Cloud marketing off: MM is the only way, so its answer is the answer.
+        return (await this.tryMarketingFirst(ctx, template!, false, decision.reason)).result;
+      case 'passthrough':
+        return this.finish('messages_encrypted', await this.call(ctx, 'messages_encrypted'), decision.reason);
       case 'cloud':
-        return this.sendCloud(ctx, decision.reason);
+        return this.sendCloud(ctx, decision.reason, template);
       case 'mm_with_fallback':
         return (await this.tryMarketingFirst(ctx, template!, false)).result;
       case 'checked':
@@ -115,60 +148,87 @@ export class SendService {
       case 'marketing':
         return (await this.tryMarketingFirst(ctx, template, false)).result;
       case 'non_marketing':
-        return this.sendCloud(ctx, 'cached_non_marketing');
+        return this.sendCloud(ctx, 'cached_non_marketing', template);
       case 'syncing':
-        return this.sendCloud(ctx, 'template_syncing');
+        return this.sendCloud(ctx, 'template_syncing', template);
       case 'fallback':
-        return this.sendCloud(ctx, 'mm_unavailable_fallback');
+        return this.sendCloud(ctx, 'mm_unavailable_fallback', template);
     }
   }
 
-  private async tryMarketingFirst(ctx: SendContext, template: TemplateRef, checked: boolean): Promise<{ result: SendResult; outcome: ProbeOutcome }> {
+  /**
+   * The MM attempt and, on failure, whatever the failure policy plans. `onlyMm`
+   * names why no fallback is possible at all (max price, Cloud marketing off).
+   */
+  private async tryMarketingFirst(
+    ctx: SendContext,
+    template: TemplateRef,
+    checked: boolean,
+    onlyMm?: 'max_price' | 'cloud_marketing_off',
+  ): Promise<{ result: SendResult; outcome: ProbeOutcome | undefined }> {
     const wabaId = ctx.stack.wabaId;
     const mm = await this.call(ctx, 'marketing_messages');
     if (isSuccess(mm)) {
       this.deps.breaker.success(wabaId);
       if (checked) await this.learn(ctx, template, 'marketing');
-      const result = this.finish('marketing_messages', mm, checked ? 'checked_accepted' : 'cached_marketing');
+      const result = this.finish('marketing_messages', mm, onlyMm ?? (checked ? 'checked_accepted' : 'cached_marketing'));
       return { result, outcome: 'marketing' };
     }
-    const failure = classifyMmFailure(outcomeOf(mm));
+    const plan = planMmFailure(outcomeOf(mm), {
+      checked,
+      maxPrice: ctx.maxPrice,
+      cloudMarketingOff: ctx.cloudMarketingOff,
+      timeoutPolicy: this.deps.timeoutPolicy,
+    });
     const mmErrorCode = mm.kind === 'response' ? mm.errorCode : undefined;
-    ctx.log.info({ failure, mmErrorCode, mmStatus: mm.kind === 'response' ? mm.status : mm.kind }, 'MM attempt failed');
-    await this.remember(ctx, template, failure);
-    const outcome = PROBE_OUTCOME[failure] ?? 'fallback';
-
-    if (!fallsBack(failure, this.deps.timeoutPolicy)) {
-      const reason: RouteReason = failure === 'ambiguous' ? 'mm_timeout' : checked ? 'checked_fallback' : 'cached_marketing';
-      return { result: { ...(this.finish('marketing_messages', mm, reason)), mmErrorCode }, outcome };
-    }
-    const reason: RouteReason = checked ? 'checked_fallback' : failure === 'not_marketing' ? 'stale_fallback' : 'mm_unavailable_fallback';
-    return { result: { ...(await this.sendCloud(ctx, reason)), mmErrorCode }, outcome };
+    ctx.log.info({ failure: plan.failure, mmErrorCode, mmStatus: mm.kind === 'response' ? mm.status : mm.kind, plan: plan.reason }, 'MM attempt failed');
+    await this.carryOut(ctx, template, plan);
+    const outcome = PROBE_OUTCOME[plan.probeLesson];
+    if (!plan.fallBack) return { result: { ...this.finish('marketing_messages', mm, plan.reason), mmErrorCode }, outcome };
+    return { result: { ...(await this.sendCloud(ctx, plan.reason, template)), mmErrorCode }, outcome };
   }
 
-  /** Learn only from answers that mean something about the template or the WABA. */
-  private async remember(ctx: SendContext, template: TemplateRef, failure: MmFailureClass): Promise<void> {
+  /** What the failure policy says to remember: the breaker, the template's category, the WABA. */
+  private async carryOut(ctx: SendContext, template: TemplateRef, plan: FailurePlan): Promise<void> {
     const wabaId = ctx.stack.wabaId;
-    if (failure === 'outage' || failure === 'ambiguous') this.deps.breaker.failure(wabaId);
+    if (plan.breaker === 'failure') this.deps.breaker.failure(wabaId);
     else this.deps.breaker.success(wabaId);
-    if (failure === 'not_marketing') await this.learn(ctx, template, 'non_marketing');
-    if (failure === 'template_syncing') await this.learn(ctx, template, 'syncing', this.deps.syncingRetrySeconds);
-    if (failure === 'waba_unavailable') {
+    if (plan.learnCategory === 'non_marketing') await this.learn(ctx, template, 'non_marketing');
+    if (plan.learnCategory === 'syncing') await this.learn(ctx, template, 'syncing', this.deps.syncingRetrySeconds);
+    if (plan.learnWaba === 'mm_unavailable') {
       await this.deps.categories.markMmUnavailable(wabaId, this.deps.wabaCooldownSeconds).catch((error: unknown) => {
         ctx.log.warn({ err: error }, 'could not remember that the MM API refused this WABA');
       });
     }
+    if (plan.learnWaba === 'cloud_marketing_off') await this.learnCloudMarketingOff(ctx);
   }
 
-  private async sendCloud(ctx: SendContext, reason: RouteReason): Promise<SendResult> {
-    return this.finish('messages', await this.call(ctx, 'messages'), reason);
+  private async learnCloudMarketingOff(ctx: SendContext): Promise<void> {
+    await this.deps.categories.setCloudMarketingOff(ctx.stack.wabaId, true).catch((error: unknown) => {
+      ctx.log.warn({ err: error }, 'could not remember that this WABA turned marketing off on the Cloud API');
+    });
+  }
+
+  /**
+   * A Cloud API send. Routed sends of an individual template lose MM-only fields
+   * first; a 131063 answer teaches that the WABA turned Cloud marketing off and
+   * that the template is marketing (the Cloud API refuses only those).
+   */
+  private async sendCloud(ctx: SendContext, reason: RouteReason, template?: TemplateRef): Promise<SendResult> {
+    const payload = stripsMmOnlyFields(reason) ? withoutMmOnlyFields(ctx.payload) : ctx.payload;
+    const cloud = await this.call(ctx, 'messages', payload);
+    if (cloud.kind === 'response' && learnFromCloudAnswer(cloud.errorCode) === 'cloud_marketing_off') {
+      await this.learnCloudMarketingOff(ctx);
+      if (template && ctx.stack.mmRouting) await this.learn(ctx, template, 'marketing');
+    }
+    return this.finish('messages', cloud, reason);
   }
 
   /** Every call to Meta takes a pacing slot of the phone number first. */
-  private async call(ctx: SendContext, endpoint: MetaEndpoint): Promise<MetaCallResult> {
+  private async call(ctx: SendContext, endpoint: MetaEndpoint, payload = ctx.payload): Promise<MetaCallResult> {
     const { phoneNumberId, messagesPerSecond, accessToken } = ctx.stack;
     await this.deps.pacer.acquire(phoneNumberId, messagesPerSecond);
-    const result = await this.deps.meta.send(endpoint, phoneNumberId, accessToken, ctx.payload);
+    const result = await this.deps.meta.send(endpoint, phoneNumberId, accessToken, payload);
     ctx.calls.push({ endpoint, ms: result.ms, status: result.kind === 'response' ? result.status : result.kind });
     if (result.kind === 'response' && result.errorCode === 130429) await this.deps.pacer.backOff(phoneNumberId);
     return result;

@@ -31,14 +31,23 @@ export interface SendWorkerOptions {
   logger: Logger;
 }
 
-/** The send queue's worker: routes each send of a send-batch job, calls Meta and answers the waiting ingress. */
+/**
+ * The send queue's worker: routes each send of a send-batch job, calls Meta and answers the waiting ingress.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
+ */
 export function startSendWorker(options: SendWorkerOptions): Worker {
   const { env, commands, keys } = options;
   const service = new SendService({
     stacks: options.stacks,
     meta: options.meta,
     categories: options.categories,
-    probes: new ProbeCoordinator({ redis: commands, keys, probeTimeoutMs: env.META_TIMEOUT_MS + 2000, outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000) }),
+    probes: new ProbeCoordinator({
+      redis: commands,
+      keys,
+      probeTimeoutMs: env.META_TIMEOUT_MS + 2000,
+      outcomeTtlMs: Math.min(env.PROBE_OUTCOME_TTL_MS, env.CATEGORY_TTL_SECONDS * 1000),
+    }),
     pacer: new Pacer({ redis: commands, keys, maxWaitMs: env.PACING_MAX_WAIT_MS, backoffMs: env.PACING_BACKOFF_MS }),
     breaker: options.breaker,
     timeoutPolicy: env.MM_TIMEOUT_POLICY,

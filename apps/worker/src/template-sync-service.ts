@@ -58,8 +58,26 @@ export class TemplateSyncService {
       if (wanted && found.size === wanted.size) after = undefined;
     } while (after);
     if (wanted) summary.notFound = [...wanted.entries()].filter(([key]) => !found.has(key)).map(([, t]) => t);
+    await this.syncWabaSetting(stack, summary);
     summary.durationMs = Date.now() - started;
     return summary;
+  }
+
+  /**
+   * `disable_marketing_messages_on_cloud_api` (April 2026): while true, marketing
+   * sends of the WABA do not fall back to the Cloud API. A failed read keeps what
+   * was known (a 131063 may have taught it) and is reported with the other errors.
+   */
+  private async syncWabaSetting(stack: Stack, summary: TemplateSyncSummary): Promise<void> {
+    const result = await this.deps.meta.wabaSettings(stack.wabaId, stack.accessToken);
+    if (result.kind !== 'response' || result.status !== 200) {
+      summary.errors.push(`waba settings: ${result.kind === 'response' ? `HTTP ${result.status}` : result.kind}`);
+      return;
+    }
+    const off = (result.body as { disable_marketing_messages_on_cloud_api?: unknown } | null)?.disable_marketing_messages_on_cloud_api;
+    if (typeof off !== 'boolean') return;
+    summary.cloudMarketingOff = off;
+    await this.deps.categories.setCloudMarketingOff(stack.wabaId, off);
   }
 
   private async page(stack: Stack, after: string | undefined): Promise<TemplatePage> {

@@ -52,10 +52,12 @@ export function categoryFromMeta(metaCategory: string): 'marketing' | 'non_marke
 export class CategoryCache {
   private readonly local: LRUCache<string, Entry> | undefined;
   private readonly localWaba: LRUCache<string, { off: boolean; exp: number }> | undefined;
+  private readonly localCloudOff: LRUCache<string, { off: boolean; exp: number }> | undefined;
 
   constructor(private readonly options: CategoryCacheOptions) {
     this.local = options.localTtlMs > 0 ? new LRUCache({ max: 10_000 }) : undefined;
     this.localWaba = options.localTtlMs > 0 ? new LRUCache({ max: 10_000 }) : undefined;
+    this.localCloudOff = options.localTtlMs > 0 ? new LRUCache({ max: 10_000 }) : undefined;
   }
 
   async read(wabaId: string, template: TemplateRef): Promise<CachedCategory> {
@@ -87,13 +89,7 @@ export class CategoryCache {
     return entry.c;
   }
 
-  async write(
-    wabaId: string,
-    template: TemplateRef,
-    category: Category,
-    source: CategorySource,
-    ttlSeconds = this.options.ttlSeconds,
-  ): Promise<void> {
+  async write(wabaId: string, template: TemplateRef, category: Category, source: CategorySource, ttlSeconds = this.options.ttlSeconds): Promise<void> {
     const key = this.options.keys.category(wabaId, template.name, template.language);
     const entry: Entry = { c: category, src: source, exp: Date.now() + ttlSeconds * 1000 };
     this.remember(key, entry);
@@ -166,6 +162,30 @@ export class CategoryCache {
     try {
       const off = (await this.options.redis.exists(this.options.keys.mmUnavailable(wabaId))) === 1;
       this.localWaba?.set(wabaId, { off, exp: Date.now() + this.options.localTtlMs });
+      return off;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The WABA's `disable_marketing_messages_on_cloud_api`, learned from a 131063 or
+   * read by the template sync (which also clears it when Meta says false).
+   */
+  async setCloudMarketingOff(wabaId: string, off: boolean, seconds = this.options.ttlSeconds): Promise<void> {
+    this.localCloudOff?.set(wabaId, { off, exp: Date.now() + Math.min(seconds * 1000, this.options.localTtlMs) });
+    const key = this.options.keys.cloudMarketingOff(wabaId);
+    if (off) await this.options.redis.set(key, '1', 'EX', seconds);
+    else await this.options.redis.del(key);
+  }
+
+  /** An unreadable flag counts as "on the Cloud API too": a fallback then lets Meta answer. */
+  async isCloudMarketingOff(wabaId: string): Promise<boolean> {
+    const hit = this.localCloudOff?.get(wabaId);
+    if (hit && hit.exp > Date.now()) return hit.off;
+    try {
+      const off = (await this.options.redis.exists(this.options.keys.cloudMarketingOff(wabaId))) === 1;
+      this.localCloudOff?.set(wabaId, { off, exp: Date.now() + this.options.localTtlMs });
       return off;
     } catch {
       return false;

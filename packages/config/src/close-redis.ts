@@ -10,7 +10,13 @@ export async function closeRedis(connection: Redis, timeoutMs = 1000): Promise<v
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, timeoutMs);
   });
-  await Promise.race([connection.quit().then(() => undefined, () => undefined), timeout]);
+  await Promise.race([
+    connection.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
   clearTimeout(timer);
   // Still open when QUIT took too long: drop it.
   if ((connection.status as string) !== 'end') connection.disconnect();

@@ -60,7 +60,11 @@ describe('a malformed STACKS_FILE', () => {
     const { tmpdir } = await import('node:os');
     const { readStacksFile } = await import('./stacks.ts');
     const dir = mkdtempSync(join(tmpdir(), 'stacks-'));
-    for (const text of ['[{"id":"a","accessToken":EAAGsecret0123456789}]', '[{"id":"a",\n "accessToken":"EAAGsecret0123456789" "x":1}]', '[{"id":"a","accessToken":"EAAGsecret0123456789']) {
+    for (const text of [
+      '[{"id":"a","accessToken":EAAGsecret0123456789}]',
+      '[{"id":"a",\n "accessToken":"EAAGsecret0123456789" "x":1}]',
+      '[{"id":"a","accessToken":"EAAGsecret0123456789',
+    ]) {
       const file = join(dir, 'stacks.json');
       writeFileSync(file, text);
       let message = '';

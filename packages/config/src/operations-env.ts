@@ -23,7 +23,12 @@ export const operationsEnv = {
   STACKS_ENCRYPTION_KEY_PREVIOUS: optionalEnv(
     z
       .string()
-      .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(encryptionKeySchema).min(1, 'must name at least one key')),
   ),
   /** How often every process reloads the stacks from Redis, besides change notifications. */

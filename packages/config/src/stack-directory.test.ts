@@ -19,7 +19,11 @@ describe('a directory of stacks kept in Redis', () => {
     const directory = StackDirectory.fromEntries([
       {
         stack: stack('a', '1'),
-        apiKeyHashes: [{ hash: hashApiKey('new-key') }, { hash: hashApiKey('old-key'), expiresAt: Date.now() + 60_000 }, { hash: hashApiKey('gone-key'), expiresAt: Date.now() - 1 }],
+        apiKeyHashes: [
+          { hash: hashApiKey('new-key') },
+          { hash: hashApiKey('old-key'), expiresAt: Date.now() + 60_000 },
+          { hash: hashApiKey('gone-key'), expiresAt: Date.now() - 1 },
+        ],
       },
     ]);
     expect(directory.byApiKey('new-key')?.id).toBe('a');
@@ -35,11 +39,16 @@ describe('a directory of stacks kept in Redis', () => {
     ]);
     expect(directory.byApiKey('key-b')?.id).toBe('b');
     expect(directory.byWabaId('900').map((s) => s.id)).toEqual(['a', 'b']);
-    expect(() => directory.replace([{ stack: stack('c', '2'), apiKeyHashes: [] }, { stack: stack('d', '2'), apiKeyHashes: [] }])).toThrow(/phoneNumberId/);
+    expect(() =>
+      directory.replace([
+        { stack: stack('c', '2'), apiKeyHashes: [] },
+        { stack: stack('d', '2'), apiKeyHashes: [] },
+      ]),
+    ).toThrow(/phoneNumberId/);
     expect(directory.all().map((s) => s.id)).toEqual(['a', 'b']);
   });
 
-  it('never keeps a file stack\'s API key in clear', () => {
+  it("never keeps a file stack's API key in clear", () => {
     const directory = new StackDirectory([{ ...stack('a', '1'), apiKey: 'k'.repeat(20) }]);
     expect(JSON.stringify(directory.all())).not.toContain('k'.repeat(20));
     expect(directory.byApiKey('k'.repeat(20))?.id).toBe('a');

@@ -12,7 +12,11 @@ export const stackSchema = z.object({
   mmRouting: z.boolean().default(true),
   /** Meta's throughput for this number: 80 by default, up to 1,000 after an upgrade. */
   messagesPerSecond: z.number().int().min(1).max(1000).default(80),
-  webhookUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be http(s)').optional(),
+  webhookUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be http(s)')
+    .optional(),
   webhookSecret: z.string().min(8).optional(),
 });
 /** A stack as STACKS_FILE (or the admin API) gives it, with its API key in clear. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messagePayloadSchema, describePayloadIssue, templateOf } from './message-payload.ts';
+import { messagePayloadSchema, describePayloadIssue, templateOf, isStatusUpdate, isIndividual, hasMaxPrice, withoutMmOnlyFields } from './message-payload.ts';
 import { normaliseLanguage } from './language.ts';
 import { redisKeys } from './redis-keys.ts';
 import { gatewayErrors } from './meta-error.ts';
@@ -45,7 +45,37 @@ describe('messagePayloadSchema', () => {
     expect(templateOf(parsed)).toBeUndefined();
   });
 
+  it.each<[string, Record<string, unknown>]>([
+    ['mark-as-read (no to, no type)', { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.A' }],
+    ['typing indicator', { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.A', typing_indicator: { type: 'text' } }],
+    ['a BSUID recipient instead of to', { ...template, to: undefined, recipient: 'US.13491208655302741918' }],
+    ['a phone number as a JSON number', { ...template, to: 15550001234 }],
+    ['a group send', { ...template, recipient_type: 'group', to: '120363025246125486@g.us' }],
+    ['future fields', { ...template, bid_spec: { per_message_bid_multiplier: 1.2 }, some_future_field: { a: 1 } }],
+  ])('accepts %s and keeps every field', (_name, payload) => {
+    const parsed = messagePayloadSchema.parse(payload);
+    for (const [key, value] of Object.entries(payload)) expect(parsed[key]).toEqual(value);
+  });
+
+  it('tells calls, groups and max-price sends apart', () => {
+    expect(isStatusUpdate({ status: 'read', message_id: 'w' })).toBe(true);
+    expect(isStatusUpdate(template)).toBe(false);
+    expect(isIndividual(template)).toBe(true);
+    expect(isIndividual({ ...template, recipient_type: 'individual' })).toBe(true);
+    expect(isIndividual({ ...template, recipient_type: 'group' })).toBe(false);
+    expect(hasMaxPrice({ ...template, bid_spec: { per_message_bid_multiplier: 1 } })).toBe(true);
+    expect(hasMaxPrice(template)).toBe(false);
+  });
+
+  it('removes MM-only fields for a Cloud API send without touching the original', () => {
+    const mm = { ...template, product_policy: 'STRICT', message_activity_sharing: true, bid_spec: { per_message_bid_multiplier: 1.1 }, biz_opaque_callback_data: 'k' };
+    expect(withoutMmOnlyFields(mm)).toEqual({ ...template, biz_opaque_callback_data: 'k' });
+    expect(mm.product_policy).toBe('STRICT');
+    expect(withoutMmOnlyFields(template)).toBe(template);
+  });
+
   it.each([
+    [{ messaging_product: 'whatsapp', status: 'read' }, 'message_id'],
     [{ ...template, messaging_product: 'sms' }, 'messaging_product'],
     [{ ...template, to: undefined }, 'to'],
     [{ ...template, template: undefined }, 'template'],
@@ -58,7 +88,7 @@ describe('messagePayloadSchema', () => {
 });
 
 describe('gatewayErrors', () => {
-  it('uses Meta\'s envelope with a numeric code and a trace id', () => {
+  it("uses Meta's envelope with a numeric code and a trace id", () => {
     const { status, body } = gatewayErrors.unauthenticated();
     expect(status).toBe(401);
     expect(body.error).toMatchObject({ code: 190, type: 'OAuthException' });

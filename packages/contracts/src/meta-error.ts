@@ -49,15 +49,11 @@ export const gatewayErrors = {
   invalidJson: () => metaError(400, 100, 'Invalid parameter', 'The request body is not valid JSON.'),
   invalidParameter: (details: string) => metaError(400, 100, 'Invalid parameter', details),
   missingParameter: (details: string) => metaError(400, 131008, 'Required parameter is missing', details),
-  bodyTooLarge: (limit: string) =>
-    metaError(413, 100, 'Invalid parameter', `The request body is larger than the ${limit} limit.`),
-  unauthenticated: () =>
-    metaError(401, 190, 'Invalid OAuth access token', 'Missing or unknown API key.', { type: 'OAuthException' }),
-  wrongPhoneNumber: (phoneNumberId: string) =>
-    metaError(403, 200, 'Permissions error', `This API key may not send from phone number id ${phoneNumberId}.`),
+  bodyTooLarge: (limit: string) => metaError(413, 100, 'Invalid parameter', `The request body is larger than the ${limit} limit.`),
+  unauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or unknown API key.', { type: 'OAuthException' }),
+  wrongPhoneNumber: (phoneNumberId: string) => metaError(403, 200, 'Permissions error', `This API key may not send from phone number id ${phoneNumberId}.`),
   notFound: (path: string) => metaError(404, 100, 'Unsupported request', `No route for ${path}.`),
-  unavailable: (details: string) =>
-    metaError(503, 2, 'Service temporarily unavailable', details, { isTransient: true }),
+  unavailable: (details: string) => metaError(503, 2, 'Service temporarily unavailable', details, { isTransient: true }),
   timeout: (jobId: string, timeoutMs: number) =>
     metaError(
       504,
@@ -78,13 +74,7 @@ export const gatewayErrors = {
     metaError(503, 131016, 'Service unavailable', `Could not connect to Meta's ${endpoint}; nothing was sent.`, {
       isTransient: true,
     }),
-  idempotencyMismatch: () =>
-    metaError(
-      422,
-      100,
-      'Invalid parameter',
-      'This Idempotency-Key was already used with a different request body. Use a new key for a new message.',
-    ),
+  idempotencyMismatch: () => metaError(422, 100, 'Invalid parameter', 'This Idempotency-Key was already used with a different request body. Use a new key for a new message.'),
   workerLost: (jobId: string) =>
     metaError(
       504,
@@ -94,13 +84,9 @@ export const gatewayErrors = {
       { isTransient: false, data: { job_id: jobId, outcome: 'unknown' } },
     ),
   throughputExceeded: (phoneNumberId: string, waitMs: number) =>
-    metaError(
-      429,
-      130429,
-      'Rate limit hit',
-      `The gateway's pacing for phone number ${phoneNumberId} has no capacity within ${waitMs} ms; nothing was sent. Retry later.`,
-      { isTransient: true },
-    ),
+    metaError(429, 130429, 'Rate limit hit', `The gateway's pacing for phone number ${phoneNumberId} has no capacity within ${waitMs} ms; nothing was sent. Retry later.`, {
+      isTransient: true,
+    }),
   /** A per-stack limit of the gateway (rate, sends in flight, queued warm-ups): code 4, like Meta's application request limit. */
   stackLimit: (details: string, retryAfterSeconds?: number) =>
     metaError(429, 4, 'Application request limit reached', details, {

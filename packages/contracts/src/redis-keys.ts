@@ -6,15 +6,15 @@ import { normaliseLanguage } from './language.ts';
  */
 export function redisKeys(prefix: string) {
   return {
-    category: (wabaId: string, name: string, language: string) =>
-      `${prefix}:cat:${wabaId}:${normaliseLanguage(language)}:${name}`,
+    category: (wabaId: string, name: string, language: string) => `${prefix}:cat:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Pattern matching every category key of one WABA (for listing). */
     categoryPattern: (wabaId: string) => `${prefix}:cat:${wabaId}:*`,
     /** Lock and outcome of the one MM probe in flight for a template. */
-    probe: (wabaId: string, name: string, language: string) =>
-      `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
+    probe: (wabaId: string, name: string, language: string) => `${prefix}:probe:${wabaId}:${normaliseLanguage(language)}:${name}`,
     /** Set while the MM API refuses a whole WABA (134102). */
     mmUnavailable: (wabaId: string) => `${prefix}:mm-off:${wabaId}`,
+    /** Set while a WABA has `disable_marketing_messages_on_cloud_api` (learned from 131063 or the template sync). */
+    cloudMarketingOff: (wabaId: string) => `${prefix}:cloud-mkt-off:${wabaId}`,
     /** Open MM circuits shared by every worker: hash of WABA id -> open until (epoch ms). */
     mmBreaker: () => `${prefix}:mm-breaker`,
     /** Pub/sub channel announcing a circuit opened or closed (`{"waba","until"}`, until null: closed). */

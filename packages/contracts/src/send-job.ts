@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const SEND_ENDPOINTS = ['messages', 'marketing_messages'] as const;
+/** `messages_encrypted`: a JWE the gateway cannot read, passed to the Cloud API unrouted. */
+export const SEND_ENDPOINTS = ['messages', 'marketing_messages', 'messages_encrypted'] as const;
 export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
 
 /**
@@ -45,7 +46,12 @@ export function payloadSummary(payload: Record<string, unknown>): Record<string,
     removed: 'the message is not kept after the send',
     ...(typeof payload.type === 'string' ? { type: payload.type } : {}),
     ...(template && typeof template === 'object'
-      ? { template: { name: typeof template.name === 'string' ? template.name : undefined, language: typeof template.language?.code === 'string' ? template.language.code : undefined } }
+      ? {
+          template: {
+            name: typeof template.name === 'string' ? template.name : undefined,
+            language: typeof template.language?.code === 'string' ? template.language.code : undefined,
+          },
+        }
       : {}),
   };
 }
@@ -75,22 +81,32 @@ export const batchJobIdOf = (itemId: string): string => {
 
 export type Route = 'marketing_messages' | 'cloud_api';
 
-export type RouteReason =
-  | 'routing_disabled'
-  | 'not_template'
-  | 'cached_marketing'
-  | 'cached_non_marketing'
-  | 'checked_accepted'
-  | 'checked_fallback'
-  | 'stale_fallback'
-  | 'mm_unavailable_fallback'
-  | 'mm_waba_unavailable'
-  | 'mm_circuit_open'
-  | 'template_syncing'
-  | 'mm_timeout'
-  | 'direct'
-  | 'paced'
-  | 'gateway_error';
+/** Every `x-gateway-route-reason`, documented in the README's table and the OpenAPI document. */
+export const ROUTE_REASONS = [
+  'routing_disabled',
+  'not_template',
+  'cached_marketing',
+  'cached_non_marketing',
+  'checked_accepted',
+  'checked_fallback',
+  'stale_fallback',
+  'mm_unavailable_fallback',
+  'mm_waba_unavailable',
+  'mm_circuit_open',
+  'template_syncing',
+  'mm_timeout',
+  'direct',
+  'status_update',
+  'encrypted',
+  'not_individual',
+  'max_price',
+  'mm_pass_through',
+  'invalid_parameter_fallback',
+  'cloud_marketing_off',
+  'paced',
+  'gateway_error',
+] as const;
+export type RouteReason = (typeof ROUTE_REASONS)[number];
 
 /** The one answer a send job produces; the ingress writes it to the client unchanged. */
 export interface SendResult {

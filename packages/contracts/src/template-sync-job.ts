@@ -30,4 +30,6 @@ export interface TemplateSyncSummary {
   errors: string[];
   pages: number;
   durationMs: number;
+  /** The WABA's `disable_marketing_messages_on_cloud_api`, when Meta answered it. */
+  cloudMarketingOff?: boolean;
 }

@@ -17,11 +17,14 @@ describe('createLogger', () => {
   it('redacts tokens, keys, secrets and recipient numbers', () => {
     const { lines, destination } = capture();
     const log = createLogger({ name: 't', destination });
-    log.info({
-      stack: { accessToken: 'EAAG-secret', apiKey: 'key-123', webhookSecret: 'whsec' },
-      payload: { to: '+15551234567' },
-      req: { headers: { authorization: 'Bearer key-123' } },
-    }, 'hello');
+    log.info(
+      {
+        stack: { accessToken: 'EAAG-secret', apiKey: 'key-123', webhookSecret: 'whsec' },
+        payload: { to: '+15551234567' },
+        req: { headers: { authorization: 'Bearer key-123' } },
+      },
+      'hello',
+    );
     const line = lines.join('');
     for (const secret of ['EAAG-secret', 'key-123', 'whsec', '+15551234567']) {
       expect(line).not.toContain(secret);

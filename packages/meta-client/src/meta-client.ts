@@ -1,6 +1,6 @@
 import { Agent, request, errors } from 'undici';
 
-export type MetaEndpoint = 'messages' | 'marketing_messages';
+export type MetaEndpoint = 'messages' | 'marketing_messages' | 'messages_encrypted';
 
 /** What one call to Meta produced. `not_sent` is safe to retry elsewhere; `timeout` is not. */
 export type MetaCallResult =
@@ -21,7 +21,7 @@ export interface MetaClientOptions {
 
 /** One finished call to Meta, for observers: never the token or the payload. */
 export interface MetaCallEvent {
-  endpoint: MetaEndpoint | 'message_templates';
+  endpoint: MetaEndpoint | 'message_templates' | 'waba';
   kind: MetaCallResult['kind'];
   status?: number;
   errorCode?: number;
@@ -34,14 +34,7 @@ export interface TemplatePage {
 }
 
 /** Errors raised before any byte of the request reached Meta. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function errorCode(error: unknown): string {
   const e = error as { code?: string; cause?: { code?: string } };
@@ -114,6 +107,10 @@ export function createMetaClient(options: MetaClientOptions) {
       const params = new URLSearchParams({ fields: query.fields ?? 'name,language,category,status', limit: String(query.limit ?? 100) });
       if (query.after) params.set('after', query.after);
       return call('message_templates', 'GET', `${encodeURIComponent(wabaId)}/message_templates?${params}`, token);
+    },
+    /** `GET /{waba_id}?fields=disable_marketing_messages_on_cloud_api` (April 2026). */
+    wabaSettings(wabaId: string, token: string) {
+      return call('waba', 'GET', `${encodeURIComponent(wabaId)}?fields=disable_marketing_messages_on_cloud_api`, token);
     },
     close: () => agent.close(),
   };

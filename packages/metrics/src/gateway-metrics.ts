@@ -40,7 +40,7 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
     /** Worker: every call to Meta's Graph API. */
     metaRequestDuration: new Histogram({
       name: 'gateway_meta_request_duration_seconds',
-      help: 'Latency of calls to Meta, by endpoint (messages, marketing_messages, message_templates) and outcome (2xx, 4xx, 5xx, timeout, not_sent).',
+      help: 'Latency of calls to Meta, by endpoint (messages, marketing_messages, messages_encrypted, message_templates, waba) and outcome (2xx, 4xx, 5xx, timeout, not_sent).',
       labelNames: ['endpoint', 'outcome'] as const,
       buckets: LATENCY_BUCKETS,
       registers,

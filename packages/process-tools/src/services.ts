@@ -122,11 +122,9 @@ export async function startPrivateRedis(options: PrivateRedisOptions | number = 
   const chosen = port ?? (await freePort());
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'gw-redis-'));
   const persistence = persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const child = spawn(
-    'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'],
-    { stdio: 'ignore' },
-  );
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'], {
+    stdio: 'ignore',
+  });
   const url = `redis://127.0.0.1:${chosen}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {

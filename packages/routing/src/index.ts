@@ -1,3 +1,3 @@
 export * from './decide-route.ts';
-export * from './classify-mm-failure.ts';
+export * from './failure-policy.ts';
 export * from './circuit-breaker.ts';

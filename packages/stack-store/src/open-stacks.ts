@@ -38,12 +38,23 @@ export async function openStacks({ env, keys, redis, logger }: OpenStacksOptions
   const encryptionKey = env.STACKS_ENCRYPTION_KEY;
   const commands = redis.client({ maxRetriesPerRequest: 1, commandTimeout: 2000 });
   const subscriber = redis.client({ maxRetriesPerRequest: null });
-  for (const [role, connection] of [['stacks', commands], ['stacks-subscriber', subscriber]] as const) {
+  for (const [role, connection] of [
+    ['stacks', commands],
+    ['stacks-subscriber', subscriber],
+  ] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message }, `redis (${role}) error`));
   }
   const store = new StackStore(commands, keys);
   if (env.STACKS_FILE) await seedFromFile(store, encryptionKey, env.STACKS_FILE, logger);
-  const live = new LiveStackDirectory({ store, encryptionKey, previousKeys: env.STACKS_ENCRYPTION_KEY_PREVIOUS, subscriber, channel: keys.stacksChanged(), refreshMs: env.STACKS_REFRESH_MS, logger });
+  const live = new LiveStackDirectory({
+    store,
+    encryptionKey,
+    previousKeys: env.STACKS_ENCRYPTION_KEY_PREVIOUS,
+    subscriber,
+    channel: keys.stacksChanged(),
+    refreshMs: env.STACKS_REFRESH_MS,
+    logger,
+  });
   await live.start();
   logger.info({ stacks: live.directory.all().length }, 'stacks loaded from Redis');
   return {

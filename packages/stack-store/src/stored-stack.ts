@@ -32,10 +32,13 @@ export interface StoredStack {
 }
 
 /** What an operator may set on a new stack. `apiKey` imports an existing key; absent, one is generated. */
-export const newStackSchema = stackSchema.omit({ apiKey: true }).extend({
-  id: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, "_", "-" or "."'),
-  apiKey: stackSchema.shape.apiKey.optional(),
-}).strict();
+export const newStackSchema = stackSchema
+  .omit({ apiKey: true })
+  .extend({
+    id: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, "_", "-" or "."'),
+    apiKey: stackSchema.shape.apiKey.optional(),
+  })
+  .strict();
 export type NewStack = z.infer<typeof newStackSchema>;
 
 /** A partial update; `null` removes the webhook URL or secret. */

@@ -9,7 +9,8 @@ export const adminErrors = {
   unauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or wrong admin token.'),
   loginFailed: () => metaError(401, 190, 'Invalid OAuth access token', 'Wrong admin token.'),
   foreignOrigin: () => metaError(403, 200, 'Permissions error', 'A state-changing admin call from a page of another origin is refused.'),
-  sessionStoreUnavailable: () => metaError(503, 2, 'Service temporarily unavailable', 'The session store (Redis) is unavailable; not logged in. Retry later.', { isTransient: true }),
+  sessionStoreUnavailable: () =>
+    metaError(503, 2, 'Service temporarily unavailable', 'The session store (Redis) is unavailable; not logged in. Retry later.', { isTransient: true }),
   deadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered delivery with id ${id}.`),
   inboundDeadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered inbound webhook with id ${id}.`),
   webhookQueuesUnavailable: () => gatewayErrors.unavailable('The webhook queues are unavailable. Retry later.'),
@@ -23,5 +24,6 @@ export const adminErrors = {
     ),
   stackNotFound: (id: string) => metaError(404, 100, 'Invalid parameter', `No stack with id "${id}".`),
   stackConflict: (details: string) => metaError(409, 100, 'Invalid parameter', details),
-  stackStoreUnavailable: () => metaError(503, 2, 'Service temporarily unavailable', 'The stack store (Redis) is unavailable; nothing was changed. Retry later.', { isTransient: true }),
+  stackStoreUnavailable: () =>
+    metaError(503, 2, 'Service temporarily unavailable', 'The stack store (Redis) is unavailable; nothing was changed. Retry later.', { isTransient: true }),
 };

@@ -38,4 +38,3 @@ export function bullBoardRouter(queues: Queue[]): Express {
   router.disable('x-powered-by');
   return router;
 }
-

@@ -29,12 +29,7 @@ ${error ? `<p class="error" role="alert">${error}</p>\n` : ''}<form method="post
  * `X-Forwarded-Proto` (`https, http` behind two proxies). A wrongly claimed
  * https only makes the cookie stricter, so the header is read either way.
  */
-const isSecure = (req: Request) =>
-  req.secure ||
-  (req.get('x-forwarded-proto') ?? '')
-    .split(',')
-    .some((hop) => hop.trim().toLowerCase() === 'https');
-
+const isSecure = (req: Request) => req.secure || (req.get('x-forwarded-proto') ?? '').split(',').some((hop) => hop.trim().toLowerCase() === 'https');
 
 /**
  * Browsers cannot send a bearer header when they navigate, so Bull Board also

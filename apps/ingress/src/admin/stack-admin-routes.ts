@@ -2,17 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { describePayloadIssue, gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
-import {
-  applyChange,
-  generateApiKey,
-  newStackSchema,
-  rotateApiKey,
-  sealStack,
-  stackChangeSchema,
-  viewOf,
-  type PutOutcome,
-  type StackStore,
-} from '@gw/stack-store';
+import { applyChange, generateApiKey, newStackSchema, rotateApiKey, sealStack, stackChangeSchema, viewOf, type PutOutcome, type StackStore } from '@gw/stack-store';
 import { sendGatewayError } from '../http-errors.ts';
 import { adminErrors } from './admin-errors.ts';
 import { requireAdmin } from './admin-guard.ts';
@@ -80,7 +70,10 @@ export function stackAdminRoutes({ store, adminToken, defaultGraceSeconds, logge
       await live.reload();
       logger.info({ stackId: record.id, action: 'create' }, 'stack created');
       // The only time this key is shown: it is stored as a hash.
-      res.status(201).set('cache-control', 'no-store').json({ ...viewOf(record), apiKey });
+      res
+        .status(201)
+        .set('cache-control', 'no-store')
+        .json({ ...viewOf(record), apiKey });
     }),
   );
 

@@ -111,7 +111,11 @@ export const adminPaths: Record<string, PathItem> = {
     },
   },
   '/admin/stacks': {
-    get: stackOp({ operationId: 'listStacks', summary: 'Every stack (no secrets)', responses: { '200': ok('Stacks.', { type: 'object', properties: { data: { type: 'array', items: ref('Stack') } } }), ...storeErrors } }),
+    get: stackOp({
+      operationId: 'listStacks',
+      summary: 'Every stack (no secrets)',
+      responses: { '200': ok('Stacks.', { type: 'object', properties: { data: { type: 'array', items: ref('Stack') } } }), ...storeErrors },
+    }),
     post: stackOp({
       operationId: 'createStack',
       summary: 'Create a stack; its API key is shown once',
@@ -126,7 +130,12 @@ export const adminPaths: Record<string, PathItem> = {
     }),
   },
   '/admin/stacks/{id}': {
-    get: stackOp({ operationId: 'getStack', summary: 'One stack (no secrets)', parameters: [idParam], responses: { '200': ok('The stack.', ref('Stack')), '404': errorResponse('No such stack.'), ...storeErrors } }),
+    get: stackOp({
+      operationId: 'getStack',
+      summary: 'One stack (no secrets)',
+      parameters: [idParam],
+      responses: { '200': ok('The stack.', ref('Stack')), '404': errorResponse('No such stack.'), ...storeErrors },
+    }),
     patch: stackOp({
       operationId: 'updateStack',
       summary: 'Change some fields; null removes the webhook URL or secret',
@@ -144,7 +153,11 @@ export const adminPaths: Record<string, PathItem> = {
       operationId: 'deleteStack',
       summary: 'Delete a stack (its keys stop working at once; STACKS_FILE does not bring it back)',
       parameters: [idParam],
-      responses: { '200': ok('Deleted.', { type: 'object', properties: { id: { type: 'string' }, deleted: { const: true } } }), '404': errorResponse('No such stack.'), ...storeErrors },
+      responses: {
+        '200': ok('Deleted.', { type: 'object', properties: { id: { type: 'string' }, deleted: { const: true } } }),
+        '404': errorResponse('No such stack.'),
+        ...storeErrors,
+      },
     }),
   },
   '/admin/stacks/{id}/api-key/rotate': {
@@ -183,7 +196,7 @@ export const adminPaths: Record<string, PathItem> = {
         '200': ok('JSON login: the cookie is set.', { type: 'object', properties: { status: { const: 'logged_in' }, expires_at: { type: 'string', format: 'date-time' } } }),
         '303': { description: 'Form login: the cookie is set; redirect to /admin/queues.' },
         '401': {
-          description: 'Wrong admin token: a form post gets the login page again with the error (HTML), a JSON post Meta\'s envelope.',
+          description: "Wrong admin token: a form post gets the login page again with the error (HTML), a JSON post Meta's envelope.",
           content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: ref('MetaError') } },
         },
         '429': errorResponse('Too many failed authentications from this client (AUTH_FAILURE_LIMIT); Retry-After says when to try again.'),
@@ -207,7 +220,7 @@ export const adminPaths: Record<string, PathItem> = {
     get: {
       operationId: 'bullBoard',
       summary: 'Bull Board: every queue, its jobs and dead letters',
-      description: "A web UI (its own assets and API live under /admin/queues/). The send queue is view only: sends are never retried from here.",
+      description: 'A web UI (its own assets and API live under /admin/queues/). The send queue is view only: sends are never retried from here.',
       tags: ['Admin: Bull Board'],
       security: [{ adminBearer: [] }, { adminSession: [] }],
       responses: {

@@ -1,3 +1,4 @@
+import { ROUTE_REASONS } from '@gw/contracts';
 import { errorResponse, json, ok, ref } from './schemas.ts';
 import type { Operation, Parameter, PathItem } from './types.ts';
 
@@ -6,11 +7,47 @@ const pathParam = (name: string, description: string): Parameter => ({ name, in:
 
 const ROUTE_HEADERS = {
   'x-gateway-route': { description: 'The API that carried the message: marketing_messages or cloud_api.', schema: { enum: ['marketing_messages', 'cloud_api'] } },
-  'x-gateway-route-reason': { description: 'Why that route (e.g. cached_marketing, checked_fallback, stale_fallback).', schema: { type: 'string' } },
-  'x-gateway-job-id': { description: 'The send: `<queue job>.<item>`. The sends received in one event-loop tick share a send-batch job; the part before the last dot is its id in Bull Board.', schema: { type: 'string' } },
+  'x-gateway-route-reason': {
+    description:
+      "Why that route; the README's table explains each. 2026 additions: status_update (mark-as-read, typing), encrypted (/messages_encrypted), not_individual (group sends never try MM), max_price (bid_spec: MM only, no fallback), mm_pass_through (131049, 131056, 130429 answered as given), invalid_parameter_fallback (code 100: Cloud's own answer, nothing learned), cloud_marketing_off (the WABA turned marketing off on the Cloud API: no fallback).",
+    schema: { enum: [...ROUTE_REASONS] },
+  },
+  'x-gateway-job-id': {
+    description: 'The send: `<queue job>.<item>`. The sends received in one event-loop tick share a send-batch job; the part before the last dot is its id in Bull Board.',
+    schema: { type: 'string' },
+  },
   'x-gateway-mm-error-code': { description: 'Meta error code of the MM attempt that led to a fallback.', schema: { type: 'string' } },
   'x-gateway-idempotent-replay': { description: '"true" when the answer is the stored answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string' } },
 };
+
+function encryptedOperation(graph: boolean): Operation {
+  return {
+    operationId: `sendEncryptedMessage${graph ? 'GraphPath' : ''}`,
+    summary: 'Send an encrypted message (passed to the Cloud API unread, never routed)',
+    description:
+      '`{"messaging_product":"whatsapp","encrypted_contents":"<JWE>"}` goes to the Cloud API\'s /messages_encrypted as sent; the gateway cannot read the template inside, so it does not route it (reason `encrypted`).',
+    tags: ['Client'],
+    security: CLIENT_SECURITY,
+    parameters: graph
+      ? [pathParam('version', 'Graph API version, e.g. v24.0 (accepted for compatibility).'), pathParam('phoneNumberId', "Must be the stack's own phone number id.")]
+      : [],
+    requestBody: {
+      required: true,
+      content: json({
+        type: 'object',
+        required: ['messaging_product', 'encrypted_contents'],
+        additionalProperties: true,
+        properties: { messaging_product: { const: 'whatsapp' }, encrypted_contents: { type: 'string' } },
+      }),
+    },
+    responses: {
+      '200': { description: "Meta's answer.", headers: ROUTE_HEADERS, content: json(ref('MetaSendResponse')) },
+      '400': errorResponse('Not a JSON object, or a Meta 4xx passed through.'),
+      '401': errorResponse('Missing or unknown API key.'),
+      '403': errorResponse("The path's phone number id is not the stack's."),
+    },
+  };
+}
 
 function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boolean): Operation {
   const direct = endpoint === 'marketing_messages';
@@ -19,14 +56,19 @@ function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boole
     summary: direct ? 'Send via the Marketing Messages API only (no fallback)' : 'Send a message; the gateway picks the best route',
     description: direct
       ? 'Goes to the MM API only and never falls back: for clients that want strict control.'
-      : "Template messages known to be marketing go to the MM API; others via the Cloud API; unknown ones are checked (MM first, Cloud on refusal). Exactly one answer: Meta's, with the route in the x-gateway-* headers.",
+      : 'Template messages known to be marketing go to the MM API; others via the Cloud API; unknown ones are checked (MM first, Cloud on refusal). Mark-as-read and typing indicators (`status: "read"` + `message_id`, no `to`) go to the Cloud API unrouted; `recipient` (a business-scoped user id) may stand in for `to`; group sends never try MM; max-price sends (`bid_spec`) go to MM only. Every other field passes through unchanged. Exactly one answer: Meta\'s, with the route in the x-gateway-* headers.',
     tags: ['Client'],
     security: CLIENT_SECURITY,
     parameters: [
       ...(graph
         ? [pathParam('version', 'Graph API version, e.g. v24.0 (accepted for compatibility).'), pathParam('phoneNumberId', "Must be the stack's own phone number id.")]
         : []),
-      { name: 'Idempotency-Key', in: 'header', description: 'Repeat a request with the same key to get the first answer instead of sending again (1 to 255 characters).', schema: { type: 'string', maxLength: 255 } },
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        description: 'Repeat a request with the same key to get the first answer instead of sending again (1 to 255 characters).',
+        schema: { type: 'string', maxLength: 255 },
+      },
     ],
     requestBody: { required: true, content: json(ref('MessagePayload')) },
     responses: {
@@ -36,7 +78,9 @@ function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boole
       '403': errorResponse("The path's phone number id is not the stack's."),
       '413': errorResponse('Body over the limit.'),
       '422': errorResponse('The Idempotency-Key was used with another body.'),
-      '429': errorResponse("The phone number's pacing has no capacity (130429), or the stack is over the gateway's send rate or sends in flight (4, with Retry-After); nothing was sent."),
+      '429': errorResponse(
+        "The phone number's pacing has no capacity (130429), or the stack is over the gateway's send rate or sends in flight (4, with Retry-After); nothing was sent.",
+      ),
       '503': errorResponse('The queue or Meta is unreachable; nothing was sent.'),
       '504': errorResponse('No result in time, or Meta timed out after the request left (outcome unknown; not resent).'),
     },
@@ -48,6 +92,8 @@ export const clientPaths: Record<string, PathItem> = {
   '/marketing_messages': { post: sendOperation('marketing_messages', false) },
   '/{version}/{phoneNumberId}/messages': { post: sendOperation('messages', true) },
   '/{version}/{phoneNumberId}/marketing_messages': { post: sendOperation('marketing_messages', true) },
+  '/messages_encrypted': { post: encryptedOperation(false) },
+  '/{version}/{phoneNumberId}/messages_encrypted': { post: encryptedOperation(true) },
   '/templates/warmup': {
     post: {
       operationId: 'startWarmup',

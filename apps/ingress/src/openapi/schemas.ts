@@ -146,10 +146,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
     allOf: [ref('Stack'), { type: 'object', properties: { apiKey: { type: 'string', description: 'Shown once; only its hash is kept.' } } }],
   },
   RotatedStack: {
-    allOf: [
-      ref('StackWithApiKey'),
-      { type: 'object', properties: { previousKeysValidUntil: { type: ['string', 'null'], format: 'date-time' } } },
-    ],
+    allOf: [ref('StackWithApiKey'), { type: 'object', properties: { previousKeysValidUntil: { type: ['string', 'null'], format: 'date-time' } } }],
   },
   Health: { type: 'object', properties: { status: { const: 'ok' } } },
   Ready: {

@@ -15,7 +15,11 @@ import { httpMetrics, metricsRoutes, RouteLabels } from './metrics-routes.ts';
 import { WorkerPresence } from './worker-presence.ts';
 
 export interface IngressOperationsOptions {
-  env: Pick<IngressOperationsEnv, 'READYZ_WORKER_MAX_AGE_MS' | 'INGRESS_METRICS_PORT' | 'INGRESS_METRICS_HOST'> & { METRICS_TOKEN?: string; QUEUE_METRICS_INTERVAL_MS: number; REDIS_KEY_PREFIX: string };
+  env: Pick<IngressOperationsEnv, 'READYZ_WORKER_MAX_AGE_MS' | 'INGRESS_METRICS_PORT' | 'INGRESS_METRICS_HOST'> & {
+    METRICS_TOKEN?: string;
+    QUEUE_METRICS_INTERVAL_MS: number;
+    REDIS_KEY_PREFIX: string;
+  };
   redis: Pick<RedisConnections, 'client'>;
   /** The ingress's fail-fast command connection: readiness must not wait on an offline queue. */
   commands: Redis;

@@ -38,7 +38,7 @@ const postSigned = (url: string, header?: string) =>
   fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(header ? { 'x-hub-signature-256': header } : {}) } });
 
 describe('metaWebhookRoutes', () => {
-  it('answers 503 in Meta\'s format when META_APP_SECRET is unset, storing nothing', async () => {
+  it("answers 503 in Meta's format when META_APP_SECRET is unset, storing nothing", async () => {
     const { url, store } = await serve(undefined);
     const response = await postSigned(url, signature('anything'));
     expect(response.status).toBe(503);
@@ -67,7 +67,7 @@ describe('metaWebhookRoutes', () => {
     expect((await response.json()).error.is_transient).toBe(true);
   });
 
-  it('refuses a body over Meta\'s 3 MB limit with 413', async () => {
+  it("refuses a body over Meta's 3 MB limit with 413", async () => {
     const { url } = await serve('secret');
     const response = await fetch(url, { method: 'POST', body: 'x'.repeat(3 * 1024 * 1024 + 10) });
     expect(response.status).toBe(413);

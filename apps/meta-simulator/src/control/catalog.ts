@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { accountSchema, templateSchema } from '../seed.ts';
 import type { SimulatorState } from '../state/state.ts';
+import { newWamid } from '../ids.ts';
 
 const bulkSchema = z.object({ templates: z.array(templateSchema) });
 
@@ -11,6 +12,13 @@ export function catalogRoutes(state: SimulatorState): Router {
 
   router.put('/accounts', (req, res) => {
     res.json({ account: state.upsertAccount(accountSchema.parse(req.body)) });
+  });
+
+  // A message a user sent to the business, so a client can mark it read (Meta knows only real ids).
+  router.post('/inbound', (_req, res) => {
+    const id = newWamid();
+    state.rememberMessage(id);
+    res.json({ id });
   });
 
   router.put('/templates', (req, res) => {

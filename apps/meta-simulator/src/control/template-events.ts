@@ -42,8 +42,7 @@ const ids = (t: Template) => ({
 /** Template lifecycle events: change the catalogue like Meta would and emit the webhook. */
 export function templateEventRoutes(state: SimulatorState, webhooks: Webhooks): Router {
   const router = Router();
-  const emit = (wabaId: string, field: string, value: object) =>
-    webhooks.dispatcher.start(field, field, templatePayload(wabaId, field, value)) !== undefined;
+  const emit = (wabaId: string, field: string, value: object) => webhooks.dispatcher.start(field, field, templatePayload(wabaId, field, value)) !== undefined;
 
   router.post('/template-category-change', (req, res) => {
     const input = categoryChangeSchema.parse(req.body);

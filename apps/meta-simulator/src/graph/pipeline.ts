@@ -20,11 +20,7 @@ function parseBody(req: Request, res: Response): Promise<MetaError | undefined> 
     jsonBody(req, res, (error?: unknown) => {
       if (!error) return resolve(undefined);
       const tooLarge = (error as { type?: string }).type === 'entity.too.large';
-      resolve(
-        tooLarge
-          ? metaError(413, 100, 'Invalid parameter', 'Request body exceeds 1 MB.')
-          : errors.invalidParameter('Request body is not valid JSON.'),
-      );
+      resolve(tooLarge ? metaError(413, 100, 'Invalid parameter', 'Request body exceeds 1 MB.') : errors.invalidParameter('Request body is not valid JSON.'));
     });
   });
 }
@@ -33,12 +29,8 @@ function parseBody(req: Request, res: Response): Promise<MetaError | undefined> 
  * Every graph endpoint runs the same way: count and log the request, apply the
  * configured fault, then let the handler answer (or throw a MetaError).
  */
-export function graphEndpoint(
-  endpoint: Endpoint,
-  deps: { state: SimulatorState; parked: ParkedResponses },
-  handler: GraphHandler,
-): RequestHandler {
-  const idField = endpoint === 'message_templates' ? 'wabaId' : 'phoneNumberId';
+export function graphEndpoint(endpoint: Endpoint, deps: { state: SimulatorState; parked: ParkedResponses }, handler: GraphHandler): RequestHandler {
+  const idField = endpoint === 'message_templates' || endpoint === 'waba' ? 'wabaId' : 'phoneNumberId';
   return async (req, res, next) => {
     const { version, id } = req.params as { version?: string; id: string };
     if (version !== undefined && !VERSION.test(version)) return next();

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { GraphDeps } from './deps.ts';
 import { marketingMessagesRoute } from './marketing-messages.ts';
 import { messageTemplatesRoute } from './message-templates.ts';
-import { messagesRoute } from './messages.ts';
+import { encryptedMessagesRoute, messagesRoute } from './messages.ts';
+import { wabaRoute } from './waba.ts';
 
 /** Graph routes, each with and without the optional `vNN.N` version segment. */
 export function graphRouter(deps: GraphDeps): Router {
@@ -10,6 +11,9 @@ export function graphRouter(deps: GraphDeps): Router {
   const both = (suffix: string) => [`/:id/${suffix}`, `/:version/:id/${suffix}`];
   router.post(both('messages'), messagesRoute(deps));
   router.post(both('marketing_messages'), marketingMessagesRoute(deps));
+  router.post(both('messages_encrypted'), encryptedMessagesRoute(deps));
   router.get(both('message_templates'), messageTemplatesRoute(deps));
+  // A WABA's own fields; after the routes above so `/{id}/message_templates` never lands here.
+  router.get(['/:id', '/:version/:id'], wabaRoute(deps));
   return router;
 }

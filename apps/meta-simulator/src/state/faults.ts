@@ -21,10 +21,7 @@ export type Fault = z.output<typeof faultSchema>;
 export type FaultError = z.output<typeof faultErrorSchema>;
 
 /** What the graph pipeline should do with one request. */
-export type FaultDecision =
-  | { kind: 'pass'; delayMs: number }
-  | { kind: 'fail'; delayMs: number; error: FaultError }
-  | { kind: 'hang' };
+export type FaultDecision = { kind: 'pass'; delayMs: number } | { kind: 'fail'; delayMs: number; error: FaultError } | { kind: 'hang' };
 
 // What Meta answers during an outage: MM reports a generic 131000 as HTTP 500,
 // the Cloud API a 131016 "service unavailable".
@@ -32,6 +29,8 @@ const DEFAULT_ERRORS: Record<Endpoint, FaultError> = {
   messages: { status: 503, code: 131016 },
   marketing_messages: { status: 500, code: 131000 },
   message_templates: { status: 503, code: 131016 },
+  messages_encrypted: { status: 503, code: 131016 },
+  waba: { status: 503, code: 2 },
 };
 
 export class FaultStore {

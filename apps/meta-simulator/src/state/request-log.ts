@@ -1,4 +1,4 @@
-export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates'] as const;
+export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates', 'messages_encrypted', 'waba'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export interface RequestRecord {
@@ -28,7 +28,7 @@ const TRIM_SLACK = 5_000;
 export class RequestLog {
   #entries: RequestRecord[] = [];
   #seq = 0;
-  #counters: Record<Endpoint, number> = { messages: 0, marketing_messages: 0, message_templates: 0 };
+  #counters: Record<Endpoint, number> = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
 
   /** Counts the request and records it immediately, so even hangs show up. */
   start(endpoint: Endpoint, fields: Pick<RequestRecord, 'phoneNumberId' | 'wabaId' | 'body'>): RequestRecord {
@@ -43,10 +43,7 @@ export class RequestLog {
 
   query({ endpoint, phoneNumberId, since }: RequestQuery = {}): RequestRecord[] {
     return this.#entries.filter(
-      (r) =>
-        (endpoint === undefined || r.endpoint === endpoint) &&
-        (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId) &&
-        (since === undefined || r.seq > since),
+      (r) => (endpoint === undefined || r.endpoint === endpoint) && (phoneNumberId === undefined || r.phoneNumberId === phoneNumberId) && (since === undefined || r.seq > since),
     );
   }
 
@@ -60,6 +57,6 @@ export class RequestLog {
   }
 
   resetCounters(): void {
-    this.#counters = { messages: 0, marketing_messages: 0, message_templates: 0 };
+    this.#counters = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
   }
 }

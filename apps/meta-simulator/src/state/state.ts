@@ -10,6 +10,10 @@ export interface Account {
   displayPhoneNumber?: string;
   /** Onboarded to the MM API; false makes /marketing_messages answer 134102. */
   mmEligible: boolean;
+  /** The WABA's `disable_marketing_messages_on_cloud_api`: /messages refuses marketing templates (131063). */
+  cloudMarketingOff?: boolean;
+  /** Recipients at their per-user marketing limit (131049 on both APIs). */
+  marketingLimited?: string[];
 }
 
 /** Everything the simulator remembers; webhook state lives with the webhook emitter. */
@@ -18,6 +22,8 @@ export class SimulatorState {
   readonly templates = new TemplateStore();
   readonly log = new RequestLog();
   readonly faults = new FaultStore();
+  /** Message ids Meta knows (sent or received), for mark-as-read; bounded, oldest dropped first. */
+  readonly messageIds = new Set<string>();
   readonly #seed: ParsedSeed;
 
   constructor(seed: ParsedSeed) {
@@ -32,6 +38,16 @@ export class SimulatorState {
     return account;
   }
 
+  rememberMessage(wamid: string): void {
+    this.messageIds.add(wamid);
+    if (this.messageIds.size > 100_000) this.messageIds.delete(this.messageIds.values().next().value!);
+  }
+
+  /** A WABA setting: on when any account of the WABA says so. */
+  cloudMarketingOff(wabaId: string): boolean {
+    return this.accountsOfWaba(wabaId).some((a) => a.cloudMarketingOff === true);
+  }
+
   accountsOfWaba(wabaId: string): Account[] {
     return [...this.accounts.values()].filter((a) => a.wabaId === wabaId);
   }
@@ -41,6 +57,7 @@ export class SimulatorState {
     this.log.clear();
     this.log.resetCounters();
     this.faults.clear();
+    this.messageIds.clear();
     this.#loadSeed();
   }
 

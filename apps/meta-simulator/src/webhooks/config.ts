@@ -25,6 +25,11 @@ export interface WebhookConfig {
   failProbability: number;
   failError: FailError;
   retryScheduleMs: number[];
+  /**
+   * false: statuses go out at their own delays even when that puts `delivered`
+   * before `sent` (Meta does not guarantee order, simulator README, "Meta's 2026 behaviour").
+   */
+  inOrder: boolean;
 }
 
 const DEFAULT_FAIL_ERROR: FailError = {
@@ -49,6 +54,7 @@ export function defaultWebhookConfig(url: string | undefined, appSecret: string)
     failError: { ...DEFAULT_FAIL_ERROR },
     // Meta's real schedule is undocumented (36 h to 7 days); this is short enough for tests.
     retryScheduleMs: [500, 2000, 5000, 15000],
+    inOrder: true,
   };
 }
 
@@ -56,11 +62,12 @@ const probability = z.number().min(0).max(1);
 const timingPatch = z.strictObject({ probability: probability.optional(), delayMs: z.number().min(0).optional() });
 
 export const webhookConfigPatchSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).nullable().optional(),
-  appSecret: z.string().min(1).optional(),
-  statuses: z
-    .strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() })
+  url: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
     .optional(),
+  appSecret: z.string().min(1).optional(),
+  statuses: z.strictObject({ sent: timingPatch.optional(), delivered: timingPatch.optional(), read: timingPatch.optional() }).optional(),
   clickProbability: probability.optional(),
   clickDelayMs: z.number().min(0).optional(),
   failProbability: probability.optional(),
@@ -73,6 +80,7 @@ export const webhookConfigPatchSchema = z.strictObject({
     })
     .optional(),
   retryScheduleMs: z.array(z.number().min(0)).max(50).optional(),
+  inOrder: z.boolean().optional(),
 });
 
 export type WebhookConfigPatch = z.output<typeof webhookConfigPatchSchema>;
@@ -90,6 +98,7 @@ export function mergeWebhookConfig(config: WebhookConfig, patch: WebhookConfigPa
   if (patch.url === null) delete next.url;
   else if (patch.url !== undefined) next.url = patch.url;
   if (patch.appSecret !== undefined) next.appSecret = patch.appSecret;
+  if (patch.inOrder !== undefined) next.inOrder = patch.inOrder;
   if (patch.clickProbability !== undefined) next.clickProbability = patch.clickProbability;
   if (patch.clickDelayMs !== undefined) next.clickDelayMs = patch.clickDelayMs;
   if (patch.failProbability !== undefined) next.failProbability = patch.failProbability;

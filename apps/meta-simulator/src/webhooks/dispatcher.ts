@@ -91,14 +91,7 @@ export class WebhookDispatcher {
     await this.#agent.destroy();
   }
 
-  async #deliver(
-    delivery: Delivery,
-    url: string,
-    raw: Buffer,
-    headers: Record<string, string>,
-    schedule: number[],
-    firstDone: () => void,
-  ): Promise<Delivery> {
+  async #deliver(delivery: Delivery, url: string, raw: Buffer, headers: Record<string, string>, schedule: number[], firstDone: () => void): Promise<Delivery> {
     const signal = this.#lifetime.signal;
     for (;;) {
       const status = await this.#post(url, raw, headers, signal);

@@ -12,14 +12,15 @@ const chance = (p: number) => p > 0 && Math.random() < p;
 
 /**
  * Rolls the dice once per message: which statuses Meta would send and when.
- * Times never go backwards, so sent < delivered < read even if configured oddly.
+ * In order (the default), times never go backwards, so sent < delivered < read
+ * even if configured oddly; with `inOrder: false` each goes at its own delay.
  */
 export function planEvents(msg: AcceptedMessage, config: WebhookConfig): PlannedEvent[] {
   const { sent, delivered, read } = config.statuses;
   const plan: PlannedEvent[] = [];
   let at = 0;
   const add = (kind: PlannedEvent['kind'], delayMs: number, build: PlannedEvent['build']) => {
-    at = Math.max(at, delayMs);
+    at = config.inOrder ? Math.max(at, delayMs) : delayMs;
     plan.push({ kind, atMs: at, build });
   };
   if (chance(sent.probability)) add('sent', sent.delayMs, (now) => statusPayload(msg, 'sent', now));
@@ -33,7 +34,7 @@ export function planEvents(msg: AcceptedMessage, config: WebhookConfig): Planned
   if (msg.viaMarketingMessages && chance(config.clickProbability)) {
     add('click', config.clickDelayMs, (now) => clickPayload(msg, now));
   }
-  return plan;
+  return plan.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Plays a message's plan; each event waits for the previous one's first attempt. */

@@ -9,10 +9,15 @@ export interface AcceptedMessage {
   phoneNumberId: string;
   displayPhoneNumber: string;
   wamid: string;
-  recipientId: string;
+  /** The wa_id; absent when the send named only a business-scoped user id. */
+  recipientId?: string;
+  /** The recipient's business-scoped user id (BSUID, since May 2026). */
+  userId: string;
   category: PricingCategory;
   /** Sent through /marketing_messages: only those can produce click events. */
   viaMarketingMessages: boolean;
+  /** Sent with a maximum price (`bid_spec`): delivered and read carry `pricing.cost`. */
+  maxPrice?: boolean;
 }
 
 const unixSeconds = (now: number) => Math.floor(now / 1000);
@@ -30,20 +35,30 @@ function messagesValue(msg: AcceptedMessage, extra: object): object {
   };
 }
 
+/** Who a message went to, as statuses name them since 2026: `recipient_id` only when a wa_id is known. */
+function recipientFields(msg: AcceptedMessage): object {
+  return { ...(msg.recipientId === undefined ? {} : { recipient_id: msg.recipientId }), recipient_user_id: msg.userId };
+}
+
 /**
- * Graph v24 status shape: no `conversation`; `pricing` on sent and delivered
- * only, never on read.
+ * The 2026 status shape (simulator README, "Meta's 2026 behaviour"): no `conversation`;
+ * `value.contacts[]` with `user_id` (and `wa_id` when known); `recipient_user_id`
+ * on the status, `recipient_id` only for sends to a phone number; `pricing` on
+ * sent and delivered, and on read only with a maximum price, whose delivered and
+ * read carry `pricing.cost`.
  */
 export function statusPayload(msg: AcceptedMessage, status: StatusKind, now = Date.now()): object {
-  const pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: msg.category };
+  const cost = msg.maxPrice && status !== 'sent' ? { cost: { amount: 0.0125, currency: 'USD' } } : {};
+  const pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: msg.category, ...cost };
   const entry = {
     id: msg.wamid,
     status,
     timestamp: String(unixSeconds(now)),
-    recipient_id: msg.recipientId,
-    ...(status === 'read' ? {} : { pricing }),
+    ...recipientFields(msg),
+    ...(status === 'read' && !msg.maxPrice ? {} : { pricing }),
   };
-  return envelope(msg.wabaId, 'messages', messagesValue(msg, { statuses: [entry] }));
+  const contact = { profile: { name: 'Simulated User' }, ...(msg.recipientId === undefined ? {} : { wa_id: msg.recipientId }), user_id: msg.userId };
+  return envelope(msg.wabaId, 'messages', messagesValue(msg, { contacts: [contact], statuses: [entry] }));
 }
 
 export function failedPayload(msg: AcceptedMessage, error: FailError, now = Date.now()): object {
@@ -51,7 +66,7 @@ export function failedPayload(msg: AcceptedMessage, error: FailError, now = Date
     id: msg.wamid,
     status: 'failed',
     timestamp: String(unixSeconds(now)),
-    recipient_id: msg.recipientId,
+    ...recipientFields(msg),
     errors: [
       {
         code: error.code,

@@ -2,7 +2,7 @@ import type { SendResult } from '@gw/contracts';
 import type { MetaCallEvent } from '@gw/meta-client';
 import { statusClass, type GatewayMetrics } from '@gw/metrics';
 
-const FALLBACK_REASONS = new Set(['checked_fallback', 'stale_fallback', 'mm_unavailable_fallback']);
+const FALLBACK_REASONS = new Set(['checked_fallback', 'stale_fallback', 'mm_unavailable_fallback', 'invalid_parameter_fallback']);
 
 const outcomeOf = (call: MetaCallEvent) => (call.kind === 'response' ? statusClass(call.status ?? 0) : call.kind);
 

@@ -2,9 +2,7 @@ import { Agent, request } from 'undici';
 import { guardedLookup, PRIVATE_ADDRESS_CODE } from './destination-guard.ts';
 
 export type DeliveryAttempt =
-  | { kind: 'response'; status: number; retryAfter?: string; ms: number }
-  | { kind: 'refused'; reason: string; ms: number }
-  | { kind: 'error'; code: string; ms: number };
+  { kind: 'response'; status: number; retryAfter?: string; ms: number } | { kind: 'refused'; reason: string; ms: number } | { kind: 'error'; code: string; ms: number };
 
 export interface DeliveryClientOptions {
   timeoutMs: number;

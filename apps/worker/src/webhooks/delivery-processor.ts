@@ -102,8 +102,7 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     const attempts = job.opts.attempts ?? 1;
     const last = job.attemptsMade + 1 >= attempts;
     const reason = last ? `gave up after ${attempts} attempts: ${describe(result)}` : describe(result);
-    const retryAfter =
-      result.kind === 'response' && RETRY_AFTER_STATUSES.has(result.status) ? parseRetryAfter(result.retryAfter) : undefined;
+    const retryAfter = result.kind === 'response' && RETRY_AFTER_STATUSES.has(result.status) ? parseRetryAfter(result.retryAfter) : undefined;
     throw new DeliveryAttemptError(reason, retryAfter);
   }
 }

@@ -50,7 +50,8 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions) {
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'webhook delivery worker error'));
   worker.on('failed', (job, error) => {
-    if (job && isDeadLettered(job, error)) logger.warn({ deliveryId: job.id, stackId: (job.data as Partial<WebhookDeliveryJob> | undefined)?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
+    if (job && isDeadLettered(job, error))
+      logger.warn({ deliveryId: job.id, stackId: (job.data as Partial<WebhookDeliveryJob> | undefined)?.stackId ?? null, reason: error.message }, 'webhook delivery dead-lettered');
   });
   return {
     worker,

@@ -67,7 +67,9 @@ export const PRIVATE_ADDRESS_CODE = 'EWEBHOOK_PRIVATE_ADDRESS';
 
 function refusal(hostname: string, address: string): Error {
   return Object.assign(
-    new Error(`webhook URL host ${hostname} resolves to ${address}, not a public unicast address (private, loopback, link-local, translation or another special range; set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow)`),
+    new Error(
+      `webhook URL host ${hostname} resolves to ${address}, not a public unicast address (private, loopback, link-local, translation or another special range; set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow)`,
+    ),
     { code: PRIVATE_ADDRESS_CODE },
   );
 }

@@ -18,7 +18,7 @@ describe('enrichStatuses', () => {
     expect(statuses(envelope)[0]).toEqual({ id: 'mm', status: 'read', timestamp: '1', pricing: { category: 'marketing_lite' } });
   });
 
-  it('keeps Meta\'s pricing when present and fills only a missing category', () => {
+  it("keeps Meta's pricing when present and fills only a missing category", () => {
     const envelope = envelopeOf(
       { id: 'mm', status: 'sent', pricing: { billable: true, pricing_model: 'PMP', category: 'marketing_lite' } },
       { id: 'mm', status: 'delivered', pricing: { billable: true, pricing_model: 'PMP' } },

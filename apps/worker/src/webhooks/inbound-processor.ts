@@ -1,14 +1,7 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import {
-  webhookDeliveryJobId,
-  jobOf,
-  JOBS,
-  webhookInboundJobSchema,
-  type WebhookDeliveryJob,
-  type WebhookInboundJob,
-} from '@gw/contracts';
+import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
 import { isObject, type Envelope } from './envelope.ts';
@@ -77,18 +70,14 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
     const planned = parts.map((part) => ({
       part,
       body: whole ? inbound.body : JSON.stringify(part.envelope),
-      unroutable: part.target === 'unroutable' ? 'the change carries no phone number id and its entry id matches no stack\'s WABA' : undefined,
+      unroutable: part.target === 'unroutable' ? "the change carries no phone number id and its entry id matches no stack's WABA" : undefined,
     }));
     const ids = await queue(job.id!, inbound, planned);
     log.info({ deliveries: ids.length, changes: totalChanges, enriched }, 'webhook split into deliveries');
     return { deliveries: ids, enriched };
   };
 
-  async function queue(
-    inboundJobId: string,
-    inbound: WebhookInboundJob,
-    planned: Array<{ part: EnvelopePart; body: string; unroutable: string | undefined }>,
-  ): Promise<string[]> {
+  async function queue(inboundJobId: string, inbound: WebhookInboundJob, planned: Array<{ part: EnvelopePart; body: string; unroutable: string | undefined }>): Promise<string[]> {
     const jobs = planned.map(({ part, body, unroutable }) => {
       const target = part.target;
       const stackId = target !== 'unroutable' && 'stackId' in target ? target.stackId : null;

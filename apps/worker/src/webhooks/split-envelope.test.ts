@@ -12,7 +12,7 @@ const statusChange = (phone: string, wamid: string) => ({
 });
 
 describe('splitEnvelope', () => {
-  it('gives each stack an envelope in Meta\'s format with only its own changes', () => {
+  it("gives each stack an envelope in Meta's format with only its own changes", () => {
     const envelope = {
       object: 'whatsapp_business_account',
       entry: [{ id: 'W1', time: 5, changes: [statusChange('111', 'w1'), statusChange('222', 'w2'), statusChange('111', 'w3')] }],
@@ -36,7 +36,13 @@ describe('splitEnvelope', () => {
     const template = { field: 'template_category_update', value: { message_template_name: 't', previous_category: 'UTILITY', new_category: 'MARKETING' } };
     const account = { field: 'account_update', value: { event: 'MM_LITE_TERMS_SIGNED' } };
     const { parts } = splitEnvelope(
-      { object: 'whatsapp_business_account', entry: [{ id: 'W1', changes: [template] }, { id: 'BUSINESS', changes: [account] }] },
+      {
+        object: 'whatsapp_business_account',
+        entry: [
+          { id: 'W1', changes: [template] },
+          { id: 'BUSINESS', changes: [account] },
+        ],
+      },
       stacks,
     );
     expect(parts.map((p) => [p.target, p.kinds])).toEqual([

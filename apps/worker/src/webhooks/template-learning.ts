@@ -4,9 +4,7 @@ import type { Logger } from '@gw/logger';
 import { eachChange, valueOf } from './envelope.ts';
 import type { Envelope, Json } from './envelope.ts';
 
-export type CategoryAction =
-  | { kind: 'write'; wabaId: string; template: TemplateRef; category: Category }
-  | { kind: 'evict'; wabaId: string; template: TemplateRef };
+export type CategoryAction = { kind: 'write'; wabaId: string; template: TemplateRef; category: Category } | { kind: 'evict'; wabaId: string; template: TemplateRef };
 
 const WRITE_EVENTS = new Set(['APPROVED', 'REINSTATED']);
 const EVICT_EVENTS = new Set(['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED']);
@@ -53,14 +51,19 @@ export function categoryActions(envelope: Envelope): CategoryAction[] {
 }
 
 /** Applies the actions; a failure throws so the inbound job is retried (writes and evictions are idempotent). */
-export async function applyCategoryActions(
-  actions: CategoryAction[],
-  cache: Pick<CategoryCache, 'write' | 'evict'>,
-  log: Logger,
-): Promise<void> {
+export async function applyCategoryActions(actions: CategoryAction[], cache: Pick<CategoryCache, 'write' | 'evict'>, log: Logger): Promise<void> {
   for (const action of actions) {
     if (action.kind === 'write') await cache.write(action.wabaId, action.template, action.category, 'webhook');
     else await cache.evict(action.wabaId, action.template);
-    log.info({ wabaId: action.wabaId, template: action.template.name, language: action.template.language, action: action.kind, category: action.kind === 'write' ? action.category : undefined }, 'template category learned from webhook');
+    log.info(
+      {
+        wabaId: action.wabaId,
+        template: action.template.name,
+        language: action.template.language,
+        action: action.kind,
+        category: action.kind === 'write' ? action.category : undefined,
+      },
+      'template category learned from webhook',
+    );
   }
 }

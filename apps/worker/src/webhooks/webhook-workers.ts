@@ -29,11 +29,20 @@ export interface WebhookWorkers {
 }
 
 function warnAboutStacks(stacks: StackDirectory, logger: Logger): void {
-  const noUrl = stacks.all().filter((s) => !s.webhookUrl).map((s) => s.id);
-  const noSecret = stacks.all().filter((s) => s.webhookUrl && !s.webhookSecret).map((s) => s.id);
+  const noUrl = stacks
+    .all()
+    .filter((s) => !s.webhookUrl)
+    .map((s) => s.id);
+  const noSecret = stacks
+    .all()
+    .filter((s) => s.webhookUrl && !s.webhookSecret)
+    .map((s) => s.id);
   if (noUrl.length) logger.info({ stackIds: noUrl.slice(0, 50), count: noUrl.length }, 'stacks without webhookUrl: their webhooks are parked as dead letters');
   if (noSecret.length) {
-    logger.warn({ stackIds: noSecret.slice(0, 50), count: noSecret.length }, 'stacks with a webhookUrl but no webhookSecret: their webhooks are parked (deliveries are always signed)');
+    logger.warn(
+      { stackIds: noSecret.slice(0, 50), count: noSecret.length },
+      'stacks with a webhookUrl but no webhookSecret: their webhooks are parked (deliveries are always signed)',
+    );
   }
 }
 
@@ -46,10 +55,7 @@ export async function startWebhookWorkers(options: WebhookWorkersOptions): Promi
 
   warnAboutStacks(stacks, logger);
   await Promise.all([inbound.worker.waitUntilReady(), delivery.worker.waitUntilReady()]);
-  logger.info(
-    { concurrency: env.WEBHOOK_CONCURRENCY, attempts: deliveryAttempts, allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS },
-    'webhook workers ready',
-  );
+  logger.info({ concurrency: env.WEBHOOK_CONCURRENCY, attempts: deliveryAttempts, allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE_URLS }, 'webhook workers ready');
 
   return {
     workers: [inbound.worker, delivery.worker],

@@ -1,0 +1,55 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '@gw/contracts';
+import { IdempotencyStore } from './idempotency-store.ts';
+import { ReplyWaiter } from './reply-waiter.ts';
+import { SendBatcher } from './send-batcher.ts';
+import { SendDispatcher, type DispatchResult } from './send-dispatcher.ts';
+
+export interface SendPathOptions {
+  env: { SEND_BATCH_MAX_ITEMS: number; ENQUEUE_TIMEOUT_MS: number; SEND_TIMEOUT_MS: number; IDEMPOTENCY_TTL_SECONDS: number };
+  /** The `send` queue, on a fail-fast connection. */
+  queue: Queue;
+  /** Fail-fast command connection (Idempotency-Key records). */
+  commands: Redis;
+  /** A connection of its own for this process's reply channel. */
+  subscriber: Redis;
+  keys: RedisKeys;
+  /** Names this process's reply channel. */
+  ingressId: string;
+  /** How often a long wait checks whether the job's worker died (default 3 s). */
+  jobCheckIntervalMs?: number;
+  /** Told the size of every batch queued (metrics). */
+  onBatch?: (sends: number) => void;
+  /** Told every answer (metrics). */
+  onResult?: (result: DispatchResult) => void;
+}
+
+/**
+ * The ingress side of a send, wired once: the reply channel (subscribed before
+ * anything is queued), the batcher, the Idempotency-Key store and the dispatcher
+ * that gives each request its one answer. See docs/architecture.md.
+ */
+export async function startSendPath(options: SendPathOptions): Promise<{ dispatcher: SendDispatcher; replies: ReplyWaiter }> {
+  const { env, queue } = options;
+  const replies = new ReplyWaiter(options.subscriber, options.keys.replyChannel(options.ingressId));
+  await replies.start();
+  const dispatcher = new SendDispatcher({
+    queue,
+    batcher: new SendBatcher({
+      queue,
+      replyTo: replies.channel,
+      maxItems: env.SEND_BATCH_MAX_ITEMS,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+      sendTimeoutMs: env.SEND_TIMEOUT_MS,
+      onBatch: options.onBatch,
+    }),
+    replies,
+    idempotency: new IdempotencyStore(options.commands, options.keys, env.IDEMPOTENCY_TTL_SECONDS),
+    sendTimeoutMs: env.SEND_TIMEOUT_MS,
+    enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+    jobCheckIntervalMs: options.jobCheckIntervalMs,
+    onResult: options.onResult,
+  });
+  return { dispatcher, replies };
+}
