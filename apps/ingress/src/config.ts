@@ -24,8 +24,8 @@ export const ingressEnvSchema = z
     BODY_LIMIT: z.string().default('64kb'),
     /** Sends per second per stack on one ingress; 0: twice the stack's messagesPerSecond, at least 100. */
     STACK_RATE_LIMIT_PER_SECOND: intFromEnv(0, 0),
-    /** Sends of one stack in flight at once on one ingress (waiting for the worker's answer). */
-    STACK_MAX_IN_FLIGHT: intFromEnv(1, 256),
+    /** Sends of one stack in flight at once on one ingress (waiting for the worker's answer); 0: 2.5 s of the stack's messagesPerSecond, at least 256. */
+    STACK_MAX_IN_FLIGHT: intFromEnv(0, 0),
     /** Warm-ups of one stack waiting or running at once. */
     WARMUP_MAX_QUEUED_PER_STACK: intFromEnv(1, 3),
     /** Verifies X-Hub-Signature-256 of Meta's webhooks; unset: POST /webhooks/meta answers 503. */

@@ -34,4 +34,11 @@ describe('per-stack limits', () => {
     expect(limits.admit('a', 80, now).ok).toBe(true);
     expect(limits.admit('a', 80, now).ok).toBe(false);
   });
+
+  it('defaults the in-flight cap to what the stack throughput needs at Meta latency and pacing waits, at least 256', () => {
+    const limits = new StackLimits({ ratePerSecond: 0, maxInFlight: 0 });
+    expect(limits.inFlightOf(80)).toBe(256);
+    expect(limits.inFlightOf(1000)).toBe(2500);
+    expect(new StackLimits({ ratePerSecond: 0, maxInFlight: 50 }).inFlightOf(1000)).toBe(50);
+  });
 });

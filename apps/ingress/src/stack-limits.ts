@@ -6,7 +6,7 @@
 export interface StackLimitsOptions {
   /** Sends per second per stack; 0: twice the stack's messagesPerSecond, at least DEFAULT_RATE_FLOOR. */
   ratePerSecond: number;
-  /** Sends of one stack in flight at once on this process. */
+  /** Sends of one stack in flight at once on this process; 0: what its messagesPerSecond needs (inFlightOf). */
   maxInFlight: number;
 }
 
@@ -27,6 +27,15 @@ export const DEFAULT_RATE_FLOOR = 100;
 /** The bucket holds this many seconds of the rate: a burst as long as the pacer's own wait (PACING_MAX_WAIT_MS, 2 s) passes. */
 export const BURST_SECONDS = 2;
 
+/** The default in-flight cap never goes below this. */
+export const DEFAULT_IN_FLIGHT_FLOOR = 256;
+
+/**
+ * Seconds of a stack's throughput a send may spend in flight by default: Meta's
+ * slowest answers (about 0.5 s) plus the pacer's longest wait (PACING_MAX_WAIT_MS, 2 s).
+ */
+export const IN_FLIGHT_SECONDS = 2.5;
+
 /** Idle buckets are dropped so a process that saw many stacks does not keep them all. */
 const IDLE_MS = 60_000;
 
@@ -38,6 +47,10 @@ export class StackLimits {
 
   rateOf(messagesPerSecond: number): number {
     return this.options.ratePerSecond > 0 ? this.options.ratePerSecond : Math.max(DEFAULT_RATE_FLOOR, 2 * messagesPerSecond);
+  }
+
+  inFlightOf(messagesPerSecond: number): number {
+    return this.options.maxInFlight > 0 ? this.options.maxInFlight : Math.max(DEFAULT_IN_FLIGHT_FLOOR, Math.ceil(IN_FLIGHT_SECONDS * messagesPerSecond));
   }
 
   /** Takes one send of `tenant` if its limits allow; call `release` when it is answered. */
@@ -52,7 +65,8 @@ export class StackLimits {
     }
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
-    if (bucket.inFlight >= this.options.maxInFlight) return { ok: false, reason: 'in_flight', retryAfterSeconds: 1, limit: this.options.maxInFlight };
+    const maxInFlight = this.inFlightOf(messagesPerSecond);
+    if (bucket.inFlight >= maxInFlight) return { ok: false, reason: 'in_flight', retryAfterSeconds: 1, limit: maxInFlight };
     if (bucket.tokens < 1) return { ok: false, reason: 'rate', retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rate)), limit: rate };
     bucket.tokens -= 1;
     bucket.inFlight += 1;
