@@ -22,8 +22,10 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
     WORKER_METRICS_HOST=0.0.0.0 \
-    WORKER_METRICS_PORT=9464
-EXPOSE 8080 9464
+    WORKER_METRICS_PORT=9464 \
+    INGRESS_METRICS_HOST=0.0.0.0 \
+    INGRESS_METRICS_PORT=9480
+EXPOSE 8080 9464 9480
 
 # SIGTERM reaches node directly (no shell): the processes drain in-flight work on shutdown.
 CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]

@@ -18,7 +18,7 @@ const DEMO_STACK = {
   mmRouting: true,
   webhookSecret: 'demo-webhook-secret',
 };
-const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token' };
+const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token-0123456789' };
 
 /** What the demo client reads of a forwarded webhook. */
 interface ForwardedEnvelope {
@@ -125,6 +125,7 @@ async function main() {
   const simPort = await portOr(Number(process.env.SIM_PORT ?? 9090));
   const port = await portOr(Number(process.env.PORT ?? 8080));
   const workerOpsPort = await portOr(Number(process.env.WORKER_METRICS_PORT ?? 9464));
+  const ingressOpsPort = await portOr(Number(process.env.INGRESS_METRICS_PORT ?? 9480));
   const dir = join(REPO_ROOT, '.demo');
   mkdirSync(dir, { recursive: true });
   const stacksFile = join(dir, 'stacks.json');
@@ -156,6 +157,8 @@ async function main() {
     PORT: String(port),
     WORKER_METRICS_HOST: process.env.WORKER_METRICS_HOST ?? host,
     WORKER_METRICS_PORT: String(workerOpsPort),
+    INGRESS_METRICS_PORT: String(ingressOpsPort),
+    INGRESS_METRICS_HOST: process.env.INGRESS_METRICS_HOST ?? host,
     // No start-up sync: the first sends show checked routing, the fallback and the learning; the warm-up step fills the rest.
     TEMPLATE_SYNC_INTERVAL_MS: process.env.TEMPLATE_SYNC_INTERVAL_MS ?? '0',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -232,7 +235,7 @@ The category cache starts empty. Run these in order and watch the headers:
 What Meta saw:        curl -s ${simUrl}/_sim/requests
 What the cache knows: curl -s ${gateway}/templates/categories -H 'Authorization: Bearer ${DEMO_STACK.apiKey}'
 Bull Board:           ${gateway}/admin/login (admin token: ${env.ADMIN_TOKEN === DEMO_SECRETS.adminToken ? env.ADMIN_TOKEN : 'your ADMIN_TOKEN'})
-Metrics and health:   ${gateway}/metrics, ${gateway}/readyz, worker http://127.0.0.1:${workerOpsPort}/metrics
+Metrics and health:   ingress http://127.0.0.1:${ingressOpsPort}/metrics, ${gateway}/readyz, worker http://127.0.0.1:${workerOpsPort}/metrics
 API description:      ${gateway}/openapi.json
 Ctrl-C stops everything${process.env.REDIS_URL ? ` and deletes the demo's keys from ${redisAddress(redis.url)}` : ' and removes the private Redis'}.
 `);

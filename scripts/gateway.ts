@@ -27,7 +27,13 @@ async function main() {
   const workerEnv = (i: number) => ({ ...process.env, WORKER_METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + i) });
   // Likewise each ingress listens on PORT, +1, +2, ...: put a load balancer in front of them.
   const portBase = Number(process.env.PORT ?? 8080);
-  const ingressEnv = (i: number) => ({ ...process.env, PORT: String(portBase === 0 ? 0 : portBase + i) });
+  // and serves /metrics on INGRESS_METRICS_PORT, +1, +2, ... (its operations port).
+  const opsBase = Number(process.env.INGRESS_METRICS_PORT ?? 9480);
+  const ingressEnv = (i: number) => ({
+    ...process.env,
+    PORT: String(portBase === 0 ? 0 : portBase + i),
+    INGRESS_METRICS_PORT: String(opsBase === 0 ? 0 : opsBase + i),
+  });
   try {
     for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, workerEnv(i)));
     for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, ingressEnv(i)));

@@ -133,8 +133,9 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       STACKS_FILE: stacksFile,
       META_GRAPH_URL: simulatorUrl,
       META_GRAPH_VERSION: GRAPH_VERSION,
-      // Several workers on one host: each serves /metrics on a free port.
+      // Several workers and ingresses on one host: each serves /metrics on a free port.
       WORKER_METRICS_PORT: '0',
+      INGRESS_METRICS_PORT: '0',
       LOG_LEVEL: options.logLevel,
       TEMPLATE_SYNC_INTERVAL_MS: '0',
       ...(options.workerConcurrency ? { WORKER_CONCURRENCY: String(options.workerConcurrency) } : {}),

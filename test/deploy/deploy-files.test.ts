@@ -108,7 +108,7 @@ describe('the Grafana dashboard', () => {
   it('is scraped by the example Prometheus configuration on both processes', () => {
     const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
-    expect(targets).toEqual(['ingress:8080', 'worker:9464']);
+    expect(targets).toEqual(['ingress:9480', 'worker:9464']);
   });
 });
 

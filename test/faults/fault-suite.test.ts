@@ -341,7 +341,9 @@ describe('fault suite', () => {
       expect(responded(answers)).toBe(count);
       expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
       expect(answers.every((a) => !(a instanceof Error) && [200, 503, 504].includes(a.status))).toBe(true);
-      expect(retries.every((a) => a.status === 200)).toBe(true);
+      // A retry is answered from what Redis still knows: the stored answer, a send it now makes once,
+      // or 504 when the first attempt's record survived the switch but its job did not (outcome unknown).
+      expect(retries.every((a) => [200, 504].includes(a.status))).toBe(true);
       expect(lostWebhooks).toBe(0);
     } finally {
       await sim.control.clearFaults();

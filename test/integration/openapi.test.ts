@@ -35,7 +35,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     META_APP_SECRET: 'app-secret',
     META_VERIFY_TOKEN: 'verify-token',
-    ADMIN_TOKEN: 'admin-token',
+    ADMIN_TOKEN: 'admin-token-0123456789abcdef',
+    INGRESS_METRICS_PORT: '0',
     QUEUE_METRICS_INTERVAL_MS: '60000',
   });
   ingress = createIngress(env);

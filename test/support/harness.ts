@@ -99,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     TEMPLATE_SYNC_INTERVAL_MS: '0',
     // Several workers per test and several files: each worker's /metrics on a free port.
     WORKER_METRICS_PORT: '0',
+    INGRESS_METRICS_PORT: '0',
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env });
@@ -249,6 +250,13 @@ export class SimulatorControl {
   sendWebhook(payload: unknown, signature: 'valid' | 'invalid' | 'missing' = 'valid') {
     return this.call('POST', '/webhooks/send', { payload, signature });
   }
+}
+
+/** The base URL of an ingress's operations port (/metrics, /healthz), as it announced when ready. */
+export function ingressOpsUrl(ingress: RunningService): string {
+  const port = ingress.ready.operationsPort;
+  if (typeof port !== 'number') throw new Error(`ingress ${ingress.process.pid} announced no operations port`);
+  return `http://127.0.0.1:${port}`;
 }
 
 /** The base URL of a worker's /metrics, /healthz and /readyz, as it announced when ready. */

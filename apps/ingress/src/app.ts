@@ -4,6 +4,7 @@ import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
 import { sendRoutes } from './send-routes.ts';
 import type { SendDispatcher } from './send-dispatcher.ts';
+import type { StackLimits } from './stack-limits.ts';
 import type { WebhookIngress } from './webhooks/webhook-ingress.ts';
 import { templateRoutes, type TemplateRoutesDeps } from './template-routes.ts';
 
@@ -12,6 +13,10 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   dispatcher: SendDispatcher;
   logger: Logger;
   bodyLimit: string;
+  /** Express's "trust proxy" (TRUST_PROXY): whose X-Forwarded-* headers give the client address and HTTPS. */
+  trustProxy?: boolean | number | string;
+  /** Per-stack rate and in-flight limits of the send routes. */
+  limits?: StackLimits;
   /** Meta's webhook receiver. */
   webhooks?: WebhookIngress;
   /** Metrics, health and /openapi.json (operations/). */
@@ -24,6 +29,7 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use(deps.operations.timing);
   // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.

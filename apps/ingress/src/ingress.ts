@@ -16,10 +16,14 @@ import { createWebhookIngress } from './webhooks/webhook-ingress.ts';
 import { createIngressOperations } from './operations/ingress-operations.ts';
 import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
+import { StackLimits } from './stack-limits.ts';
+import { authThrottle } from './auth-throttle.ts';
 
 export interface RunningIngress {
   /** The port it listens on (PORT=0 picks a free one). */
   port: number;
+  /** The operations port (/metrics, /healthz; INGRESS_METRICS_PORT=0 picks a free one). */
+  operationsPort: number;
   /** The Express app and Bull Board's sub-app, for tests that read the route table. */
   app: Express;
   board: Express;
@@ -112,17 +116,25 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     operations = ingressOperations;
     const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
     admin = adminApi;
+    // Failed authentication is counted per client across every route of this process.
+    authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     const app = createIngressApp({
       stacks,
       dispatcher,
       logger,
       bodyLimit: env.BODY_LIMIT,
+      trustProxy: env.TRUST_PROXY,
+      limits: new StackLimits({ ratePerSecond: env.STACK_RATE_LIMIT_PER_SECOND, maxInFlight: env.STACK_MAX_IN_FLIGHT }),
+      maxQueuedWarmups: env.WARMUP_MAX_QUEUED_PER_STACK,
       categories,
       templateSyncQueue,
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
     });
+    // The metrics' `route` label: only what this app registers (Bull Board by its mount).
+    ingressOperations.knowRoutes(app, [adminApi.board]);
+    const operationsPort = await ingressOperations.listen();
 
     const listening: Server = await new Promise((resolve) => {
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
@@ -132,8 +144,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     listening.keepAliveTimeout = 65_000;
     const address = listening.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
-    logger.info({ port, ingressId, stacks: stacks.all().length }, 'ingress listening');
-    return { port, app, board: adminApi.board };
+    logger.info({ port, operationsPort, ingressId, stacks: stacks.all().length }, 'ingress listening');
+    return { port, operationsPort, app, board: adminApi.board };
   }
 
   async function close(signal?: string): Promise<void> {

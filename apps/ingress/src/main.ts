@@ -8,8 +8,8 @@ async function main() {
   const env = parseEnv(ingressEnvSchema, process.env);
   const logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL });
   const ingress = createIngress(env, logger);
-  const { port } = await ingress.start();
-  announceReady({ port });
+  const { port, operationsPort } = await ingress.start();
+  announceReady({ port, operationsPort });
   onShutdown(logger, env.SHUTDOWN_TIMEOUT_MS, (signal) => ingress.close(signal));
 }
 

@@ -7,6 +7,8 @@ import { withTimeout } from './with-timeout.ts';
 
 export interface DispatchRequest {
   stackId: string;
+  /** What idempotency records are keyed by: the stack's permanent uid (see tenantOf). */
+  tenant?: string;
   endpoint: SendEndpoint;
   payload: Record<string, unknown>;
   idempotencyKey?: string;
@@ -56,7 +58,7 @@ export class SendDispatcher {
     const jobId = slot.id;
     let idem: SendItem['idempotency'];
     if (request.idempotencyKey) {
-      const record = idempotency.recordKey(stackId, request.idempotencyKey);
+      const record = idempotency.recordKey(request.tenant ?? stackId, request.idempotencyKey);
       const fingerprint = idempotency.fingerprint(endpoint, payload);
       let existing;
       try {

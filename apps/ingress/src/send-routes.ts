@@ -1,9 +1,10 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { describePayloadIssue, gatewayErrors, messagePayloadSchema, SEND_ENDPOINTS, type SendEndpoint } from '@gw/contracts';
-import type { StackDirectory } from '@gw/config';
+import { tenantOf, type StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
 import type { DispatchResult, SendDispatcher } from './send-dispatcher.ts';
+import type { StackLimits } from './stack-limits.ts';
 
 const GRAPH_VERSION = /^v\d+\.\d+$/;
 
@@ -11,6 +12,8 @@ export interface SendRoutesDeps {
   stacks: StackDirectory;
   dispatcher: SendDispatcher;
   bodyLimit: string;
+  /** Per-stack rate and in-flight limits; absent: none. */
+  limits?: StackLimits;
 }
 
 /** The worker's answer as Meta gave it, plus the gateway's headers, in one write (the hot path skips Express's response helpers). */
@@ -31,7 +34,7 @@ function writeResult(res: Response, result: DispatchResult): void {
 }
 
 /** `/messages`, `/marketing_messages`, `/messages_encrypted` and their Graph-compatible twins. */
-export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): Router {
+export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutesDeps): Router {
   const router = Router();
   // Any content type is read as JSON: some clients omit the header, Meta accepts them.
   // Parsed only after authentication, and only on these routes.
@@ -57,16 +60,32 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit }: SendRoutesDeps): R
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
       return sendGatewayError(res, gatewayErrors.invalidParameter('Idempotency-Key must be 1 to 255 characters.'));
     }
-    const result = await dispatcher.dispatch({ stackId: stack.id, endpoint, payload, idempotencyKey });
+    const result = await dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload, idempotencyKey });
     writeResult(res, result);
   };
 
   const auth = requireStack(stacks);
+  // Before the body is read: a stack over its limits costs no parsing and nothing in Redis.
+  const limited: RequestHandler = (_req, res, next) => {
+    if (!limits) return next();
+    const stack = res.locals.stack;
+    const admission = limits.admit(tenantOf(stack), stack.messagesPerSecond);
+    if (!admission.ok) {
+      const details =
+        admission.reason === 'rate'
+          ? `Stack ${stack.id} is over the gateway's limit of ${admission.limit} sends per second; nothing was sent. Retry later.`
+          : `Stack ${stack.id} has ${admission.limit} sends in flight, the gateway's limit; nothing was sent. Retry when some are answered.`;
+      res.set('retry-after', String(admission.retryAfterSeconds));
+      return sendGatewayError(res, gatewayErrors.stackLimit(details, admission.retryAfterSeconds));
+    }
+    res.on('close', admission.release);
+    next();
+  };
   // `/{not a Graph version}/x/messages` is not a send route: leave it to the other routers (then 404).
   const graphVersion: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
   for (const endpoint of SEND_ENDPOINTS) {
-    router.post(`/${endpoint}`, auth, json, handle(endpoint));
-    router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, auth, json, handle(endpoint));
+    router.post(`/${endpoint}`, auth, limited, json, handle(endpoint));
+    router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, auth, limited, json, handle(endpoint));
   }
   return router;
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '@gw/logger';
-import { gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
+import { finishedBatchData, gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
 import type { MetaCallTiming, SendService } from './send-service.ts';
 import type { SendOutcomeWriter } from './send-outcome-writer.ts';
 import type { SendObserver } from './operations/send-observer.ts';
@@ -91,6 +91,8 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
         if (typeof id === 'string') results[id] = internalError();
       }),
     );
+    // Every item is answered: the finished job keeps no message (recipient, content), only a summary.
+    await job.updateData(finishedBatchData(batch.data)).catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'could not strip the finished send-batch job'));
     return { results };
   };
 }

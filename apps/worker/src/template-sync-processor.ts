@@ -15,6 +15,7 @@ export function createTemplateSyncProcessor({ service, stacks, logger }: Templat
     const data = templateSyncJobSchema.parse(job.data);
     const stack = stacks.get(data.stackId);
     if (!stack) throw new UnrecoverableError(`unknown stack ${data.stackId}`);
+    if (data.stackUid && data.stackUid !== stack.uid) throw new UnrecoverableError(`stack ${data.stackId} was deleted after this job was queued`);
     const log = logger.child({ jobId: job.id, stackId: stack.id, trigger: data.trigger });
     const summary = await service.sync(stack, data.templates, (progress) => job.updateProgress(progress));
     log.info({ ...summary, notFound: summary.notFound.length }, 'template categories synced');

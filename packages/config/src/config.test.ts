@@ -53,6 +53,33 @@ describe('redisOptionsFromUrl', () => {
   });
 });
 
+describe('a malformed STACKS_FILE', () => {
+  it('is reported by line and column, never with the text around the error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { readStacksFile } = await import('./stacks.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'stacks-'));
+    for (const text of [
+      '[{"id":"a","accessToken":EAAGsecret0123456789}]',
+      '[{"id":"a",\n "accessToken":"EAAGsecret0123456789" "x":1}]',
+      '[{"id":"a","accessToken":"EAAGsecret0123456789',
+    ]) {
+      const file = join(dir, 'stacks.json');
+      writeFileSync(file, text);
+      let message = '';
+      try {
+        readStacksFile(file);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('is not valid JSON');
+      expect(message).not.toContain('EAAG');
+      expect(message).not.toContain('secret');
+    }
+  });
+});
+
 describe('blank means unset', () => {
   it('reads an empty or all-blank value as absent and leaves others alone', () => {
     expect(blankIsUnset('')).toBeUndefined();

@@ -21,8 +21,20 @@ export const stackSchema = z.object({
 });
 /** A stack as STACKS_FILE (or the admin API) gives it, with its API key in clear. */
 export type StackInput = z.infer<typeof stackSchema>;
-/** A stack as the gateway uses it: the API key is only ever kept as a hash. */
-export type Stack = Omit<StackInput, 'apiKey'>;
+/**
+ * A stack as the gateway uses it: the API key is only ever kept as a hash.
+ * `uid`: a permanent internal id of a stored stack, never reused (a stack deleted and
+ * created again under the same id gets a new one); absent for STACKS_FILE stacks.
+ */
+export type Stack = Omit<StackInput, 'apiKey'> & { uid?: string };
+
+/**
+ * What tenant data (idempotency records, warm-up jobs, webhook deliveries, marks) is
+ * keyed by: the stack's permanent uid, so a re-created stack id inherits nothing.
+ */
+export function tenantOf(stack: Pick<Stack, 'id' | 'uid'>): string {
+  return stack.uid ?? stack.id;
+}
 
 const stacksSchema = z.array(stackSchema).min(1, 'must hold at least one stack');
 
@@ -137,7 +149,20 @@ export function readStacksFile(file: string): StackInput[] {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`STACKS_FILE: ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`STACKS_FILE: ${file} is not valid JSON${whereJsonFailed(text, error)}`);
   }
   return parseStacks(json);
+}
+
+/**
+ * Where JSON.parse gave up, as a line and column, never the text around it:
+ * V8's own message quotes the file (`..."essToken":EAAG..."`), which can hold a token.
+ */
+export function whereJsonFailed(text: string, error: unknown): string {
+  const position = /position (\d+)/.exec((error as Error)?.message ?? '')?.[1];
+  if (position === undefined) return ' (check its syntax)';
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return ` (at line ${line}, column ${column})`;
 }

@@ -87,5 +87,16 @@ export const gatewayErrors = {
     metaError(429, 130429, 'Rate limit hit', `The gateway's pacing for phone number ${phoneNumberId} has no capacity within ${waitMs} ms; nothing was sent. Retry later.`, {
       isTransient: true,
     }),
+  /** A per-stack limit of the gateway (rate, sends in flight, queued warm-ups): code 4, like Meta's application request limit. */
+  stackLimit: (details: string, retryAfterSeconds?: number) =>
+    metaError(429, 4, 'Application request limit reached', details, {
+      isTransient: true,
+      ...(retryAfterSeconds !== undefined ? { data: { retry_after_seconds: retryAfterSeconds } } : {}),
+    }),
+  authThrottled: (retryAfterSeconds: number) =>
+    metaError(429, 4, 'Application request limit reached', `Too many failed authentication attempts from this client; retry in ${retryAfterSeconds} s.`, {
+      isTransient: true,
+      data: { retry_after_seconds: retryAfterSeconds },
+    }),
   internal: () => metaError(500, 131000, 'Something went wrong', 'The gateway failed to process the request.'),
 };

@@ -40,6 +40,8 @@ export function redisKeys(prefix: string) {
     stacksSeeded: () => `${prefix}:stacks:seeded`,
     /** Pub/sub channel: a stack changed; every process reloads its directory. */
     stacksChanged: () => `${prefix}:stacks:changed`,
+    /** One Bull Board login session (its random id); deleted on logout, expires with the session. */
+    adminSession: (sessionId: string) => `${prefix}:admin-session:${sessionId}`,
     /** Sorted set of worker ids scored by their last check-in (Redis time, ms). */
     workerHeartbeats: () => `${prefix}:workers`,
   };

@@ -35,6 +35,38 @@ export interface SendBatchJob {
   items: SendItem[];
 }
 
+/**
+ * What a finished send-batch job keeps of each message: its type and template
+ * (name, language), never the recipient or the content. Finished jobs stay in
+ * Redis for a while; full payloads would make that cost grow with body size.
+ */
+export function payloadSummary(payload: Record<string, unknown>): Record<string, unknown> {
+  const template = payload.template as { name?: unknown; language?: { code?: unknown } } | undefined;
+  return {
+    removed: 'the message is not kept after the send',
+    ...(typeof payload.type === 'string' ? { type: payload.type } : {}),
+    ...(template && typeof template === 'object'
+      ? {
+          template: {
+            name: typeof template.name === 'string' ? template.name : undefined,
+            language: typeof template.language?.code === 'string' ? template.language.code : undefined,
+          },
+        }
+      : {}),
+  };
+}
+
+/** A finished send-batch job's data: every item's payload replaced by its summary. */
+export function finishedBatchData(data: { replyTo: string; items: unknown[] }): { replyTo: string; items: unknown[] } {
+  return {
+    replyTo: data.replyTo,
+    items: data.items.map((item) => {
+      const payload = (item as { payload?: unknown } | null)?.payload;
+      return payload && typeof payload === 'object' && !Array.isArray(payload) ? { ...(item as object), payload: payloadSummary(payload as Record<string, unknown>) } : item;
+    }),
+  };
+}
+
 /** A send-batch job's return value: each item's answer by item id. */
 export interface SendBatchResult {
   results: Record<string, SendResult>;

@@ -8,6 +8,8 @@ export const templateRefSchema = z.object({
 /** Reads a WABA's templates from Meta and writes their categories to the cache. */
 export const templateSyncJobSchema = z.object({
   stackId: z.string().min(1),
+  /** The stack's permanent uid when queued: a job of a deleted stack never runs for a new stack with its id. */
+  stackUid: z.string().min(1).optional(),
   /** Only these templates; absent means the whole WABA. */
   templates: z.array(templateRefSchema).max(10_000).optional(),
   trigger: z.enum(['api', 'cli', 'schedule']),

@@ -25,6 +25,8 @@ export type WebhookInboundJob = z.infer<typeof webhookInboundJobSchema>;
  */
 export const webhookDeliveryJobSchema = z.object({
   stackId: z.string().min(1).nullable(),
+  /** The stack's permanent uid when queued: a delivery of a deleted stack never goes to a new stack with its id. */
+  stackUid: z.string().min(1).optional(),
   phoneNumberId: z.string().min(1).nullable(),
   body: z.string(),
   /** What the envelope holds, e.g. `messages.statuses`, `template_category_update` (for operators). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashApiKey, stackSchema, type StackEntry, type StackInput } from '@gw/config';
 import { open, seal } from './secret-box.ts';
@@ -14,6 +14,8 @@ export interface StoredApiKey {
 /** A stack as Redis holds it: API keys hashed, the Meta token and webhook secret sealed. */
 export interface StoredStack {
   id: string;
+  /** Permanent internal id, never reused (records from before it existed: `<id>@<createdAt>`). */
+  uid?: string;
   /** Bumped by every write; a write names the version it read (optimistic concurrency). */
   version: number;
   phoneNumberId: string;
@@ -64,6 +66,7 @@ const context = (id: string, field: 'accessToken' | 'webhookSecret') => `stack:$
 export function sealStack(key: Buffer, input: NewStack & { apiKey: string }, source: StoredStack['source'], now = Date.now()): StoredStack {
   return {
     id: input.id,
+    uid: randomUUID(),
     version: 1,
     phoneNumberId: input.phoneNumberId,
     wabaId: input.wabaId,
@@ -123,6 +126,7 @@ export function unsealStack(key: Buffer | readonly Buffer[], record: StoredStack
   return {
     stack: {
       id: record.id,
+      uid: uidOf(record),
       phoneNumberId: record.phoneNumberId,
       wabaId: record.wabaId,
       accessToken: open(key, record.accessToken, context(record.id, 'accessToken')),
@@ -133,6 +137,11 @@ export function unsealStack(key: Buffer | readonly Buffer[], record: StoredStack
     },
     apiKeyHashes: record.apiKeys.map(({ hash, expiresAt }) => (expiresAt === undefined ? { hash } : { hash, expiresAt })),
   };
+}
+
+/** The stack's permanent internal id. */
+export function uidOf(record: Pick<StoredStack, 'id' | 'uid' | 'createdAt'>): string {
+  return record.uid ?? `${record.id}@${record.createdAt}`;
 }
 
 /**

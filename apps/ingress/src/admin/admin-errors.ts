@@ -8,6 +8,9 @@ export const adminErrors = {
     }),
   unauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or wrong admin token.'),
   loginFailed: () => metaError(401, 190, 'Invalid OAuth access token', 'Wrong admin token.'),
+  foreignOrigin: () => metaError(403, 200, 'Permissions error', 'A state-changing admin call from a page of another origin is refused.'),
+  sessionStoreUnavailable: () =>
+    metaError(503, 2, 'Service temporarily unavailable', 'The session store (Redis) is unavailable; not logged in. Retry later.', { isTransient: true }),
   deadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered delivery with id ${id}.`),
   inboundDeadLetterNotFound: (id: string) => metaError(404, 100, 'Unsupported request', `No dead-lettered inbound webhook with id ${id}.`),
   webhookQueuesUnavailable: () => gatewayErrors.unavailable('The webhook queues are unavailable. Retry later.'),

@@ -11,6 +11,7 @@ import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { InboundDeadLetters } from './inbound-dead-letters.ts';
 import { adminLoginRoutes } from './login-routes.ts';
+import { redisSessionStore } from './admin-session.ts';
 import { stackAdminRoutes } from './stack-admin-routes.ts';
 
 export interface AdminOptions {
@@ -53,8 +54,10 @@ export async function createAdmin(options: AdminOptions): Promise<Admin> {
   const board = bullBoardRouter(options.queues);
   const directory: StackDirectory = options.stacks.directory;
   const router = Router();
-  router.use(adminLoginRoutes({ adminToken, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS }));
-  router.use(BULL_BOARD_PATH, requireAdmin(adminToken, { session: true }), board);
+  // Login sessions live in Redis: logout ends one on every ingress.
+  const sessions = redisSessionStore(options.redis, options.keys.adminSession);
+  router.use(adminLoginRoutes({ adminToken, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS, sessions }));
+  router.use(BULL_BOARD_PATH, requireAdmin(adminToken, { session: sessions }), board);
   router.use(stackAdminRoutes({ store: options.stacks.store, adminToken, defaultGraceSeconds: env.STACKS_KEY_GRACE_SECONDS, logger }));
   router.use(
     deadLetterRoutes({

@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { StackDirectory } from '@gw/config';
+import { tenantOf, type StackDirectory } from '@gw/config';
 import { webhookDeliveryJobSchema, type RedisKeys, type WebhookDeliveryJob } from '@gw/contracts';
 import { failedJob, MAX_SCAN, retryFailed, scanFailed, type FailedTimeFilter } from './failed-jobs.ts';
 
@@ -65,12 +65,14 @@ export class DeadLetters {
 
   /** The stack a delivery belongs to now: its own, or the stack that has since taken its phone number. */
   private stackOf(data: WebhookDeliveryJob): string | null {
-    if (data.stackId) return data.stackId;
+    // A delivery of a deleted stack belongs to no stack, even when a new stack has its id.
+    if (data.stackId) return !data.stackUid || this.stacks.get(data.stackId)?.uid === data.stackUid ? data.stackId : null;
     return data.phoneNumberId ? (this.stacks.byPhoneNumberId(data.phoneNumberId)?.id ?? null) : null;
   }
 
   private async clearGoneMark(stackId: string | null): Promise<void> {
-    if (stackId) await this.redis.del(this.keys.webhookEndpointGone(stackId));
+    const stack = stackId ? this.stacks.get(stackId) : undefined;
+    if (stack) await this.redis.del(this.keys.webhookEndpointGone(tenantOf(stack)));
   }
 
   private scan(filter: DeadLetterFilter, wanted: number): Promise<Array<{ job: Job; data: WebhookDeliveryJob }>> {

@@ -195,19 +195,24 @@ export const adminPaths: Record<string, PathItem> = {
       responses: {
         '200': ok('JSON login: the cookie is set.', { type: 'object', properties: { status: { const: 'logged_in' }, expires_at: { type: 'string', format: 'date-time' } } }),
         '303': { description: 'Form login: the cookie is set; redirect to /admin/queues.' },
-        '401': errorResponse('Wrong admin token.'),
-        '503': errorResponse('ADMIN_TOKEN is unset.'),
+        '401': {
+          description: "Wrong admin token: a form post gets the login page again with the error (HTML), a JSON post Meta's envelope.",
+          content: { 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: ref('MetaError') } },
+        },
+        '429': errorResponse('Too many failed authentications from this client (AUTH_FAILURE_LIMIT); Retry-After says when to try again.'),
+        '503': errorResponse('ADMIN_TOKEN is unset, or the session store (Redis) is unavailable.'),
       },
     },
   },
   '/admin/logout': {
     post: {
       operationId: 'adminLogout',
-      summary: 'Clear the session cookie',
+      summary: 'End the session (on the server too) and clear its cookie',
       tags: ['Admin: Bull Board'],
       responses: {
         '200': ok('Logged out.', { type: 'object', properties: { status: { const: 'logged_out' } } }),
         '303': { description: 'Form logout: redirect to the login page.' },
+        '403': errorResponse('Posted from a page of another origin.'),
       },
     },
   },
@@ -243,11 +248,13 @@ export const operationsPaths: Record<string, PathItem> = {
     get: {
       operationId: 'metrics',
       summary: 'Prometheus metrics (gateway_*, process and Node.js)',
+      description: 'Served on the operations port (INGRESS_METRICS_PORT); on this public port only when METRICS_TOKEN is set, behind that bearer token.',
       tags: ['Operations'],
-      security: [{}, { metricsBearer: [] }],
+      security: [{ metricsBearer: [] }],
       responses: {
         '200': { description: 'Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } },
         '401': errorResponse('METRICS_TOKEN is set and the bearer token is missing or wrong.'),
+        '404': errorResponse('METRICS_TOKEN is unset: /metrics is served only on the operations port (INGRESS_METRICS_PORT).'),
       },
     },
   },

@@ -78,7 +78,9 @@ function sendOperation(endpoint: 'messages' | 'marketing_messages', graph: boole
       '403': errorResponse("The path's phone number id is not the stack's."),
       '413': errorResponse('Body over the limit.'),
       '422': errorResponse('The Idempotency-Key was used with another body.'),
-      '429': errorResponse("The phone number's pacing has no capacity (130429); nothing was sent."),
+      '429': errorResponse(
+        "The phone number's pacing has no capacity (130429), or the stack is over the gateway's send rate or sends in flight (4, with Retry-After); nothing was sent.",
+      ),
       '503': errorResponse('The queue or Meta is unreachable; nothing was sent.'),
       '504': errorResponse('No result in time, or Meta timed out after the request left (outcome unknown; not resent).'),
     },
@@ -103,6 +105,7 @@ export const clientPaths: Record<string, PathItem> = {
         '202': ok('Queued.', ref('WarmupAccepted')),
         '400': errorResponse('Invalid body.'),
         '401': errorResponse('Missing or unknown API key.'),
+        '429': errorResponse('The stack already has WARMUP_MAX_QUEUED_PER_STACK warm-ups queued or running (4, with Retry-After).'),
         '503': errorResponse('The warm-up queue is unavailable.'),
       },
     },

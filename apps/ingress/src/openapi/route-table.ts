@@ -49,3 +49,19 @@ export function registeredRoutes(app: unknown, opaque: unknown[] = []): Register
   walk(stackOf((app as { router?: unknown }).router) ?? stackOf(app) ?? [], '');
   return routes;
 }
+
+/** The paths routers and middleware are mounted at (`app.use('/admin/stacks', ...)`), with their parents' mounts. */
+export function registeredMounts(app: unknown): string[] {
+  const mounts = new Set<string>();
+  const walk = (layers: Layer[], prefix: string) => {
+    for (const layer of layers) {
+      if (layer.route) continue;
+      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
+      if (mount) mounts.add(prefix + mount);
+      const nested = stackOf(layer.handle);
+      if (nested) walk(nested, prefix + mount);
+    }
+  };
+  walk(stackOf((app as { router?: unknown }).router) ?? stackOf(app) ?? [], '');
+  return [...mounts];
+}

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Stack, StackDirectory } from '@gw/config';
+import { tenantOf, type Stack, type StackDirectory } from '@gw/config';
 import { webhookDeliveryJobSchema, type WebhookDeliveryJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { DeliveryAttempt, DeliveryClient } from './delivery-client.ts';
@@ -34,6 +34,7 @@ function resolveStack(stacks: StackDirectory, data: WebhookDeliveryJob): Stack {
   if (data.stackId) {
     const stack = stacks.get(data.stackId);
     if (!stack) throw park(`stack "${data.stackId}" is not configured on this gateway any more`);
+    if (data.stackUid && data.stackUid !== stack.uid) throw park(`stack "${data.stackId}" was deleted after this webhook arrived; not delivered to the stack that now has its id`);
     return stack;
   }
   const stack = data.phoneNumberId ? stacks.byPhoneNumberId(data.phoneNumberId) : undefined;
@@ -72,15 +73,15 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     }
     const started = performance.now();
     try {
-      return await attempt(job, stack.id, url, secret, data);
+      return await attempt(job, stack.id, tenantOf(stack), url, secret, data);
     } finally {
       await slots.release(stack.id, lease, performance.now() - started);
     }
   };
 
-  async function attempt(job: Job, stackId: string, url: string, secret: string, data: WebhookDeliveryJob): Promise<DeliveryResult> {
+  async function attempt(job: Job, stackId: string, tenant: string, url: string, secret: string, data: WebhookDeliveryJob): Promise<DeliveryResult> {
     const log = deps.logger.child({ deliveryId: job.id, stackId, attempt: job.attemptsMade + 1 });
-    if (await deps.gone.isGone(stackId, url)) {
+    if (await deps.gone.isGone(tenant, url)) {
       throw park(`stack "${stackId}" endpoint answered 410 Gone earlier; deliveries stay parked until an operator replays`);
     }
     const refused = await deps.refusedDestination(url);
@@ -95,7 +96,7 @@ export function createWebhookDeliveryProcessor(deps: DeliveryProcessorDeps) {
     log.warn({ outcome: describe(result), ms: result.ms }, 'webhook delivery attempt failed');
     if (result.kind === 'refused') throw park(result.reason);
     if (result.kind === 'response' && result.status === 410) {
-      await deps.gone.markGone(stackId, url);
+      await deps.gone.markGone(tenant, url);
       throw park(`endpoint answered HTTP 410 Gone; deliveries to stack "${stackId}" are parked until an operator replays`);
     }
     const attempts = job.opts.attempts ?? 1;

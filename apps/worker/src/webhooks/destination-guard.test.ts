@@ -17,11 +17,29 @@ describe('isPrivateAddress', () => {
     'fd00::1',
     '::ffff:127.0.0.1',
     '::ffff:10.0.0.1',
+    // The ranges the probe found open, and other special ones.
+    '::a00:1',
+    '::ffff:0:7f00:1',
+    '::ffff:7f00:1',
+    'fec0::1',
+    '2002:7f00:1::1',
+    '2001::1',
+    '2001:0:7f00:1::1',
+    '64:ff9b::7f00:1',
+    '64:ff9b:1::a00:1',
+    '2001:db8::1',
+    '192.0.2.1',
+    '198.51.100.7',
+    '203.0.113.9',
+    '255.255.255.255',
+    '224.0.0.1',
+    'ff02::1',
+    'not-an-ip',
   ])('refuses %s', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '172.32.0.1', '31.13.64.35', '2a03:2880:f12f:83:face:b00c::25de', '::ffff:8.8.8.8'])('allows %s', (address) => {
+  it.each(['8.8.8.8', '172.32.0.1', '31.13.64.35', '2a03:2880:f12f:83:face:b00c::25de', '::ffff:8.8.8.8', '2606:4700::1111', '2001:4860:4860::8888'])('allows %s', (address) => {
     expect(isPrivateAddress(address)).toBe(false);
   });
 });
@@ -33,7 +51,13 @@ describe('refusedDestination', () => {
     expect(await refusedDestination('http://[::1]:9000/hook')).toMatch(/::1/);
   });
 
-  it('lets a public literal address through', async () => {
+  it('lets a public literal address through on 80, 443 and ports from 1024', async () => {
     expect(await refusedDestination('https://8.8.8.8/hook')).toBeUndefined();
+    expect(await refusedDestination('http://8.8.8.8/hook')).toBeUndefined();
+    expect(await refusedDestination('https://8.8.8.8:8443/hook')).toBeUndefined();
+  });
+
+  it('refuses system ports other than 80 and 443', async () => {
+    for (const port of [22, 25, 53, 110, 445, 1023]) expect(await refusedDestination(`http://8.8.8.8:${port}/hook`)).toMatch(/port/);
   });
 });

@@ -80,8 +80,11 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
   async function queue(inboundJobId: string, inbound: WebhookInboundJob, planned: Array<{ part: EnvelopePart; body: string; unroutable: string | undefined }>): Promise<string[]> {
     const jobs = planned.map(({ part, body, unroutable }) => {
       const target = part.target;
+      const stackId = target !== 'unroutable' && 'stackId' in target ? target.stackId : null;
+      const stackUid = stackId ? deps.stacks.get(stackId)?.uid : undefined;
       const data: WebhookDeliveryJob = {
-        stackId: target !== 'unroutable' && 'stackId' in target ? target.stackId : null,
+        stackId,
+        ...(stackUid ? { stackUid } : {}),
         phoneNumberId: target !== 'unroutable' && 'phoneNumberId' in target ? target.phoneNumberId : null,
         body,
         kinds: part.kinds,
