@@ -39,7 +39,7 @@ beforeAll(async () => {
   );
   // The ingress's own wiring of the send path (as createIngress builds it).
   ({ dispatcher } = await startSendPath({
-    env: { SEND_BATCH_MAX_ITEMS: 64, ENQUEUE_TIMEOUT_MS: 1000, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
+    env: { SEND_BATCH_MAX_ITEMS: 64, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
     queue,
     commands,
     subscriber,
@@ -84,7 +84,7 @@ describe('SendDispatcher without replies', () => {
     closers.push(() => commands.quit());
     // The ingress's wiring with a 50 ms window, busy from the first waiting send on.
     const { dispatcher: windowed } = await startSendPath({
-      env: { SEND_BATCH_MAX_ITEMS: 64, SEND_BATCH_WINDOW_MS: 50, SEND_BATCH_WINDOW_PENDING: 0, ENQUEUE_TIMEOUT_MS: 1000, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
+      env: { SEND_BATCH_MAX_ITEMS: 64, SEND_BATCH_WINDOW_MS: 50, SEND_BATCH_WINDOW_PENDING: 0, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
       queue,
       commands,
       subscriber,
@@ -110,5 +110,18 @@ describe('SendDispatcher without replies', () => {
     const repeat = await send({ n: 1, fail: true }, 'key-lost');
     expect(repeat.replayed).toBe(true);
     expect(repeat.status).toBe(504);
+  });
+
+  it('never answers "nothing was sent" for a slow enqueue: it waits within the send deadline, and answers from the send', async () => {
+    // Redis holds every write for longer than ENQUEUE_TIMEOUT_MS's default (1 s); the claim and the add land afterwards.
+    const admin = new Redis(connection());
+    closers.push(() => admin.quit());
+    await admin.call('CLIENT', 'PAUSE', '1800', 'WRITE');
+    const answer = await send({ n: 42 }, 'key-slow-enqueue');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ echo: 42 });
+    // The key holds that answer: a retry replays it, it does not send again.
+    const repeat = await send({ n: 42 }, 'key-slow-enqueue');
+    expect(repeat).toMatchObject({ status: 200, replayed: true });
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { enqueue, JOBS, sendItemId, type SendBatchJob, type SendItem } from '@gw/contracts';
-import { withTimeout } from './with-timeout.ts';
 
 export interface SendBatcherOptions {
   queue: Queue;
@@ -16,7 +15,6 @@ export interface SendBatcherOptions {
   windowMs?: number;
   /** Whether the ingress is busy enough to hold a batch open for windowMs (sends awaiting replies). */
   busy?: () => boolean;
-  enqueueTimeoutMs: number;
   /** How long the ingress waits for a send's result: finished jobs are kept for twice that. */
   sendTimeoutMs: number;
   /** Told the size of every batch queued (metrics); must not throw. */
@@ -26,7 +24,7 @@ export interface SendBatcherOptions {
 /** A reserved place in a batch: its id is known before the send is (an Idempotency-Key records it first). */
 export interface SendSlot {
   id: string;
-  /** Puts the send in its place; resolves once its batch is queued, rejects when it could not be (nothing was sent). */
+  /** Puts the send in its place; resolves once its batch is queued, rejects when Redis refused it (nothing was sent). */
   fill(item: Omit<SendItem, 'id'>): Promise<void>;
   /** Gives the place up (the send will not be made). */
   cancel(): void;
@@ -108,7 +106,8 @@ export class SendBatcher {
     if (batch.items.length === 0) return batch.settle();
     this.options.onBatch?.(batch.items.length);
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
-    withTimeout(enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId }), this.options.enqueueTimeoutMs).then(
+    // No deadline here: an enqueue that is slow may still land, and its sends then go out (the dispatcher decides what to answer).
+    enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId }).then(
       () => batch.settle(),
       (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
     );

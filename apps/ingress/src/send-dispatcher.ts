@@ -3,7 +3,7 @@ import { batchJobIdOf, gatewayErrors, type SendBatchResult, type SendEndpoint, t
 import type { IdempotencyStore } from './idempotency-store.ts';
 import type { SendBatcher } from './send-batcher.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
-import { withTimeout } from './with-timeout.ts';
+import { TimedOut, withTimeout } from './with-timeout.ts';
 
 export interface DispatchRequest {
   stackId: string;
@@ -22,7 +22,6 @@ export interface SendDispatcherOptions {
   replies: ReplyWaiter;
   idempotency: IdempotencyStore;
   sendTimeoutMs: number;
-  enqueueTimeoutMs: number;
   /** How often a long wait checks whether the job's worker died. */
   jobCheckIntervalMs?: number;
   /** Told every answer (metrics); must not throw. */
@@ -51,7 +50,7 @@ export class SendDispatcher {
   }
 
   private async dispatchOnce(request: DispatchRequest): Promise<DispatchResult> {
-    const { idempotency, enqueueTimeoutMs, replies } = this.options;
+    const { idempotency, replies } = this.options;
     const deadline = Date.now() + this.options.sendTimeoutMs;
     const { stackId, endpoint, payload } = request;
     const slot = this.options.batcher.reserve();
@@ -62,7 +61,8 @@ export class SendDispatcher {
       const fingerprint = idempotency.fingerprint(endpoint, payload);
       let existing;
       try {
-        existing = await withTimeout(idempotency.claim(record, { fingerprint, jobId, state: 'pending' }), enqueueTimeoutMs);
+        // Within the send's own deadline: a slow Redis is waited for, an unreachable one refuses at once.
+        existing = await withTimeout(idempotency.claim(record, { fingerprint, jobId, state: 'pending' }), Math.max(0, deadline - Date.now()));
       } catch {
         slot.cancel();
         return unavailable();
@@ -76,13 +76,22 @@ export class SendDispatcher {
     }
 
     const reply = replies.wait(jobId, this.options.sendTimeoutMs);
-    try {
-      await slot.fill({ stackId, endpoint, payload, receivedAt: Date.now(), idempotency: idem });
-    } catch {
+    const filled = slot.fill({ stackId, endpoint, payload, receivedAt: Date.now(), idempotency: idem });
+    // Queued, refused (nothing was sent), or still pending at the deadline (it may land later and be sent).
+    const enqueued = await withTimeout(filled, Math.max(0, deadline - Date.now())).then(
+      () => 'queued' as const,
+      (error: unknown) => (error instanceof TimedOut ? ('unknown' as const) : ('refused' as const)),
+    );
+    if (enqueued === 'refused') {
       // Not enqueued, so nothing was sent: free the key and let the client retry.
       replies.cancel(jobId);
       if (idem) await idempotency.release(idem.record).catch(() => undefined);
       return unavailable();
+    }
+    if (enqueued === 'unknown') {
+      // Never "nothing was sent" here: the key stays pending, so a retry waits for this job instead of sending again.
+      replies.cancel(jobId);
+      return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
     }
     const result = await this.awaitJob(jobId, reply, deadline, idem);
     return { ...result, jobId };

@@ -11,7 +11,6 @@ export interface SendPathOptions {
     SEND_BATCH_MAX_ITEMS: number;
     SEND_BATCH_WINDOW_MS?: number;
     SEND_BATCH_WINDOW_PENDING?: number;
-    ENQUEUE_TIMEOUT_MS: number;
     SEND_TIMEOUT_MS: number;
     IDEMPOTENCY_TTL_SECONDS: number;
   };
@@ -49,14 +48,12 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
       maxItems: env.SEND_BATCH_MAX_ITEMS,
       windowMs: env.SEND_BATCH_WINDOW_MS,
       busy: () => replies.size >= (env.SEND_BATCH_WINDOW_PENDING ?? Infinity),
-      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
       sendTimeoutMs: env.SEND_TIMEOUT_MS,
       onBatch: options.onBatch,
     }),
     replies,
     idempotency: new IdempotencyStore(options.commands, options.keys, env.IDEMPOTENCY_TTL_SECONDS),
     sendTimeoutMs: env.SEND_TIMEOUT_MS,
-    enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
     jobCheckIntervalMs: options.jobCheckIntervalMs,
     onResult: options.onResult,
   });
