@@ -14,6 +14,7 @@ import {
   uniquePrefix,
   makeStack,
   post,
+  readAnswer,
   sendVia,
   textMessage,
   startGateway,
@@ -42,15 +43,7 @@ let sim: Simulator;
 let gateway: Gateway;
 
 async function call(method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<HttpAnswer> {
-  const response = await request(url, { method: method as 'GET', headers, body });
-  const text = await response.body.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, body: parsed, text };
+  return readAnswer(await request(url, { method: method as 'GET', headers, body }));
 }
 
 const adminAuth = () => ({ authorization: `Bearer ${secrets.adminToken}`, 'content-type': 'application/json' });

@@ -140,7 +140,7 @@ export interface HttpAnswer {
 }
 
 /** Reads an answer whole; `body` is the parsed JSON, or undefined when it is not JSON. */
-async function readAnswer(response: Dispatcher.ResponseData): Promise<HttpAnswer> {
+export async function readAnswer(response: Dispatcher.ResponseData): Promise<HttpAnswer> {
   const text = await response.body.text();
   let parsed: unknown;
   try {
