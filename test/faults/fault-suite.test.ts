@@ -325,9 +325,13 @@ describe('fault suite', () => {
         const got = received();
         return (await acknowledged()).filter((d) => !got.has(`${d.wamid}:${d.kind}`)).length;
       };
-      await waitFor('webhooks forwarded', async () => (await webhooksLost()) === 0, 60_000).catch(() => undefined);
+      // Meta has finished sending (every delivery answered or given up), and the client has what Meta got a 200 for.
+      const settled = async () => !(await sim.control.webhookLog()).some((d) => d.wamid && wamids.has(d.wamid) && d.status === 'pending');
+      await waitFor('webhooks forwarded', async () => (await settled()) && (await webhooksLost()) === 0, 90_000).catch(() => undefined);
       const lostWebhooks = await webhooksLost();
       const webhookCount = (await acknowledged()).length;
+      const deliveryStates = new Map<string, number>();
+      for (const d of await sim.control.webhookLog()) if (d.wamid && wamids.has(d.wamid)) deliveryStates.set(d.status, (deliveryStates.get(d.status) ?? 0) + 1);
 
       rows.push({
         scenario: 'Redis failover (kill -9 primary, Sentinels) during burst',
@@ -336,7 +340,7 @@ describe('fault suite', () => {
         duplicates: audit.duplicates,
         lost: audit.lost,
         misrouted: 0,
-        notes: `${statusCounts(answers)}; retried ${retried.length} unclear with the same key: ${statusCounts(retries)}; webhooks Meta got 200 for ${webhookCount}, lost ${lostWebhooks}; longest client wait ${longestWaitMs} ms; primary ${redis.primaryPort} -> ${promoted}`,
+        notes: `${statusCounts(answers)}; retried ${retried.length} unclear with the same key: ${statusCounts(retries)}; webhooks Meta got 200 for ${webhookCount} (${[...deliveryStates].map(([k, n]) => `${k}:${n}`).join(' ')}), lost ${lostWebhooks}; longest client wait ${longestWaitMs} ms; primary ${redis.primaryPort} -> ${promoted}`,
       });
       expect(responded(answers)).toBe(count);
       expect(audit).toMatchObject({ duplicates: 0, lost: 0 });

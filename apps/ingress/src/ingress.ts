@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
-import { checkRedisForQueues, redisConnections } from '@gw/config';
+import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache } from '@gw/category-cache';
@@ -110,6 +110,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       appSecret: env.META_APP_SECRET,
       verifyToken: env.META_VERIFY_TOKEN,
       enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+      replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });
     webhooks = webhookIngress;
     const ingressOperations = createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });

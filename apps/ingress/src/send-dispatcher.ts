@@ -29,6 +29,8 @@ export interface SendDispatcherOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** ioredis refused the command before writing it (no connection, no offline queue): Redis never saw it. */
+const neverWritten = (error: unknown) => error instanceof Error && /enableOfflineQueue options is false/.test(error.message);
 const unavailable = (): DispatchResult => ({
   ...gatewayErrors.unavailable('The send queue is unavailable; nothing was sent. Retry later.'),
   route: 'none',
@@ -80,7 +82,12 @@ export class SendDispatcher {
     // Queued, refused (nothing was sent), or still pending at the deadline (it may land later and be sent).
     const enqueued = await withTimeout(filled, Math.max(0, deadline - Date.now())).then(
       () => 'queued' as const,
-      (error: unknown) => (error instanceof TimedOut ? ('unknown' as const) : ('refused' as const)),
+      async (error: unknown) => {
+        if (error instanceof TimedOut) return 'unknown' as const;
+        if (neverWritten(error)) return 'refused' as const;
+        // Lost with its connection after it was written (a failover): Redis may hold the job. Ask it.
+        return (await this.batchExists(jobId, deadline)) ?? ('unknown' as const);
+      },
     );
     if (enqueued === 'refused') {
       // Not enqueued, so nothing was sent: free the key and let the client retry.
@@ -156,6 +163,19 @@ export class SendDispatcher {
     if (outcome === 'lost') return { ...(await this.recordLost(jobId, { record, fingerprint: '' })), jobId, replayed: true };
     if (outcome && outcome !== 'pending') return { ...outcome, jobId, replayed: true };
     return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
+  }
+
+  /** Whether the send's batch job is in Redis ('queued') or not ('refused'), asked until the deadline; undefined: no answer. */
+  private async batchExists(itemId: string, deadline: number): Promise<'queued' | 'refused' | undefined> {
+    while (Date.now() < deadline) {
+      try {
+        const job = await withTimeout(Job.fromId(this.options.queue, batchJobIdOf(itemId)), 1000);
+        return job ? 'queued' : 'refused';
+      } catch {
+        await sleep(200);
+      }
+    }
+    return undefined;
   }
 
   /** The send's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */

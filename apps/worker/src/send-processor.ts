@@ -15,6 +15,8 @@ export interface SendProcessorDeps {
   observer?: SendObserver;
   /** The process's limit on sends in flight (WORKER_SENDS_IN_FLIGHT); unset: no limit. */
   slots?: SendSlots;
+  /** Resolves once the job's start is safe from a failover (a replica has it); unset: nothing to wait for. */
+  replicated?: () => Promise<unknown>;
 }
 
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
@@ -27,7 +29,7 @@ const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: '
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
-export function createSendProcessor({ service, outcomes, logger, observer, slots }: SendProcessorDeps) {
+export function createSendProcessor({ service, outcomes, logger, observer, slots, replicated }: SendProcessorDeps) {
   async function processItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
     const waiting = slots?.acquire();
     if (waiting) await waiting;
@@ -78,6 +80,9 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
       return { results };
     }
     const { replyTo, items } = batch.data;
+    // A job started on a primary that dies before replicating it would be waiting again on the promoted replica,
+    // and a second worker would call Meta for it: let a replica see it active first.
+    await replicated?.().catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'no replica confirmed the send job'));
     await Promise.all(
       items.map(async (raw) => {
         const item = sendItemSchema.safeParse(raw);

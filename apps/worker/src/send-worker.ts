@@ -1,6 +1,6 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { StackDirectory } from '@gw/config';
+import type { ReplicaAck, StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
@@ -26,6 +26,8 @@ export interface SendWorkerOptions {
   commands: Redis;
   keys: RedisKeys;
   categories: CategoryCache;
+  /** With Sentinels: a job waits for a replica to see it started before calling Meta. */
+  replicaAck?: ReplicaAck;
   /** The MM circuit breaker (shared with the other workers by the composition root). */
   breaker: KeyedCircuitBreaker;
   observer: SendObserver;
@@ -59,7 +61,11 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);
-  const worker = new Worker(QUEUES.send, createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots }), {
+  // With Sentinels, the connection that moved the job to active WAITs for a replica before Meta is called.
+  const { replicaAck } = options;
+  const replicated = replicaAck ? async () => replicaAck.wait((await worker.getBackend().client) as unknown as Redis) : undefined;
+  const processor = createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots, replicated });
+  const worker: Worker = new Worker(QUEUES.send, processor, {
     connection: options.connection,
     prefix: env.REDIS_KEY_PREFIX,
     concurrency: env.WORKER_CONCURRENCY ?? env.WORKER_SENDS_IN_FLIGHT,

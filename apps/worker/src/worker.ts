@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { checkRedisForQueues, redisConnections } from '@gw/config';
+import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
@@ -88,7 +88,19 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     await breakerSync.start();
 
     const connection = redis.bullmq({ maxRetriesPerRequest: null });
-    const send = startSendWorker({ env, connection, stacks, meta, commands, keys, categories, breaker, observer, logger });
+    const send = startSendWorker({
+      env,
+      connection,
+      stacks,
+      meta,
+      commands,
+      keys,
+      categories,
+      breaker,
+      observer,
+      logger,
+      replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
+    });
     const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, logger });
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));

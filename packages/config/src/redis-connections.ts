@@ -105,3 +105,26 @@ export function redisConnections(env: RedisEnv) {
   };
 }
 export type RedisConnections = ReturnType<typeof redisConnections>;
+
+/**
+ * With Sentinels there is a replica, and a failover loses what the primary
+ * acknowledged but had not replicated yet: writes that must survive one (a stored
+ * webhook before Meta's 200, a send job's start before Meta is called) WAIT for a
+ * replica on the connection that made them. A healthy replica answers in about a
+ * millisecond; when none answers (the other one is down) waiting is skipped for a
+ * while, since WAIT holds the whole connection and there is nothing to wait for.
+ */
+export class ReplicaAck {
+  private skipUntil = 0;
+
+  constructor(
+    private readonly timeoutMs = 100,
+    private readonly skipMs = 5000,
+  ) {}
+
+  async wait(connection: { wait(replicas: number, timeoutMs: number): Promise<number> }): Promise<void> {
+    if (Date.now() < this.skipUntil) return;
+    const replicas = await connection.wait(1, this.timeoutMs);
+    if (replicas < 1) this.skipUntil = Date.now() + this.skipMs;
+  }
+}

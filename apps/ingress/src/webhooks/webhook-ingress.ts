@@ -1,3 +1,4 @@
+import type { ReplicaAck } from '@gw/config';
 import { Router } from 'express';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { QUEUES } from '@gw/contracts';
@@ -13,6 +14,8 @@ export interface WebhookIngressOptions {
   appSecret: string | undefined;
   verifyToken: string | undefined;
   enqueueTimeoutMs: number;
+  /** With Sentinels: wait for a replica to have each webhook before answering 200. */
+  replicaAck?: ReplicaAck;
 }
 
 export interface WebhookIngress {
@@ -36,7 +39,7 @@ export async function createWebhookIngress(options: WebhookIngressOptions): Prom
     metaWebhookRoutes({
       appSecret: options.appSecret,
       verifyToken: options.verifyToken,
-      store: new InboundStore(inbound, options.enqueueTimeoutMs),
+      store: new InboundStore(inbound, options.enqueueTimeoutMs, options.replicaAck),
       logger,
     }),
   );
