@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type PrivateRedis, type RunningService } from '@gw/process-tools';
+import { commonEnv, parseEnv, redisConnections } from '@gw/config';
+import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
+import { z } from 'zod';
 import type { BenchOptions } from './options.ts';
 
 /**
@@ -52,7 +54,8 @@ export interface Target {
 }
 
 export interface BenchStack {
-  redis: PrivateRedis;
+  /** The Redis the gateways use: a private one, or the primary REDIS_SENTINELS name. */
+  redis: { url: string; stop(): Promise<void> };
   redisClient: Redis;
   simulator: RunningService;
   simulatorUrl: string;
@@ -92,13 +95,12 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     return s;
   };
 
-  const redis = await startPrivateRedis();
-  const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const { redis, redisClient } = await benchRedis();
   const stopAll = async () => {
     stopping = true;
     await Promise.allSettled(started.reverse().map((s) => s.stop('SIGTERM', 10_000)));
-    redisClient.disconnect();
     await redis.stop();
+    redisClient.disconnect();
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -129,6 +131,8 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     const gatewayEnv: NodeJS.ProcessEnv = {
       ...process.env,
       REDIS_URL: redis.url,
+      // A private Redis is one Redis: a Cluster or Sentinels set for other tools must not redirect the gateways.
+      ...(process.env.REDIS_SENTINELS ? {} : { REDIS_SENTINELS: '', REDIS_CLUSTER_NODES: '' }),
       REDIS_KEY_PREFIX: PREFIX,
       STACKS_FILE: stacksFile,
       META_GRAPH_URL: simulatorUrl,
@@ -269,4 +273,26 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * A private redis-server (the default: its INFO counts only the bench), or, with
+ * REDIS_SENTINELS set, the primary the Sentinels name, as the gateway would use it
+ * (then INFO includes that Redis's other traffic, and the bench's keys under its
+ * prefix are deleted when it ends).
+ */
+async function benchRedis(): Promise<{ redis: BenchStack['redis']; redisClient: Redis }> {
+  if (!process.env.REDIS_SENTINELS) {
+    const redis = await startPrivateRedis();
+    return { redis, redisClient: new Redis(redis.url, { maxRetriesPerRequest: 1 }) };
+  }
+  const env = parseEnv(z.object(commonEnv), process.env);
+  const redisClient = redisConnections(env).client({ maxRetriesPerRequest: 1 });
+  const stop = async () => {
+    // The bench's prefixes only: `bench:` and its variants' `bench-<name>:`.
+    const keys = [...(await redisClient.keys(`${PREFIX}:*`)), ...(await redisClient.keys(`${PREFIX}-*:*`))];
+    for (let i = 0; i < keys.length; i += 1000) await redisClient.unlink(...keys.slice(i, i + 1000));
+  };
+  await stop();
+  return { redis: { url: env.REDIS_URL, stop }, redisClient };
 }
