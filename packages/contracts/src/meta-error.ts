@@ -52,6 +52,8 @@ export const gatewayErrors = {
   bodyTooLarge: (limit: string) => metaError(413, 100, 'Invalid parameter', `The request body is larger than the ${limit} limit.`),
   unauthenticated: () => metaError(401, 190, 'Invalid OAuth access token', 'Missing or unknown API key.', { type: 'OAuthException' }),
   wrongPhoneNumber: (phoneNumberId: string) => metaError(403, 200, 'Permissions error', `This API key may not send from phone number id ${phoneNumberId}.`),
+  /** Another stack's (or an unknown) phone number, WABA, template or media id: the gateway's tenancy, not Meta's. */
+  notYourResource: (kind: string, id: string) => metaError(403, 200, 'Permissions error', `This API key may not reach ${kind} ${id}.`),
   notFound: (path: string) => metaError(404, 100, 'Unsupported request', `No route for ${path}.`),
   unavailable: (details: string) => metaError(503, 2, 'Service temporarily unavailable', details, { isTransient: true }),
   timeout: (jobId: string, timeoutMs: number) =>
