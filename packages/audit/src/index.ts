@@ -1,1 +1,3 @@
 export * from './audit-store.ts';
+export * from './fallback-reasons.ts';
+export * from './postgres/index.ts';

@@ -1,0 +1,4 @@
+export * from './postgres-audit-store.ts';
+export * from './migrate.ts';
+export * from './partitions.ts';
+export * from './schema.ts';

@@ -1,0 +1,129 @@
+import type { Pool } from 'pg';
+import type { Route, RouteReason } from '@gw/contracts';
+import type { AuditEntry, MetaCall, RouteAnalyticsQuery } from '../audit-store.ts';
+import type { ReasonGroup } from './route-rows.ts';
+
+interface SendRow {
+  wamid: string;
+  stack_id: string;
+  at: Date;
+  route: Route;
+  reason: RouteReason;
+  mm_error_code: number | null;
+  calls: MetaCall[];
+  idempotency_key: string | null;
+  template: string | null;
+}
+
+interface StatusRow {
+  status: string;
+  meta_timestamp: string | null;
+  at: Date;
+  errors: unknown[] | null;
+  pricing: Record<string, unknown> | null;
+}
+
+interface ClickRow {
+  at: Date;
+  click_id: string | null;
+  data: Record<string, unknown>;
+}
+
+/** The audit entry of one wamid of one stack: its latest send, each status once (first received), its clicks. */
+export async function queryEntry(pool: Pool, stackId: string, wamid: string): Promise<AuditEntry | undefined> {
+  const sends = await pool.query<SendRow>(
+    'SELECT wamid, stack_id, at, route, reason, mm_error_code, calls, idempotency_key, template FROM audit_sends WHERE stack_id = $1 AND wamid = $2 ORDER BY at DESC, seq DESC LIMIT 1',
+    [stackId, wamid],
+  );
+  const send = sends.rows[0];
+  if (!send) return undefined;
+  const [statuses, clicks] = await Promise.all([
+    pool.query<StatusRow>(
+      `SELECT status, meta_timestamp, at, errors, pricing FROM (
+         SELECT DISTINCT ON (status) status, meta_timestamp, at, seq, errors, pricing FROM audit_statuses
+         WHERE stack_id = $1 AND wamid = $2 ORDER BY status, at, seq
+       ) firsts ORDER BY at, seq`,
+      [stackId, wamid],
+    ),
+    pool.query<ClickRow>('SELECT at, click_id, data FROM audit_clicks WHERE stack_id = $1 AND wamid = $2 ORDER BY at, seq', [stackId, wamid]),
+  ]);
+  return {
+    wamid: send.wamid,
+    stackId: send.stack_id,
+    route: send.route,
+    reason: send.reason,
+    ...(send.mm_error_code === null ? {} : { mmErrorCode: send.mm_error_code }),
+    calls: send.calls,
+    ...(send.idempotency_key === null ? {} : { idempotencyKey: send.idempotency_key }),
+    ...(send.template === null ? {} : { template: send.template }),
+    sentAt: send.at.toISOString(),
+    statuses: statuses.rows.map((row) => ({
+      status: row.status,
+      ...(row.meta_timestamp === null ? {} : { timestamp: row.meta_timestamp }),
+      receivedAt: row.at.toISOString(),
+      ...(row.errors === null ? {} : { errors: row.errors }),
+      ...(row.pricing === null ? {} : { pricing: row.pricing }),
+    })),
+    clicks: clicks.rows.map((row) => ({ receivedAt: row.at.toISOString(), ...(row.click_id === null ? {} : { clickId: row.click_id }), data: row.data })),
+  };
+}
+
+interface GroupRow {
+  bucket: Date;
+  route: Route;
+  template: string | null;
+  reason: RouteReason;
+  sends: string;
+  delivered: string;
+  read: string;
+  failed: string;
+  clicked: string;
+  cost: string | null;
+}
+
+/**
+ * Counts messages sent in [from, to) by bucket (of the send), route, template and reason. Each message
+ * counts once per outcome however often Meta repeated or reordered its statuses: statuses are folded
+ * per wamid first. Statuses and clicks may arrive days after the send, so they are read from `from` on.
+ */
+export async function queryReasonGroups(pool: Pool, query: RouteAnalyticsQuery): Promise<ReasonGroup[]> {
+  const { rows } = await pool.query<GroupRow>(
+    `WITH sends AS (
+       SELECT DISTINCT ON (wamid) wamid, at, route, reason, template FROM audit_sends
+       WHERE stack_id = $1 AND at >= $2 AND at < $3
+         AND ($5::text IS NULL OR template = $5 OR (strpos($5, ':') = 0 AND left(template, length($5) + 1) = $5 || ':'))
+       ORDER BY wamid, at DESC, seq DESC
+     ), outcomes AS (
+       SELECT wamid,
+              bool_or(status IN ('delivered', 'read')) AS delivered,
+              bool_or(status = 'read') AS read,
+              bool_or(status = 'failed') AS failed,
+              max(CASE WHEN jsonb_typeof(pricing -> 'cost') = 'number' THEN (pricing ->> 'cost')::numeric END) AS cost
+       FROM audit_statuses WHERE stack_id = $1 AND at >= $2 AND wamid IN (SELECT wamid FROM sends) GROUP BY wamid
+     ), clicks AS (
+       SELECT DISTINCT wamid FROM audit_clicks WHERE stack_id = $1 AND at >= $2 AND wamid IN (SELECT wamid FROM sends)
+     )
+     SELECT date_trunc($4, s.at, 'UTC') AS bucket, s.route, s.template, s.reason,
+            count(*) AS sends,
+            count(*) FILTER (WHERE o.delivered) AS delivered,
+            count(*) FILTER (WHERE o.read) AS read,
+            count(*) FILTER (WHERE o.failed) AS failed,
+            count(c.wamid) AS clicked,
+            sum(o.cost) AS cost
+     FROM sends s LEFT JOIN outcomes o ON o.wamid = s.wamid LEFT JOIN clicks c ON c.wamid = s.wamid
+     GROUP BY 1, 2, 3, 4`,
+    [query.stackId, new Date(query.from), new Date(query.to), query.granularity, query.template ?? null],
+  );
+  return rows.map((row) => ({
+    bucket: row.bucket,
+    route: row.route,
+    template: row.template,
+    reason: row.reason,
+    sends: Number(row.sends),
+    delivered: Number(row.delivered),
+    read: Number(row.read),
+    failed: Number(row.failed),
+    clicked: Number(row.clicked),
+    cost: row.cost === null ? null : Number(row.cost),
+  }));
+}

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { PostgresAuditStore, dayStart, migrateAuditSchema, type AuditEvent } from '@gw/audit';
+import { NO_POSTGRES, createTestDatabase, postgresAdminUrl, type TestDatabase } from '../support/postgres.ts';
+
+const adminUrl = await postgresAdminUrl();
+if (!adminUrl) console.warn(NO_POSTGRES);
+
+const DAY = 86_400_000;
+const silent = { warn: () => undefined, info: () => undefined };
+const T0 = Date.UTC(2026, 11, 2, 10, 15);
+
+const send = (wamid: string, over: Partial<Extract<AuditEvent, { kind: 'send' }>> = {}): AuditEvent => ({
+  kind: 'send',
+  stackId: 'stack-a',
+  wamid,
+  at: T0,
+  route: 'marketing_messages',
+  reason: 'cached_marketing',
+  calls: [{ endpoint: 'marketing_messages', status: 200, durationMs: 12 }],
+  template: 'promo:en_US',
+  ...over,
+});
+const status = (wamid: string, value: string, at: number, over: Partial<Extract<AuditEvent, { kind: 'status' }>> = {}): AuditEvent => ({
+  kind: 'status',
+  stackId: 'stack-a',
+  wamid,
+  at,
+  status: value,
+  timestamp: String(Math.floor(at / 1000)),
+  ...over,
+});
+
+let db: TestDatabase;
+let store: PostgresAuditStore;
+
+describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () => {
+  beforeAll(async () => {
+    db = await createTestDatabase(adminUrl!);
+    const pool = new pg.Pool({ connectionString: db.url });
+    await migrateAuditSchema(pool, T0);
+    await pool.end();
+    store = new PostgresAuditStore({ connectionString: db.url, logger: silent, flushIntervalMs: 50 });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('the migration is idempotent: a second run creates nothing and keeps the data', async () => {
+    await store.record([send('wamid.migrate')]);
+    await store.flush();
+    const pool = new pg.Pool({ connectionString: db.url });
+    try {
+      const again = await migrateAuditSchema(pool, T0);
+      expect(again.createdTables).toEqual([]);
+      expect(again.createdPartitions).toEqual([]);
+      expect(again.version).toBe(1);
+    } finally {
+      await pool.end();
+    }
+    expect((await store.entry('stack-a', 'wamid.migrate'))?.route).toBe('marketing_messages');
+  });
+
+  it('record() answers at once and the batch appears after the flush interval, without a flush call', async () => {
+    const started = performance.now();
+    await store.record([send('wamid.timer')]);
+    expect(performance.now() - started).toBeLessThan(5);
+    await expect.poll(() => store.entry('stack-a', 'wamid.timer'), { timeout: 3000 }).toMatchObject({ wamid: 'wamid.timer' });
+  });
+
+  it('an entry holds the send, each status once in the order received, pricing, errors and clicks; another stack gets nothing', async () => {
+    const wamid = 'wamid.entry';
+    await store.record([
+      send(wamid, {
+        route: 'cloud_api',
+        reason: 'checked_fallback',
+        mmErrorCode: 131055,
+        idempotencyKey: 'key-1',
+        calls: [
+          { endpoint: 'marketing_messages', status: 400, durationMs: 30, errorCode: 131055 },
+          { endpoint: 'messages', status: 200, durationMs: 20 },
+        ],
+      }),
+      status(wamid, 'sent', T0 + 1000, { pricing: { category: 'marketing', cost: 0.0125, pricing_model: 'PMP' } }),
+      status(wamid, 'sent', T0 + 1500),
+      status(wamid, 'read', T0 + 2000),
+      status(wamid, 'delivered', T0 + 3000),
+      status(wamid, 'read', T0 + 4000),
+      { kind: 'click', stackId: 'stack-a', at: T0 + 5000, wamid, clickId: 'c1', data: { tracking_token: 't' } },
+    ]);
+    await store.flush();
+    const entry = await store.entry('stack-a', wamid);
+    expect(entry).toMatchObject({
+      wamid,
+      stackId: 'stack-a',
+      route: 'cloud_api',
+      reason: 'checked_fallback',
+      mmErrorCode: 131055,
+      idempotencyKey: 'key-1',
+      template: 'promo:en_US',
+      sentAt: new Date(T0).toISOString(),
+    });
+    expect(entry!.calls).toHaveLength(2);
+    expect(entry!.statuses.map((s) => s.status)).toEqual(['sent', 'read', 'delivered']);
+    expect(entry!.statuses[0]!.pricing).toEqual({ category: 'marketing', cost: 0.0125, pricing_model: 'PMP' });
+    expect(entry!.statuses[1]!.receivedAt).toBe(new Date(T0 + 2000).toISOString());
+    expect(entry!.clicks).toEqual([{ receivedAt: new Date(T0 + 5000).toISOString(), clickId: 'c1', data: { tracking_token: 't' } }]);
+    expect(await store.entry('stack-b', wamid)).toBeUndefined();
+    expect(await store.entry('stack-a', 'wamid.unknown')).toBeUndefined();
+  });
+
+  it('route analytics count each message once per outcome, across batches and orderings, MM and Cloud apart', async () => {
+    const stackId = 'stack-r';
+    const at = Date.UTC(2026, 11, 3, 9, 5);
+    const ev = (e: AuditEvent): AuditEvent => ({ ...e, stackId });
+    // Statuses before their send (the webhook beat the worker's flush), repeats across two batches.
+    await store.record([ev(status('r.mm1', 'read', at + 100)), ev(status('r.mm1', 'delivered', at + 50))]);
+    await store.flush();
+    await store.record([
+      ev(send('r.mm1', { at })),
+      ev(send('r.mm2', { at: at + 10 })),
+      ev(send('r.cl1', { at: at + 20, route: 'cloud_api', reason: 'checked_fallback', mmErrorCode: 131055 })),
+      ev(send('r.cl2', { at: at + 30, route: 'cloud_api', reason: 'mm_circuit_open' })),
+      ev(send('r.other', { at: at + 40, route: 'cloud_api', reason: 'not_template', template: undefined })),
+      ev(send('r.late', { at: at + 3_600_000, template: 'welcome:en' })),
+    ]);
+    await store.record([
+      ev(status('r.mm1', 'read', at + 200, { pricing: { cost: 0.02 } })),
+      ev(status('r.mm1', 'delivered', at + 300, { pricing: { cost: 0.02 } })),
+      ev(status('r.mm2', 'failed', at + 60, { errors: [{ code: 131026 }] })),
+      ev(status('r.cl1', 'delivered', at + 70, { pricing: { cost: 0.01 } })),
+      ev(status('r.cl1', 'delivered', at + 80)),
+      { kind: 'click', stackId, at: at + 90, wamid: 'r.mm1', data: {} },
+      { kind: 'click', stackId, at: at + 95, wamid: 'r.mm1', data: {} },
+    ]);
+    await store.flush();
+
+    const rows = await store.routes({ stackId, from: at - 1000, to: at + 2 * 3_600_000, granularity: 'hour' });
+    const hour = new Date(Date.UTC(2026, 11, 3, 9)).toISOString();
+    expect(rows.map((r) => [r.bucket, r.route, r.template])).toEqual([
+      [hour, 'cloud_api', '(none)'],
+      [hour, 'cloud_api', 'promo:en_US'],
+      [hour, 'marketing_messages', 'promo:en_US'],
+      [new Date(Date.UTC(2026, 11, 3, 10)).toISOString(), 'marketing_messages', 'welcome:en'],
+    ]);
+    const mm = rows[2]!;
+    expect(mm).toMatchObject({ sends: 2, delivered: 1, read: 1, failed: 1, clicked: 1, deliveredRate: 0.5, readRate: 0.5, failedRate: 0.5, clickRate: 0.5, fallbacks: {} });
+    expect(mm.cost).toBeCloseTo(0.02);
+    const cloud = rows[1]!;
+    expect(cloud).toMatchObject({ sends: 2, delivered: 1, read: 0, failed: 0, clicked: 0, fallbacks: { checked_fallback: 1, mm_circuit_open: 1 } });
+    expect(cloud.cost).toBeCloseTo(0.01);
+    expect(rows[0]).toMatchObject({ sends: 1, fallbacks: {}, cost: null });
+
+    const byDay = await store.routes({ stackId, from: at - 1000, to: at + 2 * 3_600_000, granularity: 'day', template: 'promo' });
+    expect(byDay.map((r) => [r.bucket, r.route, r.sends])).toEqual([
+      [new Date(dayStart(at)).toISOString(), 'cloud_api', 2],
+      [new Date(dayStart(at)).toISOString(), 'marketing_messages', 2],
+    ]);
+    expect(await store.routes({ stackId, from: at - 1000, to: at + 2 * 3_600_000, granularity: 'day', template: 'welcome:en' })).toHaveLength(1);
+    expect(await store.routes({ stackId: 'stack-b', from: at - 1000, to: at + 2 * 3_600_000, granularity: 'day' })).toEqual([]);
+  });
+
+  it('creates a partition per day as events arrive and drops whole days after the retention', async () => {
+    const old = T0 - 5 * DAY;
+    await store.record([send('wamid.old', { at: old }), status('wamid.old', 'delivered', old + 1000)]);
+    await store.flush();
+    expect(await store.entry('stack-a', 'wamid.old')).toBeDefined();
+    const pool = new pg.Pool({ connectionString: db.url });
+    try {
+      const names = async () => (await pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname LIKE 'audit_sends_p%' ORDER BY 1`)).rows.map((r) => r.relname);
+      expect(await names()).toContain('audit_sends_p20261127');
+      // Three days of retention at T0: the day five days back goes, T0's day stays. Another process
+      // (a second worker) runs the step, so this store still believes the old day's partition exists.
+      const janitor = new PostgresAuditStore({ connectionString: db.url, logger: silent });
+      const dropped = await janitor.dropExpired(3 * 86_400, T0).finally(() => janitor.close());
+      expect(dropped).toEqual(expect.arrayContaining(['audit_sends_p20261127', 'audit_statuses_p20261127']));
+      expect(await names()).not.toContain('audit_sends_p20261127');
+      expect(await names()).toContain('audit_sends_p20261202');
+      expect(await store.entry('stack-a', 'wamid.old')).toBeUndefined();
+      expect(await store.entry('stack-a', 'wamid.entry')).toBeDefined();
+      // Writing to a day again after its partition was dropped recreates it.
+      await store.record([send('wamid.again', { at: old })]);
+      await store.flush();
+      expect(await store.entry('stack-a', 'wamid.again')).toBeDefined();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a database that is down costs nothing to record(): batches are dropped and counted, never thrown', async () => {
+    const warnings: string[] = [];
+    const down = new PostgresAuditStore({
+      connectionString: 'postgres://postgres@127.0.0.1:1/none',
+      logger: { warn: (_f, m) => warnings.push(m), info: () => undefined },
+      flushIntervalMs: 10,
+      bufferCapacity: 3,
+    });
+    await down.record([send('d1'), send('d2'), send('d3'), send('d4')]);
+    expect(down.stats()).toMatchObject({ dropped: 1, pending: 3 });
+    await down.flush();
+    expect(down.stats()).toMatchObject({ dropped: 4, failedBatches: 1, written: 0, pending: 0 });
+    expect(warnings).toEqual(['audit sink: a batch could not be written to PostgreSQL']);
+    await down.close();
+  });
+});

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** A database this test file created; `drop()` removes it and nothing else. */
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+const LOCAL_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const answers = async (url: string): Promise<boolean> => {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+
+/**
+ * Which PostgreSQL server the tests may create databases on: PG_ADMIN_URL (set by `.ci/run`, which
+ * starts a private cluster); else a local server on 5432 that lets `postgres` in without a password;
+ * else none, and the PostgreSQL tests say they skipped.
+ */
+export async function postgresAdminUrl(): Promise<string | undefined> {
+  if (process.env.PG_ADMIN_URL) return process.env.PG_ADMIN_URL;
+  return (await answers(LOCAL_ADMIN_URL)) ? LOCAL_ADMIN_URL : undefined;
+}
+
+export const NO_POSTGRES = 'Skipping the PostgreSQL tests: set PG_ADMIN_URL (as .ci/run does) or run a local PostgreSQL on 5432 with trust auth for postgres.';
+
+const withDatabase = (adminUrl: string, name: string): string => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/** Creates a uniquely named database (`gw_test_<random>`) for one test file. */
+export async function createTestDatabase(adminUrl: string): Promise<TestDatabase> {
+  const name = `gw_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        // Only the database this helper created, by the exact name it made; FORCE ends leftover sessions.
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
