@@ -134,6 +134,12 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
       ev(status('r.cl1', 'delivered', at + 80)),
       { kind: 'click', stackId, at: at + 90, wamid: 'r.mm1', data: {} },
       { kind: 'click', stackId, at: at + 95, wamid: 'r.mm1', data: {} },
+      // Clicks tied to no message: the MM row `(unattributed)`, once per click id.
+      { kind: 'click', stackId, at: at + 96, clickId: 'u1', data: {} },
+      { kind: 'click', stackId, at: at + 97, clickId: 'u1', data: {} },
+      { kind: 'click', stackId, at: at + 98, data: {} },
+      // A cost as {amount, currency} (2026 max-price sends): the first status carrying one counts.
+      ev(status('r.mm2', 'sent', at + 55, { pricing: { cost: { amount: '0.03', currency: 'USD' } } })),
     ]);
     await store.flush();
 
@@ -142,12 +148,14 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
     expect(rows.map((r) => [r.bucket, r.route, r.template])).toEqual([
       [hour, 'cloud_api', '(none)'],
       [hour, 'cloud_api', 'promo:en_US'],
+      [hour, 'marketing_messages', '(unattributed)'],
       [hour, 'marketing_messages', 'promo:en_US'],
       [new Date(Date.UTC(2026, 11, 3, 10)).toISOString(), 'marketing_messages', 'welcome:en'],
     ]);
-    const mm = rows[2]!;
+    expect(rows[2]).toMatchObject({ sends: 0, clicked: 2, clickRate: 0, cost: null });
+    const mm = rows[3]!;
     expect(mm).toMatchObject({ sends: 2, delivered: 1, read: 1, failed: 1, clicked: 1, deliveredRate: 0.5, readRate: 0.5, failedRate: 0.5, clickRate: 0.5, fallbacks: {} });
-    expect(mm.cost).toBeCloseTo(0.02);
+    expect(mm.cost).toBe(0.05);
     const cloud = rows[1]!;
     expect(cloud).toMatchObject({ sends: 2, delivered: 1, read: 0, failed: 0, clicked: 0, fallbacks: { checked_fallback: 1, mm_circuit_open: 1 } });
     expect(cloud.cost).toBeCloseTo(0.01);

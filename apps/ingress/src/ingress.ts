@@ -6,6 +6,7 @@ import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache } from '@gw/category-cache';
+import { postgresAuditStoreFromEnv, type AuditStore } from '@gw/audit';
 import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
@@ -52,6 +53,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let webhooks: { close(): Promise<void> } | undefined;
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
+  let audit: AuditStore | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
 
@@ -115,7 +117,9 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     webhooks = webhookIngress;
     const ingressOperations = createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
     operations = ingressOperations;
-    const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
+    // The PostgreSQL sink when AUDIT_DATABASE_URL is set (reads only here: the worker writes).
+    audit = postgresAuditStoreFromEnv(env, logger);
+    const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger, audit, categories });
     admin = adminApi;
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
@@ -159,6 +163,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await Promise.all(queues.map((q) => q.close()));
     await webhooks?.close();
     await admin?.close();
+    await audit?.close();
     await operations?.close();
     await stackSource?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));

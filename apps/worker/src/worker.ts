@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { postgresAuditStoreFromEnv, startAuditRetention } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
@@ -116,9 +117,17 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       templateSyncQueue: templateSync.queue,
       logger,
     });
+    // The PostgreSQL sink's retention: whole day partitions older than the longer of the two retentions
+    // (its rows are both the audit entries and the analytics) are dropped, hourly, by every worker.
+    const auditSink = postgresAuditStoreFromEnv(env, logger);
+    const retention = auditSink && startAuditRetention(auditSink, Math.max(env.LEDGER_RETENTION_SECONDS, env.ANALYTICS_RETENTION_SECONDS), logger);
     stops.push(
       () => operations.close(),
       () => Promise.all(workers.map((w) => w.close())),
+      async () => {
+        retention?.stop();
+        await auditSink?.close();
+      },
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
       () => breakerSync.close(),

@@ -1,6 +1,8 @@
 import { Router, type Express } from 'express';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AuditStore } from '@gw/audit';
+import type { CategoryListing } from '@gw/category-cache';
 import type { StackDirectory } from '@gw/config';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
@@ -13,6 +15,7 @@ import { InboundDeadLetters } from './inbound-dead-letters.ts';
 import { adminLoginRoutes } from './login-routes.ts';
 import { redisSessionStore } from './admin-session.ts';
 import { stackAdminRoutes } from './stack-admin-routes.ts';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 
 export interface AdminOptions {
   env: { ADMIN_TOKEN?: string; ADMIN_SESSION_TTL_SECONDS: number; STACKS_KEY_GRACE_SECONDS: number; REDIS_KEY_PREFIX: string };
@@ -25,6 +28,9 @@ export interface AdminOptions {
   /** Every queue, for Bull Board. */
   queues: Queue[];
   logger: Logger;
+  /** What the audit and analytics routes read; the routing dashboard shows the same. */
+  audit: AuditStore | undefined;
+  categories: { list(wabaId: string): Promise<CategoryListing[]> };
 }
 
 export interface Admin {
@@ -36,7 +42,7 @@ export interface Admin {
 
 /**
  * Everything behind ADMIN_TOKEN on the ingress, in one router with one guard:
- * the login page, Bull Board, the stacks API and the webhook dead letters (deliveries and inbound).
+ * the login page, Bull Board, the routing dashboard, the stacks API and the webhook dead letters (deliveries and inbound).
  */
 export async function createAdmin(options: AdminOptions): Promise<Admin> {
   const { env, logger } = options;
@@ -58,6 +64,7 @@ export async function createAdmin(options: AdminOptions): Promise<Admin> {
   const sessions = redisSessionStore(options.redis, options.keys.adminSession);
   router.use(adminLoginRoutes({ adminToken, sessionTtlSeconds: env.ADMIN_SESSION_TTL_SECONDS, sessions }));
   router.use(BULL_BOARD_PATH, requireAdmin(adminToken, { session: sessions }), board);
+  router.use(dashboardRoutes({ adminToken, sessions, audit: options.audit, categories: options.categories, directory, logger }));
   router.use(stackAdminRoutes({ store: options.stacks.store, adminToken, defaultGraceSeconds: env.STACKS_KEY_GRACE_SECONDS, logger }));
   router.use(
     deadLetterRoutes({

@@ -1,11 +1,12 @@
 import type { AuditEvent, ClickAuditEvent, SendAuditEvent, StatusAuditEvent } from '../audit-store.ts';
 import type { AuditTable } from './schema.ts';
 import { dayStart } from './schema.ts';
+import { costOf } from './analytics-rules.ts';
 
 /** Columns each COPY writes, in order (`seq` comes from its sequence). */
 export const COPY_COLUMNS: Record<AuditTable, readonly string[]> = {
   audit_sends: ['stack_id', 'wamid', 'at', 'route', 'reason', 'mm_error_code', 'calls', 'idempotency_key', 'template'],
-  audit_statuses: ['stack_id', 'wamid', 'at', 'status', 'meta_timestamp', 'errors', 'pricing'],
+  audit_statuses: ['stack_id', 'wamid', 'at', 'status', 'meta_timestamp', 'errors', 'pricing', 'cost'],
   audit_clicks: ['stack_id', 'wamid', 'at', 'click_id', 'data'],
 };
 
@@ -22,7 +23,8 @@ const iso = (at: number): string => new Date(at).toISOString();
 
 const sendLine = (e: SendAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.route, e.reason, e.mmErrorCode, JSON.stringify(e.calls), e.idempotencyKey, e.template]);
 
-const statusLine = (e: StatusAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.status, e.timestamp, json(e.errors), json(e.pricing)]);
+/** `cost` is parsed once here (number, string or `{amount}`) so the analytics sum a plain column. */
+const statusLine = (e: StatusAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.status, e.timestamp, json(e.errors), json(e.pricing), costOf(e.pricing)]);
 
 const clickLine = (e: ClickAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.clickId, JSON.stringify(e.data)]);
 

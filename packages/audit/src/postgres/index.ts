@@ -2,3 +2,5 @@ export * from './postgres-audit-store.ts';
 export * from './migrate.ts';
 export * from './partitions.ts';
 export * from './schema.ts';
+export * from './retention.ts';
+export * from './from-env.ts';

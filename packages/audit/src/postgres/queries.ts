@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Route, RouteReason } from '@gw/contracts';
 import type { AuditEntry, MetaCall, RouteAnalyticsQuery } from '../audit-store.ts';
 import type { ReasonGroup } from './route-rows.ts';
+import { UNATTRIBUTED_LABEL } from './analytics-rules.ts';
 
 interface SendRow {
   wamid: string;
@@ -72,7 +73,8 @@ interface GroupRow {
   bucket: Date;
   route: Route;
   template: string | null;
-  reason: RouteReason;
+  reason: RouteReason | null;
+  has_mm_error: boolean;
   sends: string;
   delivered: string;
   read: string;
@@ -82,28 +84,31 @@ interface GroupRow {
 }
 
 /**
- * Counts messages sent in [from, to) by bucket (of the send), route, template and reason. Each message
- * counts once per outcome however often Meta repeated or reordered its statuses: statuses are folded
- * per wamid first. Statuses and clicks may arrive days after the send, so they are read from `from` on.
+ * Counts messages sent in [from, to) by bucket (of the send), route, template, reason and whether MM
+ * failed first. Each message counts once per outcome however often Meta repeated or reordered its
+ * statuses: statuses are folded per wamid first (`read` implies `delivered`; the cost is the first
+ * one given). Statuses and clicks may arrive days after the send, so they are read from `from` on.
+ * Clicks tied to no message of the stack count on the MM row `(unattributed)` of the hour they
+ * arrived, once per click id, as the Redis store counts them.
  */
 export async function queryReasonGroups(pool: Pool, query: RouteAnalyticsQuery): Promise<ReasonGroup[]> {
   const { rows } = await pool.query<GroupRow>(
     `WITH sends AS (
-       SELECT DISTINCT ON (wamid) wamid, at, route, reason, template FROM audit_sends
+       SELECT DISTINCT ON (wamid) wamid, at, route, reason, template, mm_error_code FROM audit_sends
        WHERE stack_id = $1 AND at >= $2 AND at < $3
-         AND ($5::text IS NULL OR template = $5 OR (strpos($5, ':') = 0 AND left(template, length($5) + 1) = $5 || ':'))
+         AND ($5::text IS NULL OR (strpos($5, ':') > 0 AND template = $5) OR (strpos($5, ':') = 0 AND regexp_replace(template, ':[^:]*$', '') = $5))
        ORDER BY wamid, at DESC, seq DESC
      ), outcomes AS (
        SELECT wamid,
               bool_or(status IN ('delivered', 'read')) AS delivered,
               bool_or(status = 'read') AS read,
               bool_or(status = 'failed') AS failed,
-              max(CASE WHEN jsonb_typeof(pricing -> 'cost') = 'number' THEN (pricing ->> 'cost')::numeric END) AS cost
+              (array_agg(cost ORDER BY at, seq) FILTER (WHERE cost IS NOT NULL))[1] AS cost
        FROM audit_statuses WHERE stack_id = $1 AND at >= $2 AND wamid IN (SELECT wamid FROM sends) GROUP BY wamid
      ), clicks AS (
        SELECT DISTINCT wamid FROM audit_clicks WHERE stack_id = $1 AND at >= $2 AND wamid IN (SELECT wamid FROM sends)
      )
-     SELECT date_trunc($4, s.at, 'UTC') AS bucket, s.route, s.template, s.reason,
+     SELECT date_trunc($4, s.at, 'UTC') AS bucket, s.route, s.template, s.reason, s.mm_error_code IS NOT NULL AS has_mm_error,
             count(*) AS sends,
             count(*) FILTER (WHERE o.delivered) AS delivered,
             count(*) FILTER (WHERE o.read) AS read,
@@ -111,14 +116,22 @@ export async function queryReasonGroups(pool: Pool, query: RouteAnalyticsQuery):
             count(c.wamid) AS clicked,
             sum(o.cost) AS cost
      FROM sends s LEFT JOIN outcomes o ON o.wamid = s.wamid LEFT JOIN clicks c ON c.wamid = s.wamid
-     GROUP BY 1, 2, 3, 4`,
-    [query.stackId, new Date(query.from), new Date(query.to), query.granularity, query.template ?? null],
+     GROUP BY 1, 2, 3, 4, 5
+     UNION ALL
+     SELECT date_trunc($4, k.at, 'UTC'), 'marketing_messages', $6, NULL, false, 0, 0, 0, 0,
+            count(DISTINCT k.click_id) + count(*) FILTER (WHERE k.click_id IS NULL), NULL
+     FROM audit_clicks k
+     WHERE $5::text IS NULL AND k.stack_id = $1 AND k.at >= $2 AND k.at < $3
+       AND (k.wamid IS NULL OR NOT EXISTS (SELECT 1 FROM audit_sends x WHERE x.stack_id = $1 AND x.wamid = k.wamid))
+     GROUP BY 1`,
+    [query.stackId, new Date(query.from), new Date(query.to), query.granularity, query.template ?? null, UNATTRIBUTED_LABEL],
   );
   return rows.map((row) => ({
     bucket: row.bucket,
     route: row.route,
     template: row.template,
     reason: row.reason,
+    hasMmError: row.has_mm_error,
     sends: Number(row.sends),
     delivered: Number(row.delivered),
     read: Number(row.read),

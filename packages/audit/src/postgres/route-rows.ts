@@ -1,13 +1,16 @@
 import type { Route, RouteReason } from '@gw/contracts';
 import type { RouteAnalyticsRow } from '../audit-store.ts';
-import { isFallback, templateLabel } from '../fallback-reasons.ts';
+import { NO_TEMPLATE_LABEL, isFallbackSend, roundedCost, roundedRate } from './analytics-rules.ts';
 
-/** One (bucket, route, template, reason) group as the analytics query counts it. */
+/** One (bucket, route, template, reason, MM error or not) group as the analytics query counts it. */
 export interface ReasonGroup {
   bucket: Date;
   route: Route;
+  /** null for a non-template send; a label such as `(unattributed)` for rows that are not sends. */
   template: string | null;
-  reason: RouteReason;
+  /** null for rows that are not sends (unattributed clicks). */
+  reason: RouteReason | null;
+  hasMmError: boolean;
   sends: number;
   delivered: number;
   read: number;
@@ -17,14 +20,12 @@ export interface ReasonGroup {
   cost: number | null;
 }
 
-const rate = (count: number, sends: number): number => (sends === 0 ? 0 : count / sends);
-
 /** Folds reason groups into the API's rows (one per bucket, route and template), sorted by bucket, route, template. */
 export function toRouteRows(groups: readonly ReasonGroup[]): RouteAnalyticsRow[] {
   const rows = new Map<string, RouteAnalyticsRow>();
   for (const group of groups) {
     const bucket = group.bucket.toISOString();
-    const template = templateLabel(group.template);
+    const template = group.template ?? NO_TEMPLATE_LABEL;
     const key = `${bucket}\u0000${group.route}\u0000${template}`;
     let row = rows.get(key);
     if (!row) {
@@ -51,15 +52,15 @@ export function toRouteRows(groups: readonly ReasonGroup[]): RouteAnalyticsRow[]
     row.read += group.read;
     row.failed += group.failed;
     row.clicked += group.clicked;
-    if (group.cost !== null) row.cost = (row.cost ?? 0) + group.cost;
-    if (isFallback(group.route, group.reason)) row.fallbacks[group.reason] = (row.fallbacks[group.reason] ?? 0) + group.sends;
+    if (group.cost !== null) row.cost = roundedCost((row.cost ?? 0) + group.cost);
+    if (group.reason !== null && isFallbackSend(group.route, group.reason, group.hasMmError)) row.fallbacks[group.reason] = (row.fallbacks[group.reason] ?? 0) + group.sends;
   }
   const out = [...rows.values()].map((row) => ({
     ...row,
-    deliveredRate: rate(row.delivered, row.sends),
-    readRate: rate(row.read, row.sends),
-    failedRate: rate(row.failed, row.sends),
-    clickRate: rate(row.clicked, row.sends),
+    deliveredRate: roundedRate(row.delivered, row.sends),
+    readRate: roundedRate(row.read, row.sends),
+    failedRate: roundedRate(row.failed, row.sends),
+    clickRate: roundedRate(row.clicked, row.sends),
   }));
   return out.sort((a, b) => a.bucket.localeCompare(b.bucket) || a.route.localeCompare(b.route) || a.template.localeCompare(b.template));
 }

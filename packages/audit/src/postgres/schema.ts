@@ -29,7 +29,8 @@ const PARENT_DDL: Record<AuditTable, string> = {
     status text NOT NULL,
     meta_timestamp text,
     errors jsonb,
-    pricing jsonb
+    pricing jsonb,
+    cost numeric
   ) PARTITION BY RANGE (at)`,
   audit_clicks: `CREATE TABLE IF NOT EXISTS audit_clicks (
     seq bigserial,
