@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
+import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
 
 /** Blank (`META_APP_SECRET=` in a compose file) means unset. */
@@ -9,6 +9,7 @@ export const ingressEnvSchema = z
   .object({
     ...commonEnv,
     ...gatewayProcessEnv,
+    ...auditEnv,
     ...ingressOperationsEnv,
     PORT: intFromEnv(0, 8080),
     HOST: z.string().default('0.0.0.0'),

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
+import { createAuditStore } from '@gw/audit';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache } from '@gw/category-cache';
@@ -53,6 +54,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
+  let audit: { close(): Promise<void> } | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
 
   async function start(): Promise<RunningIngress> {
@@ -119,6 +121,9 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     admin = adminApi;
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    // Redis by default; the PostgreSQL sink when AUDIT_DATABASE_URL is set (createAuditStore decides).
+    const auditStore = createAuditStore(env, commands, keys);
+    audit = auditStore;
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -132,6 +137,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      audit: auditStore,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);
@@ -161,6 +167,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await admin?.close();
     await operations?.close();
     await stackSource?.close();
+    await audit?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 
