@@ -48,9 +48,9 @@ export function parseLedgerLine(raw: string | null | undefined): LedgerLine | un
   }
 }
 
-/** Timeline fields of the message's audit hash: `s:<status>` (each status once) and `k:<click id>`. */
-export const statusField = (status: string) => `s:${status}`;
-export const clickField = (clickId: string) => `k:${clickId}`;
+/** Timeline entries of a message: `s:<status>` (each status once) and `k:<click id>`; no spaces (the entry's separator). */
+export const statusField = (status: string) => `s:${status.replace(/\s/g, '_')}`;
+export const clickField = (clickId: string) => `k:${clickId.replace(/\s/g, '_')}`;
 
 export interface StoredStatus {
   timestamp?: string;
@@ -65,17 +65,20 @@ export interface StoredClick {
   data: Record<string, unknown>;
 }
 
-/** Meta's order of a message's life: breaks ties between statuses received in one webhook. */
-const RANK: Record<string, number> = { sent: 0, delivered: 1, read: 2, played: 3, failed: 4 };
-
-/** The `GET /messages/{wamid}` answer from the ledger line and the message's audit hash. */
-export function auditEntryOf(wamid: string, line: LedgerLine, timeline: Record<string, string>): AuditEntry {
-  const statuses: Array<AuditEntry['statuses'][number] & { rank: number; ms: number }> = [];
-  const clicks: Array<AuditEntry['clicks'][number] & { ms: number }> = [];
-  for (const [name, raw] of Object.entries(timeline)) {
+/**
+ * The `GET /messages/{wamid}` answer from the ledger line and the message's timeline
+ * (entries `<field> <json>` in the order received, and count-once flags, skipped here).
+ */
+export function auditEntryOf(wamid: string, line: LedgerLine, timeline: string[]): AuditEntry {
+  const statuses: AuditEntry['statuses'] = [];
+  const clicks: AuditEntry['clicks'] = [];
+  for (const item of timeline) {
+    const space = item.indexOf(' ');
+    if (space < 0) continue;
+    const name = item.slice(0, space);
     let value: unknown;
     try {
-      value = JSON.parse(raw);
+      value = JSON.parse(item.slice(space + 1));
     } catch {
       continue;
     }
@@ -88,16 +91,12 @@ export function auditEntryOf(wamid: string, line: LedgerLine, timeline: Record<s
         receivedAt: new Date(s.receivedAt).toISOString(),
         ...(s.errors ? { errors: s.errors } : {}),
         ...(s.pricing ? { pricing: s.pricing } : {}),
-        rank: RANK[status] ?? 5,
-        ms: s.receivedAt,
       });
     } else if (name.startsWith('k:')) {
       const c = value as StoredClick;
-      clicks.push({ receivedAt: new Date(c.receivedAt).toISOString(), ...(c.clickId ? { clickId: c.clickId } : {}), data: c.data, ms: c.receivedAt });
+      clicks.push({ receivedAt: new Date(c.receivedAt).toISOString(), ...(c.clickId ? { clickId: c.clickId } : {}), data: c.data });
     }
   }
-  statuses.sort((a, b) => a.ms - b.ms || a.rank - b.rank);
-  clicks.sort((a, b) => a.ms - b.ms);
   return {
     wamid,
     stackId: line.stackId,
@@ -108,7 +107,7 @@ export function auditEntryOf(wamid: string, line: LedgerLine, timeline: Record<s
     ...(line.idempotencyKey !== undefined ? { idempotencyKey: line.idempotencyKey } : {}),
     ...(line.template !== undefined ? { template: line.template } : {}),
     sentAt: new Date(line.at).toISOString(),
-    statuses: statuses.map(({ rank: _rank, ms: _ms, ...s }) => s),
-    clicks: clicks.map(({ ms: _ms, ...c }) => c),
+    statuses,
+    clicks,
   };
 }

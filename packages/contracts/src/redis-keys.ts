@@ -29,7 +29,7 @@ export function redisKeys(prefix: string) {
     paceBackoff: (phoneNumberId: string) => `${prefix}:pace-backoff:${phoneNumberId}`,
     /** The send ledger line of a wamid, which is its audit entry (stack, route, reason, calls to Meta, template). */
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
-    /** A message's status timeline and count-once flags (audit hash); expires after the ledger's retention. */
+    /** A message's status and click timeline with its count-once flags (a list); expires after the ledger's retention. */
     auditTimeline: (wamid: string) => `${prefix}:audit:${wamid}`,
     /** Count-once flag of a click Meta ties to no message, by its click_id. */
     auditClick: (stackId: string, clickId: string) => `${prefix}:audit-click:${stackId}:${clickId}`,

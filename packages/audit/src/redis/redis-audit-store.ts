@@ -57,7 +57,7 @@ export class RedisAuditStore implements AuditStore {
 
   async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
     const { redis, keys } = this.options;
-    const [raw, timeline] = await Promise.all([redis.get(keys.ledger(wamid)), redis.hgetall(keys.auditTimeline(wamid))]);
+    const [raw, timeline] = await Promise.all([redis.get(keys.ledger(wamid)), redis.lrange(keys.auditTimeline(wamid), 0, -1)]);
     const line = parseLedgerLine(raw);
     if (!line || line.stackId !== stackId) return undefined;
     return auditEntryOf(wamid, line, timeline);
