@@ -3,10 +3,10 @@ import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
+import { createAuditStore, type AuditStore } from '@gw/audit';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache } from '@gw/category-cache';
-import { postgresAuditStoreFromEnv, type AuditStore } from '@gw/audit';
 import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
@@ -117,9 +117,21 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     webhooks = webhookIngress;
     const ingressOperations = createIngressOperations({ env, redis, commands, keys, metrics, stacks: opened, logger });
     operations = ingressOperations;
-    // The PostgreSQL sink when AUDIT_DATABASE_URL is set (reads only here: the worker writes).
-    audit = postgresAuditStoreFromEnv(env, logger);
-    const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger, audit, categories });
+    // Redis by default; the PostgreSQL sink when AUDIT_DATABASE_URL is set (createAuditStore decides).
+    // The audit routes and the routing dashboard read the same store, so their figures agree.
+    const auditStore = createAuditStore(env, commands, keys, logger);
+    audit = auditStore;
+    const adminApi = await createAdmin({
+      env,
+      connection: failFast,
+      redis: commands,
+      keys,
+      stacks: opened,
+      queues: ingressOperations.queues,
+      logger,
+      audit: auditStore,
+      categories,
+    });
     admin = adminApi;
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
@@ -136,6 +148,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      audit: auditStore,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { postgresAuditStoreFromEnv, startAuditRetention } from '@gw/audit';
+import { createAuditStore, PostgresAuditStore, SendTally, startAuditRetention, type SendAuditEvent } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
@@ -88,6 +88,19 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     });
     await breakerSync.start();
 
+    // The audit: send counters summed here and written every second; statuses and clicks recorded by the inbound webhook worker.
+    const audit = createAuditStore(env, commands, keys, logger);
+    const tally = new SendTally({
+      redis: commands,
+      keys,
+      retentionSeconds: env.ANALYTICS_RETENTION_SECONDS,
+      onError: (error) => logger.warn({ err: error }, 'could not write the route analytics counters'),
+    });
+    tally.start();
+    // With the PostgreSQL sink the routes read PostgreSQL: each finished send is recorded there instead
+    // (record() only appends to the sink's buffer: the send never waits for PostgreSQL).
+    const sendAudit = audit instanceof PostgresAuditStore ? { count: (event: SendAuditEvent) => void audit.record([event]) } : tally;
+
     const connection = redis.bullmq({ maxRetriesPerRequest: null });
     const send = startSendWorker({
       env,
@@ -99,6 +112,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       categories,
       breaker,
       observer,
+      tally: sendAudit,
       logger,
       replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });
@@ -106,7 +120,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);
-    const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, logger });
+    const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, audit, logger });
     const operations = await startWorkerOperations({
       env,
       redis,
@@ -119,17 +133,15 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     });
     // The PostgreSQL sink's retention: whole day partitions older than the longer of the two retentions
     // (its rows are both the audit entries and the analytics) are dropped, hourly, by every worker.
-    const auditSink = postgresAuditStoreFromEnv(env, logger);
-    const retention = auditSink && startAuditRetention(auditSink, Math.max(env.LEDGER_RETENTION_SECONDS, env.ANALYTICS_RETENTION_SECONDS), logger);
+    const retention = audit instanceof PostgresAuditStore ? startAuditRetention(audit, Math.max(env.LEDGER_RETENTION_SECONDS, env.ANALYTICS_RETENTION_SECONDS), logger) : undefined;
     stops.push(
       () => operations.close(),
       () => Promise.all(workers.map((w) => w.close())),
-      async () => {
-        retention?.stop();
-        await auditSink?.close();
-      },
+      async () => retention?.stop(),
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
+      () => tally.close(),
+      () => audit.close(),
       () => breakerSync.close(),
       () => meta.close(),
       () => stackSource.close(),

@@ -3,4 +3,3 @@ export * from './migrate.ts';
 export * from './partitions.ts';
 export * from './schema.ts';
 export * from './retention.ts';
-export * from './from-env.ts';
