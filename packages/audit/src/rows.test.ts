@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { analyticsCsv, csvField } from './csv.ts';
-import { rowsOf, templateMatches } from './rows.ts';
+import { rowsOf, templateMatches, type HourBucket } from './rows.ts';
 
 const h = (iso: string) => Date.parse(iso);
 
-const buckets = [
+const buckets: HourBucket[] = [
   {
     hour: h('2026-03-04T05:00:00Z'),
     fields: {
