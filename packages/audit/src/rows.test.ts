@@ -59,6 +59,8 @@ describe('rows of the route analytics', () => {
     expect(templateMatches('promo:en_US', 'promo:pt_BR')).toBe(false);
     expect(templateMatches('promo_x:en_US', 'promo')).toBe(false);
     expect(templateMatches('(none)', undefined)).toBe(true);
+    expect(templateMatches('(none)', '(none)')).toBe(true);
+    expect(templateMatches('(unattributed)', 'promo')).toBe(false);
   });
 });
 
