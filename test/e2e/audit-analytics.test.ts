@@ -159,12 +159,13 @@ describe('per-message audit and route analytics', () => {
   });
 
   it("refuses bad parameters with 400 in Meta's format", async () => {
-    for (const query of [
+    const bad: Array<Record<string, string>> = [
       { granularity: 'week' },
       { from: 'yesterday' },
       { from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
       { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' },
-    ]) {
+    ];
+    for (const query of bad) {
       const answer = await analytics(query);
       expect(answer.status, JSON.stringify(query)).toBe(400);
       expect(answer.body.error).toMatchObject({ code: 100, type: 'OAuthException', message: expect.any(String) });
