@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { analyticsCsv, csvField } from './csv.ts';
-import { rowsOf, templateMatches } from './rows.ts';
+import { rowsOf, templateMatches, type HourBucket } from './rows.ts';
 
 const h = (iso: string) => Date.parse(iso);
 
-const buckets = [
+const buckets: HourBucket[] = [
   {
     hour: h('2026-03-04T05:00:00Z'),
     fields: {
@@ -59,6 +59,8 @@ describe('rows of the route analytics', () => {
     expect(templateMatches('promo:en_US', 'promo:pt_BR')).toBe(false);
     expect(templateMatches('promo_x:en_US', 'promo')).toBe(false);
     expect(templateMatches('(none)', undefined)).toBe(true);
+    expect(templateMatches('(none)', '(none)')).toBe(true);
+    expect(templateMatches('(unattributed)', 'promo')).toBe(false);
   });
 });
 

@@ -8,10 +8,11 @@ export interface HourBucket {
   fields: Record<string, string>;
 }
 
-/** `name` matches every language of the template; `name:language` one. */
+/** `name` matches every language of the template; `name:language` one; `(none)` and `(unattributed)` themselves. */
 export function templateMatches(template: string, wanted: string | undefined): boolean {
-  if (wanted === undefined) return true;
-  return wanted.includes(':') ? template === wanted : template.slice(0, template.lastIndexOf(':')) === wanted;
+  if (wanted === undefined || template === wanted) return true;
+  const colon = template.lastIndexOf(':');
+  return !wanted.includes(':') && colon > 0 && template.slice(0, colon) === wanted;
 }
 
 const rate = (count: number, sends: number) => (sends > 0 ? Math.round((count / sends) * 10_000) / 10_000 : 0);
