@@ -137,7 +137,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     stops.push(
       () => operations.close(),
       () => Promise.all(workers.map((w) => w.close())),
-      async () => retention?.stop(),
+      () => Promise.resolve(retention?.stop()),
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
       () => tally.close(),
