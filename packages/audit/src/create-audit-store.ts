@@ -11,6 +11,8 @@ import { PostgresAuditStore, type AuditSinkLogger } from './postgres/postgres-au
  */
 export function createAuditStore(env: AuditEnv, redis: Redis, keys: RedisKeys, logger: AuditSinkLogger): AuditStore {
   // The sink's schema comes from `pnpm audit:migrate`; its writes are buffered and never awaited by a send.
-  if (env.AUDIT_DATABASE_URL) return new PostgresAuditStore({ connectionString: env.AUDIT_DATABASE_URL, logger });
-  return new RedisAuditStore({ redis, keys, auditRetentionSeconds: env.LEDGER_RETENTION_SECONDS, analyticsRetentionSeconds: env.ANALYTICS_RETENTION_SECONDS });
+  const redisStore = new RedisAuditStore({ redis, keys, auditRetentionSeconds: env.LEDGER_RETENTION_SECONDS, analyticsRetentionSeconds: env.ANALYTICS_RETENTION_SECONDS });
+  // The Redis store still answers the entry of a send the sink has not written yet (from its ledger line).
+  if (env.AUDIT_DATABASE_URL) return new PostgresAuditStore({ connectionString: env.AUDIT_DATABASE_URL, logger, recent: redisStore });
+  return redisStore;
 }

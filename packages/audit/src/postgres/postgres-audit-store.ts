@@ -27,6 +27,12 @@ export interface PostgresAuditStoreOptions {
   flushIntervalMs?: number;
   /** Connections; writes use one at a time, reads the rest. */
   poolSize?: number;
+  /**
+   * Answers for a message the sink has not written yet (it writes in batches, ~200 ms late): the Redis
+   * store, whose ledger line the worker writes before it answers the send, so a client that asks
+   * right after its send finds the entry, as it does without the sink.
+   */
+  recent?: Pick<AuditStore, 'entry'>;
 }
 
 /**
@@ -67,12 +73,12 @@ export class PostgresAuditStore implements AuditStore {
     return this.buffer.stats();
   }
 
-  entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
-    return queryEntry(this.pool, stackId, wamid);
+  async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
+    return (await queryEntry(this.pool, stackId, wamid)) ?? this.options.recent?.entry(stackId, wamid);
   }
 
   async routes(query: RouteAnalyticsQuery): Promise<RouteAnalyticsRow[]> {
-    return toRouteRows(await queryReasonGroups(this.pool, query));
+    return toRouteRows(await queryReasonGroups(this.pool, query), query.template);
   }
 
   /** The retention step: drops day partitions older than the retention. */

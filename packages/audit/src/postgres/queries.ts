@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Route, RouteReason } from '@gw/contracts';
 import type { AuditEntry, MetaCall, RouteAnalyticsQuery } from '../audit-store.ts';
 import type { ReasonGroup } from './route-rows.ts';
-import { UNATTRIBUTED_LABEL } from './analytics-rules.ts';
+import { UNATTRIBUTED } from './analytics-rules.ts';
 
 interface SendRow {
   wamid: string;
@@ -84,7 +84,7 @@ interface GroupRow {
 }
 
 /**
- * Counts messages sent in [from, to) by bucket (of the send), route, template, reason and whether MM
+ * Counts messages sent in [from, to) (every template: the caller filters) by bucket (of the send), route, template, reason and whether MM
  * failed first. Each message counts once per outcome however often Meta repeated or reordered its
  * statuses: statuses are folded per wamid first (`read` implies `delivered`; the cost is the first
  * one given). Statuses and clicks may arrive days after the send, so they are read from `from` on.
@@ -96,7 +96,6 @@ export async function queryReasonGroups(pool: Pool, query: RouteAnalyticsQuery):
     `WITH sends AS (
        SELECT DISTINCT ON (wamid) wamid, at, route, reason, template, mm_error_code FROM audit_sends
        WHERE stack_id = $1 AND at >= $2 AND at < $3
-         AND ($5::text IS NULL OR (strpos($5, ':') > 0 AND template = $5) OR (strpos($5, ':') = 0 AND regexp_replace(template, ':[^:]*$', '') = $5))
        ORDER BY wamid, at DESC, seq DESC
      ), outcomes AS (
        SELECT wamid,
@@ -118,13 +117,13 @@ export async function queryReasonGroups(pool: Pool, query: RouteAnalyticsQuery):
      FROM sends s LEFT JOIN outcomes o ON o.wamid = s.wamid LEFT JOIN clicks c ON c.wamid = s.wamid
      GROUP BY 1, 2, 3, 4, 5
      UNION ALL
-     SELECT date_trunc($4, k.at, 'UTC'), 'marketing_messages', $6, NULL, false, 0, 0, 0, 0,
+     SELECT date_trunc($4, k.at, 'UTC'), 'marketing_messages', $5, NULL, false, 0, 0, 0, 0,
             count(DISTINCT k.click_id) + count(*) FILTER (WHERE k.click_id IS NULL), NULL
      FROM audit_clicks k
-     WHERE $5::text IS NULL AND k.stack_id = $1 AND k.at >= $2 AND k.at < $3
+     WHERE k.stack_id = $1 AND k.at >= $2 AND k.at < $3
        AND (k.wamid IS NULL OR NOT EXISTS (SELECT 1 FROM audit_sends x WHERE x.stack_id = $1 AND x.wamid = k.wamid))
      GROUP BY 1`,
-    [query.stackId, new Date(query.from), new Date(query.to), query.granularity, query.template ?? null, UNATTRIBUTED_LABEL],
+    [query.stackId, new Date(query.from), new Date(query.to), query.granularity, UNATTRIBUTED],
   );
   return rows.map((row) => ({
     bucket: row.bucket,

@@ -1,6 +1,6 @@
 import type { Route, RouteReason } from '@gw/contracts';
 import type { RouteAnalyticsRow } from '../audit-store.ts';
-import { NO_TEMPLATE_LABEL, isFallbackSend, roundedCost, roundedRate } from './analytics-rules.ts';
+import { NO_TEMPLATE, isFallback, roundedCost, roundedRate, templateMatches } from './analytics-rules.ts';
 
 /** One (bucket, route, template, reason, MM error or not) group as the analytics query counts it. */
 export interface ReasonGroup {
@@ -20,12 +20,16 @@ export interface ReasonGroup {
   cost: number | null;
 }
 
-/** Folds reason groups into the API's rows (one per bucket, route and template), sorted by bucket, route, template. */
-export function toRouteRows(groups: readonly ReasonGroup[]): RouteAnalyticsRow[] {
+/**
+ * Folds reason groups into the API's rows (one per bucket, route and template) of the templates the
+ * query wants, sorted by bucket, route, template.
+ */
+export function toRouteRows(groups: readonly ReasonGroup[], wanted: string | undefined): RouteAnalyticsRow[] {
   const rows = new Map<string, RouteAnalyticsRow>();
   for (const group of groups) {
     const bucket = group.bucket.toISOString();
-    const template = group.template ?? NO_TEMPLATE_LABEL;
+    const template = group.template ?? NO_TEMPLATE;
+    if (!templateMatches(template, wanted)) continue;
     const key = `${bucket}\u0000${group.route}\u0000${template}`;
     let row = rows.get(key);
     if (!row) {
@@ -53,7 +57,8 @@ export function toRouteRows(groups: readonly ReasonGroup[]): RouteAnalyticsRow[]
     row.failed += group.failed;
     row.clicked += group.clicked;
     if (group.cost !== null) row.cost = roundedCost((row.cost ?? 0) + group.cost);
-    if (group.reason !== null && isFallbackSend(group.route, group.reason, group.hasMmError)) row.fallbacks[group.reason] = (row.fallbacks[group.reason] ?? 0) + group.sends;
+    if (group.reason !== null && isFallback(group.route, group.reason, group.hasMmError ? 0 : undefined))
+      row.fallbacks[group.reason] = (row.fallbacks[group.reason] ?? 0) + group.sends;
   }
   const out = [...rows.values()].map((row) => ({
     ...row,
