@@ -44,8 +44,9 @@ const side = (comparison: TemplateComparison, route: Route): RouteTotals => (rou
  * The dashboard's figures, folded from the same rows `GET /analytics/routes` answers, so what the page
  * shows is what the API says summed over the window.
  */
-export function dashboardFigures(rows: readonly RouteAnalyticsRow[]): DashboardFigures {
-  const share = new Map<string, ShareBucket>();
+export function dashboardFigures(rows: readonly RouteAnalyticsRow[], buckets: readonly string[] = []): DashboardFigures {
+  // Every bucket of the window gets a bar, empty ones too, so gaps in traffic show as gaps.
+  const share = new Map<string, ShareBucket>(buckets.map((bucket) => [bucket, { bucket, mm: 0, cloud: 0 }]));
   const fallbacks = new Map<RouteReason, number>();
   const templates = new Map<string, TemplateComparison>();
   for (const row of rows) {
@@ -96,4 +97,12 @@ export function dashboardWindow(hoursParam: unknown, now: number): DashboardWind
   // Whole buckets: the first bar is not a sliver of an hour, the last includes what just happened.
   const to = Math.floor(now / unit) * unit + unit;
   return { from: to - Math.ceil((hours * 3_600_000) / unit) * unit, to, granularity, hours };
+}
+
+/** ISO starts of every bucket of the window, oldest first. */
+export function windowBuckets(window: DashboardWindow): string[] {
+  const unit = window.granularity === 'hour' ? 3_600_000 : 86_400_000;
+  const buckets: string[] = [];
+  for (let at = window.from; at < window.to; at += unit) buckets.push(new Date(at).toISOString());
+  return buckets;
 }

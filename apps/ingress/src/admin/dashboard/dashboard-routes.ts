@@ -5,7 +5,7 @@ import type { StackDirectory } from '@gw/config';
 import type { Logger } from '@gw/logger';
 import { requireAdmin } from '../admin-guard.ts';
 import type { SessionStore } from '../admin-session.ts';
-import { dashboardFigures, dashboardWindow } from './dashboard-model.ts';
+import { dashboardFigures, dashboardWindow, windowBuckets } from './dashboard-model.ts';
 import { renderDashboard, type DashboardPage } from './dashboard-view.ts';
 
 export const DASHBOARD_PATH = '/admin/dashboard';
@@ -46,7 +46,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
         deps.categories.list(stack.wabaId),
         wamid !== undefined && deps.audit ? deps.audit.entry(stack.id, wamid) : Promise.resolve(undefined),
       ]);
-      if (figures.status === 'fulfilled') page.figures = dashboardFigures(figures.value);
+      if (figures.status === 'fulfilled') page.figures = dashboardFigures(figures.value, windowBuckets(window));
       else page.figuresError = deps.audit ? 'The audit store is unavailable; the figures could not be read. Retry later.' : 'No audit store is configured on this gateway.';
       if (categories.status === 'fulfilled') page.categories = categories.value;
       else page.categoriesError = 'The category cache (Redis) is unavailable.';
