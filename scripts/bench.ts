@@ -19,6 +19,8 @@ import { median } from './bench/stats.ts';
 import { runSoak } from './bench/soak.ts';
 import { startBenchStack, type BenchStack } from './bench/stack.ts';
 import { warmCategory } from './bench/warm.ts';
+import { startBenchPostgres, type BenchPostgres } from './bench/postgres.ts';
+import { SINK_VARIANT, sinkComparisons, sinkMarkdown } from './bench/sink-report.ts';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -33,7 +35,7 @@ function writeJson(file: string, data: unknown) {
   log(`wrote ${file}`);
 }
 
-async function benchmark(stack: BenchStack, options: BenchOptions): Promise<number> {
+async function benchmark(stack: BenchStack, options: BenchOptions, sink: BenchPostgres | undefined): Promise<number> {
   const started = Date.now();
   const records = await runMatrix(stack, options, log);
   const bursts: ColdBurstResult[] = [];
@@ -84,9 +86,10 @@ async function benchmark(stack: BenchStack, options: BenchOptions): Promise<numb
     loadAverage: Math.round(median(records.map((r) => r.loadAverage)) * 100) / 100,
   };
   const extras = { campaigns, memory };
-  const table = markdown(cells, bursts, meta, extras);
+  const auditSink = sink ? { comparisons: sinkComparisons(cells), rows: await sink.rowCounts() } : undefined;
+  const table = markdown(cells, bursts, meta, extras) + (auditSink ? `\n${sinkMarkdown(auditSink.comparisons, auditSink.rows)}` : '');
   console.log(`\n${table}\n`);
-  writeJson(resultFile(options, 'bench'), { meta, summary: cells, verdicts: verdicts(cells, bursts, extras), coldBursts: bursts, campaigns, memory, runs: records });
+  writeJson(resultFile(options, 'bench'), { meta, summary: cells, verdicts: verdicts(cells, bursts, extras), auditSink, coldBursts: bursts, campaigns, memory, runs: records });
   return 0;
 }
 
@@ -108,18 +111,25 @@ async function main() {
   // traffic x retention, which is capacity planning, not a leak. The soak keeps it a minute so that what
   // it judges (Redis memory flat once retention windows are full) is the rest. --env overrides it.
   if (options.soak) options.gatewayEnv = { LEDGER_RETENTION_SECONDS: '60', ...options.gatewayEnv };
+  // The PostgreSQL audit sink on against off: one more gateway, interleaved with the main one in every cell.
+  const sink = options.auditSink && !options.soak && !options.profile ? await startBenchPostgres(log) : undefined;
+  if (sink) options.variants = { ...options.variants, [SINK_VARIANT]: { AUDIT_DATABASE_URL: sink.url } };
   log(`starting Redis, simulator, ${options.ingresses} ingress + ${options.workers} worker, ${options.proxies} proxy process(es)`);
-  const stack = await startBenchStack(options);
+  const stack = await startBenchStack(options).catch(async (error: unknown) => {
+    await sink?.stop();
+    throw error;
+  });
   let code = 1;
   const stop = async () => {
     await stack.stop();
+    await sink?.stop();
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
   try {
     await warmCategory(stack);
     if (options.soak) code = await runSoak(stack, options, log, (data) => writeJson(resultFile(options, 'soak'), data));
     else if (options.profile) code = await runProfile(stack, options, log);
-    else code = await benchmark(stack, options);
+    else code = await benchmark(stack, options, sink);
   } catch (error) {
     log(`failed: ${(error as Error).stack ?? String(error)}`);
     code = 1;

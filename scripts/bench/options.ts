@@ -45,6 +45,8 @@ export interface BenchOptions {
   gatewayEnv: Record<string, string>;
   /** More gateways with other settings, measured interleaved with the main one (A/B). */
   variants: Record<string, Record<string, string>>;
+  /** Also measure the gateway with the PostgreSQL audit sink on (variant `pgsink`), interleaved. */
+  auditSink: boolean;
 }
 
 const list = (text: string) =>
@@ -75,6 +77,8 @@ export const USAGE = `pnpm bench [-- options]
   --env KEY=VALUE         extra gateway environment (repeatable)
   --variant NAME:K=V,K=V  one more gateway with these settings, interleaved with the main one (repeatable)
   --cold N                concurrent first sends in the cold burst (default 100, 0 skips)
+  --no-audit-sink         skip the gateway with the PostgreSQL audit sink on (variant pgsink: a private
+                          PostgreSQL cluster, or AUDIT_DATABASE_URL when set), measured against it off
   --out FILE              JSON result file (default bench-results/bench-<timestamp>.json)
   --render FILE           print the tables of an earlier JSON result again
   --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)
@@ -131,6 +135,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       env: { type: 'string', multiple: true },
       variant: { type: 'string', multiple: true },
       cold: { type: 'string' },
+      'no-audit-sink': { type: 'boolean', default: false },
       out: { type: 'string' },
       render: { type: 'string' },
       soak: { type: 'boolean', default: false },
@@ -194,5 +199,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     soakRate: values.rate ? Number(values.rate) : undefined,
     gatewayEnv,
     variants,
+    auditSink: !values['no-audit-sink'],
   };
 }
