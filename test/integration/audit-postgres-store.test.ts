@@ -37,7 +37,8 @@ let store: PostgresAuditStore;
 describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase(adminUrl!);
-    const pool = new pg.Pool({ connectionString: db.url });
+    // A pool of one: the migration must do everything on the connection that holds its lock.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     await migrateAuditSchema(pool, T0);
     await pool.end();
     store = new PostgresAuditStore({ connectionString: db.url, logger: silent, flushIntervalMs: 50 });

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { AUDIT_SCHEMA_VERSION, AUDIT_TABLES, VERSION_DDL, dayStart, indexDdl, parentDdl } from './schema.ts';
 import { ensurePartitions } from './partitions.ts';
 
@@ -10,8 +10,8 @@ export interface MigrationReport {
   version: number;
 }
 
-const existingTables = async (pool: Pool): Promise<Set<string>> => {
-  const { rows } = await pool.query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()`);
+const existingTables = async (client: PoolClient): Promise<Set<string>> => {
+  const { rows } = await client.query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()`);
   return new Set(rows.map((row) => row.relname));
 };
 
@@ -23,14 +23,15 @@ export async function migrateAuditSchema(pool: Pool, now = Date.now()): Promise<
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', ['gw_audit_migrate']);
-    const before = await existingTables(pool);
+    const before = await existingTables(client);
     await client.query(VERSION_DDL);
     for (const table of AUDIT_TABLES) await client.query(parentDdl(table));
     for (const ddl of indexDdl()) await client.query(ddl);
     await client.query('INSERT INTO audit_schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING', [AUDIT_SCHEMA_VERSION]);
     const createdTables = ['audit_schema_version', ...AUDIT_TABLES].filter((table) => !before.has(table));
     const today = dayStart(now);
-    const createdPartitions = await ensurePartitions(pool, [today, today + 86_400_000]);
+    // Everything on the one locked connection: a pool of one must not wait for a second.
+    const createdPartitions = await ensurePartitions(client, [today, today + 86_400_000]);
     return { createdTables, createdPartitions, version: AUDIT_SCHEMA_VERSION };
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['gw_audit_migrate']).catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { AUDIT_TABLES, expiredPartitions, partitionDdl, partitionName } from './schema.ts';
 
 /** duplicate_table, and the catalog race two concurrent CREATE ... IF NOT EXISTS can still lose. */
@@ -7,7 +7,7 @@ const ALREADY_THERE = new Set(['42P07', '23505']);
 const isAlreadyThere = (error: unknown): boolean => typeof error === 'object' && error !== null && ALREADY_THERE.has(String((error as { code?: unknown }).code));
 
 /** Creates the partitions of every table for these days; answers the names it created. */
-export async function ensurePartitions(pool: Pool, days: Iterable<number>): Promise<string[]> {
+export async function ensurePartitions(pool: Pool | PoolClient, days: Iterable<number>): Promise<string[]> {
   const { rows } = await pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relname LIKE 'audit\\_%\\_p%' AND relkind = 'r'`);
   const present = new Set(rows.map((row) => row.relname));
   const created: string[] = [];
