@@ -17,6 +17,8 @@ export interface RedisAuditStoreOptions {
   analyticsRetentionSeconds: number;
 }
 
+const CLICK_REDELIVERY_SECONDS = 7 * 24 * 3600;
+
 type CountOnceCommand = (
   timeline: string,
   bucket: string,
@@ -128,12 +130,13 @@ export class RedisAuditStore implements AuditStore {
       await this.options.redis.expire(bucket, this.options.analyticsRetentionSeconds);
       return;
     }
+    // Meta re-delivers a webhook for up to 7 days: the click's count-once flag need not outlive that.
     await this.countOnce(
       keys.auditClick(click.stackId, click.clickId),
       bucket,
       'k',
       '',
-      auditRetentionSeconds,
+      Math.min(auditRetentionSeconds, CLICK_REDELIVERY_SECONDS),
       this.options.analyticsRetentionSeconds,
       prefix,
       '',
