@@ -52,9 +52,16 @@ export class RedisAuditStore implements AuditStore {
     if (sends.length) await this.recordSends(sends);
     const wamids = [...new Set([...statuses.map((s) => s.wamid), ...clicks.flatMap((c) => (c.wamid ? [c.wamid] : []))])];
     const lines = await this.lines(wamids);
-    // In order: the statuses of one message arrive in one webhook in Meta's order, and the timeline keeps it.
-    for (const status of statuses) await this.recordStatus(status, lines.get(status.wamid));
-    for (const click of clicks) await this.recordClick(click, click.wamid ? lines.get(click.wamid) : undefined);
+    // Messages at once, each message's events in order: the timeline keeps the order they came in.
+    const byMessage = new Map<string, Array<() => Promise<void>>>();
+    const later = (key: string, task: () => Promise<void>) => byMessage.set(key, [...(byMessage.get(key) ?? []), task]);
+    for (const status of statuses) later(status.wamid, () => this.recordStatus(status, lines.get(status.wamid)));
+    for (const click of clicks) later(click.wamid ?? `click:${click.clickId ?? ''}`, () => this.recordClick(click, click.wamid ? lines.get(click.wamid) : undefined));
+    await Promise.all(
+      [...byMessage.values()].map(async (tasks) => {
+        for (const task of tasks) await task();
+      }),
+    );
   }
 
   async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
