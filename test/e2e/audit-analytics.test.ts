@@ -129,7 +129,11 @@ describe('per-message audit and route analytics', () => {
     });
     const failed = entry.body.statuses.find((s: { status: string }) => s.status === 'failed');
     expect(failed.errors[0]).toMatchObject({ code: 131049 });
-    await waitFor('the failure counted', async () => (await rowOf('aud_fail', 'marketing_messages'))?.failed === 1);
+    // The failure is counted as its webhook is processed, the send within the second the worker writes its counters.
+    await waitFor('the send and its failure counted', async () => {
+      const row = await rowOf('aud_fail', 'marketing_messages');
+      return row?.failed === 1 && row.sends === 1;
+    });
     expect(await rowOf('aud_fail', 'marketing_messages')).toMatchObject({ sends: 1, failed: 1, failedRate: 1, delivered: 0 });
     await sim.control.webhooks({ failProbability: 0 });
   });

@@ -9,8 +9,6 @@ import type { AuditEntry, MetaCall, SendAuditEvent } from './audit-store.ts';
  */
 export interface LedgerLine {
   stackId: string;
-  /** The stack's permanent uid: a stack re-created with the same id does not see this message. */
-  stackUid?: string;
   route: Route;
   reason: RouteReason;
   /** Epoch ms the send finished. */
@@ -23,10 +21,9 @@ export interface LedgerLine {
 
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
 
-export function ledgerLine(event: SendAuditEvent, stackUid?: string): string {
+export function ledgerLine(event: SendAuditEvent): string {
   const line: LedgerLine = {
     stackId: event.stackId,
-    ...(stackUid ? { stackUid } : {}),
     route: event.route,
     reason: event.reason,
     at: event.at,

@@ -17,6 +17,8 @@ export interface RedisAuditStoreOptions {
   analyticsRetentionSeconds: number;
 }
 
+const CLICK_REDELIVERY_SECONDS = 7 * 24 * 3600;
+
 type CountOnceCommand = (
   timeline: string,
   bucket: string,
@@ -50,9 +52,16 @@ export class RedisAuditStore implements AuditStore {
     if (sends.length) await this.recordSends(sends);
     const wamids = [...new Set([...statuses.map((s) => s.wamid), ...clicks.flatMap((c) => (c.wamid ? [c.wamid] : []))])];
     const lines = await this.lines(wamids);
-    // In order: the statuses of one message arrive in one webhook in Meta's order, and the timeline keeps it.
-    for (const status of statuses) await this.recordStatus(status, lines.get(status.wamid));
-    for (const click of clicks) await this.recordClick(click, click.wamid ? lines.get(click.wamid) : undefined);
+    // Messages at once, each message's events in order: the timeline keeps the order they came in.
+    const byMessage = new Map<string, Array<() => Promise<void>>>();
+    const later = (key: string, task: () => Promise<void>) => byMessage.set(key, [...(byMessage.get(key) ?? []), task]);
+    for (const status of statuses) later(status.wamid, () => this.recordStatus(status, lines.get(status.wamid)));
+    for (const click of clicks) later(click.wamid ?? `click:${click.clickId ?? ''}`, () => this.recordClick(click, click.wamid ? lines.get(click.wamid) : undefined));
+    await Promise.all(
+      [...byMessage.values()].map(async (tasks) => {
+        for (const task of tasks) await task();
+      }),
+    );
   }
 
   async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
@@ -128,12 +137,13 @@ export class RedisAuditStore implements AuditStore {
       await this.options.redis.expire(bucket, this.options.analyticsRetentionSeconds);
       return;
     }
+    // Meta re-delivers a webhook for up to 7 days: the click's count-once flag need not outlive that.
     await this.countOnce(
       keys.auditClick(click.stackId, click.clickId),
       bucket,
       'k',
       '',
-      auditRetentionSeconds,
+      Math.min(auditRetentionSeconds, CLICK_REDELIVERY_SECONDS),
       this.options.analyticsRetentionSeconds,
       prefix,
       '',
