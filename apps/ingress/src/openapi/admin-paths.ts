@@ -216,6 +216,26 @@ export const adminPaths: Record<string, PathItem> = {
       },
     },
   },
+  '/admin/dashboard': {
+    get: {
+      operationId: 'routingDashboard',
+      summary: 'The routing dashboard: route share, fallbacks, MM against Cloud rates, category cache, audit search',
+      description:
+        'Server-rendered HTML for one stack, beside Bull Board behind the same login. It reads the same AuditStore as GET /analytics/routes and GET /messages/{wamid}, so its figures are theirs.',
+      tags: ['Admin: Bull Board'],
+      security: [{ adminBearer: [] }, { adminSession: [] }],
+      parameters: [
+        { name: 'stack', in: 'query', required: false, schema: { type: 'string' }, description: 'Stack id; default: the first.' },
+        { name: 'hours', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 2160, default: 24 }, description: 'Window: the last N hours.' },
+        { name: 'wamid', in: 'query', required: false, schema: { type: 'string' }, description: 'A message of the stack to show the audit entry of.' },
+      ],
+      responses: {
+        '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } },
+        '303': { description: 'A browser without a session goes to /admin/login.' },
+        ...adminErrors,
+      },
+    },
+  },
   '/admin/queues': {
     get: {
       operationId: 'bullBoard',
