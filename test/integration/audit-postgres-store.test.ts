@@ -198,6 +198,34 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
     }
   });
 
+  it('costs under 1.5 KB per template message with sent, delivered and read (rows and indexes, measured)', async () => {
+    const stackId = 'stack-size';
+    const day = Date.UTC(2026, 11, 20, 12);
+    const n = 5000;
+    const pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing_lite' };
+    const events: AuditEvent[] = [];
+    for (let i = 0; i < n; i++) {
+      const wamid = `wamid.HBgLMTU1NTAwMDEyMzQVAgARGBI${String(i).padStart(20, '0')}`;
+      events.push(send(wamid, { stackId, at: day + i, route: 'marketing_messages', reason: 'cached_marketing', idempotencyKey: `order-${i}` }));
+      for (const [k, value] of ['sent', 'delivered', 'read'].entries()) events.push(status(wamid, value, day + i + 1000 * (k + 1), { stackId, pricing }));
+    }
+    await store.record(events);
+    await store.flush();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('VACUUM ANALYZE');
+      const { rows } = await client.query<{ bytes: string }>(
+        `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c WHERE c.relname IN ('audit_sends_p20261220', 'audit_statuses_p20261220')`,
+      );
+      const perMessage = Number(rows[0]!.bytes) / n;
+      console.log(`PostgreSQL audit sink: ${perMessage.toFixed(0)} bytes per message (send + sent, delivered, read with pricing; rows and indexes)`);
+      expect(perMessage).toBeLessThan(1536);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('a database that is down costs nothing to record(): batches are dropped and counted, never thrown', async () => {
     const warnings: string[] = [];
     const down = new PostgresAuditStore({
