@@ -1,4 +1,4 @@
-export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates', 'messages_encrypted', 'waba'] as const;
+export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates', 'messages_encrypted', 'waba', 'media'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export interface RequestRecord {
@@ -25,10 +25,14 @@ export interface RequestQuery {
 const MAX_ENTRIES = 50_000;
 const TRIM_SLACK = 5_000;
 
+function zeroCounters(): Record<Endpoint, number> {
+  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<Endpoint, number>;
+}
+
 export class RequestLog {
   #entries: RequestRecord[] = [];
   #seq = 0;
-  #counters: Record<Endpoint, number> = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
+  #counters = zeroCounters();
 
   /** Counts the request and records it immediately, so even hangs show up. */
   start(endpoint: Endpoint, fields: Pick<RequestRecord, 'phoneNumberId' | 'wabaId' | 'body'>): RequestRecord {
@@ -57,6 +61,6 @@ export class RequestLog {
   }
 
   resetCounters(): void {
-    this.#counters = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
+    this.#counters = zeroCounters();
   }
 }
