@@ -23,6 +23,8 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   operations: { timing: RequestHandler; router: Router };
   /** Everything behind ADMIN_TOKEN: login, Bull Board, stacks, dead letters (admin/). */
   admin: { router: Router };
+  /** The media pass-through (graph/media/): upload, retrieve, download, delete. */
+  media?: Router;
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -39,6 +41,8 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));
+  // Before the graph router: `GET /{version}/{id}` is a media id only when the caller's stack owns it.
+  if (deps.media) app.use(deps.media);
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
   return app;

@@ -18,6 +18,9 @@ import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { GraphUpstream } from './graph/media/media-upstream.ts';
+import { MediaOwnership } from './graph/media/media-ownership.ts';
+import { mediaRoutes } from './graph/media/media-routes.ts';
 
 export interface RunningIngress {
   /** The port it listens on (PORT=0 picks a free one). */
@@ -53,6 +56,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
+  let graphUpstream: GraphUpstream | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
 
   async function start(): Promise<RunningIngress> {
@@ -119,6 +123,9 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     admin = adminApi;
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
+    graphUpstream = new GraphUpstream({ baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''), timeoutMs: env.GRAPH_TIMEOUT_MS, idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS });
+    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -132,6 +139,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      media,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);
@@ -161,6 +169,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await admin?.close();
     await operations?.close();
     await stackSource?.close();
+    await graphUpstream?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 

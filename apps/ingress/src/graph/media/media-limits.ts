@@ -1,4 +1,6 @@
 /**
+ * A copy of the simulator's table: the gateway enforces Meta's limits itself, before anything reaches Meta.
+ *
  * Meta's supported media types and their size limits (Cloud API reference, "Supported media types").
  * The upload's `type` field is the MIME type; stickers (image/webp) are 100 KB static and 500 KB
  * animated: an upload is checked against 500 KB, the larger one, since only a send tells them apart.
