@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { FormData, request } from 'undici';
@@ -52,7 +53,7 @@ async function mediaRequests() {
   return sim.control.requests({ endpoint: 'media' });
 }
 
-function uploadForm(type: string, file: Uint8Array, fileType = type): FormData {
+function uploadForm(type: string, file: Uint8Array<ArrayBuffer>, fileType = type): FormData {
   const form = new FormData();
   form.set('messaging_product', 'whatsapp');
   form.set('type', type);
@@ -207,7 +208,7 @@ describe('media through the gateway', () => {
       await request(`${gateway.url}/v24.0/${stack.phoneNumberId}/media`, {
         method: 'POST',
         headers: { ...auth(stack), 'content-type': `multipart/form-data; boundary=${boundary}` },
-        body: body(),
+        body: Readable.from(body()),
       }),
     );
     expect([answer.status, answer.body.error.error_data.details]).toEqual([413, 'The file is larger than the 16 MB limit of video/mp4.']);

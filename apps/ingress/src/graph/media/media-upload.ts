@@ -89,17 +89,25 @@ export function streamUpload(req: Request, openUpstream: OpenUpstream): Promise<
     };
     const typeField = () => [...before, ...after].find(([name]) => name === 'type')?.[1];
 
-    async function pump(file: Readable, maxBytes: number, upstream: PassThrough, label: string): Promise<void> {
-      for await (const chunk of file as AsyncIterable<Buffer>) {
-        // After a refusal or an early answer the rest is read (busboy stalls on an unread file) and dropped.
-        if (settled) continue;
-        fileSize += chunk.length;
-        if (fileSize > maxBytes) {
-          refuse(mediaErrors.fileTooLarge(label, maxBytes));
-          continue;
-        }
-        if (!upstream.write(chunk)) await drained(upstream);
-      }
+    /**
+     * The file's bytes to Meta as they arrive. 'data' events, not `for await`: an async iterator's
+     * read() concatenates whatever is buffered into a new Buffer, a copy of every byte.
+     */
+    function pump(file: Readable, maxBytes: number, upstream: PassThrough, label: string): Promise<void> {
+      return new Promise((resolvePump, rejectPump) => {
+        file.on('data', (chunk: Buffer) => {
+          // After a refusal or an early answer the rest is read (busboy stalls on an unread file) and dropped.
+          if (settled) return;
+          fileSize += chunk.length;
+          if (fileSize > maxBytes) return refuse(mediaErrors.fileTooLarge(label, maxBytes));
+          if (!upstream.write(chunk)) {
+            file.pause();
+            void drained(upstream).then(() => file.resume());
+          }
+        });
+        file.once('end', () => resolvePump());
+        file.once('error', rejectPump);
+      });
     }
 
     parser.on('field', (name, value) => {
