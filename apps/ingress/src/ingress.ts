@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
-import { CategoryCache } from '@gw/category-cache';
+import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
@@ -18,6 +18,8 @@ import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { createGraphPassthrough, type GraphPassthrough } from './graph/graph-passthrough.ts';
+import { graphRoutes } from './graph/graph-routes.ts';
 
 export interface RunningIngress {
   /** The port it listens on (PORT=0 picks a free one). */
@@ -54,6 +56,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
+  let passthrough: GraphPassthrough | undefined;
 
   async function start(): Promise<RunningIngress> {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
@@ -117,6 +120,14 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     operations = ingressOperations;
     const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
     admin = adminApi;
+    // Graph calls that are not sends go straight to Meta with the stack's token: no queue, no worker.
+    passthrough = createGraphPassthrough({
+      baseUrl: env.META_GRAPH_URL,
+      version: env.META_GRAPH_VERSION,
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: `graph_${call.route}`, outcome: call.outcome }, call.ms / 1000),
+    });
+    const graph = { router: graphRoutes({ stacks, passthrough, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     const app = createIngressApp({
@@ -132,6 +143,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      graph,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);
@@ -161,6 +173,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await admin?.close();
     await operations?.close();
     await stackSource?.close();
+    await passthrough?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 
