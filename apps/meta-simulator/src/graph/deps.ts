@@ -6,4 +6,6 @@ export interface GraphDeps {
   state: SimulatorState;
   webhooks: Webhooks;
   parked: ParkedResponses;
+  /** How long a created or edited template stays PENDING before it is approved. */
+  templateReviewMs: number;
 }
