@@ -55,7 +55,7 @@ export function updateProfileRoute(deps: GraphDeps) {
       const field = key as ProfileField;
       if (field === 'websites') {
         if (!Array.isArray(value) || value.length > 2 || !value.every((v) => typeof v === 'string')) throw errors.invalidParameter('websites must be at most 2 URLs.');
-        changes.websites = value as string[];
+        changes.websites = value;
         continue;
       }
       if (typeof value !== 'string') throw errors.invalidParameter(`${field} must be a string.`);
