@@ -36,7 +36,7 @@ beforeAll(async () => {
   sim = await startSimulator();
   for (const s of [stack, other]) await sim.control.account(s);
   await sim.control.template(stack.wabaId, 'media_promo', 'MARKETING');
-  gateway = await startGateway({ stacks: [stack, other], metaUrl: sim.url, env: webhookEnv(secrets, { GRAPH_TIMEOUT_MS: '1500' }) });
+  gateway = await startGateway({ stacks: [stack, other], metaUrl: sim.url, env: webhookEnv(secrets, { GRAPH_PASSTHROUGH_TIMEOUT_MS: '1500' }) });
   await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta`, appSecret: secrets.appSecret });
   redis = new Redis(gateway.redisUrl);
   client = new WhatsAppClient({ accessToken: stack.apiKey, baseUrl: gateway.url, graphVersion: 'v23.0' });

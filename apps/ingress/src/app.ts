@@ -25,6 +25,8 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   admin: { router: Router };
   /** The media pass-through (graph/media/): upload, retrieve, download, delete. */
   media?: Router;
+  /** Graph pass-through of the stack's own resources: templates, business profile, phone number and WABA nodes (graph/). */
+  graph?: { router: Router };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -43,6 +45,8 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   app.use(templateRoutes(deps));
   // Before the graph router: `GET /{version}/{id}` is a media id only when the caller's stack owns it.
   if (deps.media) app.use(deps.media);
+  // Last before the 404: its `/{version}/{id}` routes answer 403 for every id that is not the stack's.
+  if (deps.graph) app.use(deps.graph.router);
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
   return app;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
-import { graphUpstreamEnv } from './graph/media/config.ts';
+import { graphPassthroughEnv } from './graph/graph-config.ts';
+import { mediaEnv } from './graph/media/config.ts';
 
 /** Blank (`META_APP_SECRET=` in a compose file) means unset. */
 const optionalSecret = optionalEnv(z.string().min(1));
@@ -11,7 +12,8 @@ export const ingressEnvSchema = z
     ...commonEnv,
     ...gatewayProcessEnv,
     ...ingressOperationsEnv,
-    ...graphUpstreamEnv,
+    ...graphPassthroughEnv,
+    ...mediaEnv,
     PORT: intFromEnv(0, 8080),
     HOST: z.string().default('0.0.0.0'),
     /** How long the ingress holds a client connection waiting for the send's result. */

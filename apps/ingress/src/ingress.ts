@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
-import { CategoryCache } from '@gw/category-cache';
+import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
@@ -21,6 +21,8 @@ import { authThrottle } from './auth-throttle.ts';
 import { GraphUpstream } from './graph/media/media-upstream.ts';
 import { MediaOwnership } from './graph/media/media-ownership.ts';
 import { mediaRoutes } from './graph/media/media-routes.ts';
+import { createGraphPassthrough, type GraphPassthrough } from './graph/graph-passthrough.ts';
+import { graphRoutes } from './graph/graph-routes.ts';
 
 export interface RunningIngress {
   /** The port it listens on (PORT=0 picks a free one). */
@@ -58,6 +60,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let stackSource: { close(): Promise<void> } | undefined;
   let graphUpstream: GraphUpstream | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
+  let passthrough: GraphPassthrough | undefined;
 
   async function start(): Promise<RunningIngress> {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
@@ -121,10 +124,18 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     operations = ingressOperations;
     const adminApi = await createAdmin({ env, connection: failFast, redis: commands, keys, stacks: opened, queues: ingressOperations.queues, logger });
     admin = adminApi;
+    // Graph calls that are not sends go straight to Meta with the stack's token: no queue, no worker.
+    passthrough = createGraphPassthrough({
+      baseUrl: env.META_GRAPH_URL,
+      version: env.META_GRAPH_VERSION,
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: `graph_${call.route}`, outcome: call.outcome }, call.ms / 1000),
+    });
+    const graph = { router: graphRoutes({ stacks, passthrough, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
-    graphUpstream = new GraphUpstream({ baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''), timeoutMs: env.GRAPH_TIMEOUT_MS, idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS });
+    graphUpstream = new GraphUpstream({ baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''), timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS, idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS });
     const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
     const app = createIngressApp({
       stacks,
@@ -140,6 +151,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       operations: ingressOperations,
       admin: adminApi,
       media,
+      graph,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);
@@ -170,6 +182,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await operations?.close();
     await stackSource?.close();
     await graphUpstream?.close();
+    await passthrough?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 

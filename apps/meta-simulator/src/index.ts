@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Latency of every send unless a fault sets one: log-normal by median and p99 (none by default). */
   sendLatency?: LatencyModel;
+  /** How long a template created or edited through the Graph API stays PENDING before approval (default 100 ms). */
+  templateReviewMs?: number;
 }
 
 export interface Simulator {
@@ -51,7 +53,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use('/_sim', controlRouter({ state, webhooks, media, reset }));
-  app.use(graphRouter({ state, webhooks, parked, media }));
+  app.use(graphRouter({ state, webhooks, parked, media, templateReviewMs: options.templateReviewMs ?? 100 }));
   app.use((req, res) => sendMetaError(res, unknownPath(req.path)));
   app.use(((error, _req, res, _next) => {
     logger.error({ err: error }, 'unhandled error');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, gatewayProcessEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { commonEnv, gatewayProcessEnv, intFromEnv, metaGraphEnv, requireStacksSource } from '@gw/config';
 import { workerOperationsEnv } from './operations/config.ts';
 import { webhookWorkerEnv } from './webhooks/config.ts';
 
@@ -9,11 +9,7 @@ export const workerEnvSchema = z
     ...gatewayProcessEnv,
     ...workerOperationsEnv,
     ...webhookWorkerEnv,
-    META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
-    META_GRAPH_VERSION: z
-      .string()
-      .regex(/^v\d+\.\d+$/, 'must look like v24.0')
-      .default('v24.0'),
+    ...metaGraphEnv,
     /** How long to wait for Meta's answer to one call. */
     META_TIMEOUT_MS: intFromEnv(100, 10_000),
     /** In-process category cache in front of Redis; 0 turns it off. */

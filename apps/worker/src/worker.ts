@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
-import { CategoryCache } from '@gw/category-cache';
+import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
@@ -101,7 +101,9 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       logger,
       replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });
-    const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, logger });
+    // Template ids the sync reads, so the ingress's Graph pass-through knows which WABA each belongs to.
+    const templateOwners = new TemplateOwners({ redis: commands, keys });
+    const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, templateOwners, logger });
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);

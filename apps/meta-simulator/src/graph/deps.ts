@@ -9,4 +9,6 @@ export interface GraphDeps {
   parked: ParkedResponses;
   /** Uploaded and inbound media (bytes on disk). */
   media: MediaStore;
+  /** How long a created or edited template stays PENDING before it is approved. */
+  templateReviewMs: number;
 }

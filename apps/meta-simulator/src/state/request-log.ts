@@ -1,4 +1,17 @@
-export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates', 'messages_encrypted', 'waba', 'media'] as const;
+export const ENDPOINTS = [
+  'messages',
+  'marketing_messages',
+  'message_templates',
+  'messages_encrypted',
+  'waba',
+  // Template management (create, delete), one template node (read, edit), the business profile, the phone number node.
+  'template_manage',
+  'template',
+  'business_profile',
+  'phone_number',
+  // Upload, retrieve and delete of media.
+  'media',
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export interface RequestRecord {
@@ -20,19 +33,17 @@ export interface RequestQuery {
   since?: number;
 }
 
+const zeroCounters = () => Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<Endpoint, number>;
+
 // Benchmarks send hundreds of thousands of requests; keep memory bounded by
 // dropping the oldest entries (in batches, so pushes stay cheap).
 const MAX_ENTRIES = 50_000;
 const TRIM_SLACK = 5_000;
 
-function zeroCounters(): Record<Endpoint, number> {
-  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<Endpoint, number>;
-}
-
 export class RequestLog {
   #entries: RequestRecord[] = [];
   #seq = 0;
-  #counters = zeroCounters();
+  #counters: Record<Endpoint, number> = zeroCounters();
 
   /** Counts the request and records it immediately, so even hangs show up. */
   start(endpoint: Endpoint, fields: Pick<RequestRecord, 'phoneNumberId' | 'wabaId' | 'body'>): RequestRecord {
