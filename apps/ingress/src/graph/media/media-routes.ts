@@ -25,6 +25,12 @@ export interface MediaRoutesDeps {
   logger: Logger;
 }
 
+/** The media id of the path: `:mediaId` on the short forms, `:id` on the Graph node path the graph router shares. */
+function mediaIdParam(req: Request): string {
+  const params = req.params as { mediaId?: string; id?: string };
+  return String(params.mediaId ?? params.id);
+}
+
 /** The query a client sent, minus any `access_token` (the client's would be its API key; Meta gets the stack's token in the header). */
 function forwardedQuery(req: Request): string {
   const params = new URL(req.originalUrl, 'http://gateway').searchParams;
@@ -77,7 +83,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     (orNext: boolean): RequestHandler =>
     async (req, res, next) => {
       const stack = res.locals.stack;
-      const mediaId = String(req.params['mediaId']);
+      const mediaId = mediaIdParam(req);
       let owner: string | null = null;
       try {
         if (MEDIA_ID.test(mediaId)) owner = await deps.ownership.ownerOf(mediaId);
@@ -135,7 +141,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
 
   const retrieve: RequestHandler = async (req, res) => {
     const stack = res.locals.stack;
-    const mediaId = String(req.params['mediaId']);
+    const mediaId = mediaIdParam(req);
     try {
       const response = await deps.upstream.call('GET', `/${versionOf(req, deps.graphVersion)}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media retrieve');
       const text = await response.body.text();
@@ -150,7 +156,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
 
   const download: RequestHandler = async (req, res) => {
     const stack = res.locals.stack;
-    const mediaId = String(req.params['mediaId']);
+    const mediaId = mediaIdParam(req);
     try {
       // Meta's URL lasts 5 minutes: each download asks for a fresh one.
       const meta = await deps.upstream.call('GET', `/${deps.graphVersion}/${mediaId}`, stack.accessToken, 'the media download');
@@ -174,7 +180,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
 
   const remove: RequestHandler = async (req, res) => {
     const stack = res.locals.stack;
-    const mediaId = String(req.params['mediaId']);
+    const mediaId = mediaIdParam(req);
     try {
       const response = await deps.upstream.call('DELETE', `/${versionOf(req, deps.graphVersion)}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media delete');
       const text = await response.body.text();
@@ -192,7 +198,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
   router.delete('/media/:mediaId', auth, owned(false), remove);
   router.post('/:version/:phoneNumberId/media', graphVersion, auth, upload);
   // `/{version}/{id}` is also a phone number, a WABA or a template: ids the gateway never saw as media go on to the graph router.
-  router.get('/:version/:mediaId', graphVersion, auth, owned(true), retrieve);
-  router.delete('/:version/:mediaId', graphVersion, auth, owned(true), remove);
+  router.get('/:version/:id', graphVersion, auth, owned(true), retrieve);
+  router.delete('/:version/:id', graphVersion, auth, owned(true), remove);
   return router;
 }
