@@ -10,7 +10,7 @@ const MEDIA_ID = pathParam('mediaId', 'A media id the stack uploaded or received
 const GATEWAY_ANSWERS = {
   '401': errorResponse('Missing or unknown API key.'),
   '403': errorResponse("A media id (or phone number id) that is not the stack's (code 200): the gateway's tenancy, whatever Meta would allow."),
-  '502': errorResponse('Meta could not be reached (code 131016).'),
+  '502': errorResponse('Meta could not be reached (code 2).'),
   '504': errorResponse('Meta did not answer within GRAPH_PASSTHROUGH_TIMEOUT_MS, or an upload or download stalled for MEDIA_IDLE_TIMEOUT_MS (code 2).'),
 };
 
