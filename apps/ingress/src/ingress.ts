@@ -135,7 +135,12 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
-    graphUpstream = new GraphUpstream({ baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''), timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS, idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS });
+    graphUpstream = new GraphUpstream({
+      baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''),
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: call.outcome }, call.ms / 1000),
+    });
     const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
     const app = createIngressApp({
       stacks,

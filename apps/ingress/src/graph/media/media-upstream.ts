@@ -10,7 +10,12 @@ export interface GraphUpstreamOptions {
   timeoutMs: number;
   /** Longest pause in an upload or download (and wait for the answer's headers once the upload is sent). */
   idleTimeoutMs: number;
+  /** Each call's time to Meta's answer (headers) and its outcome, for `gateway_meta_request_duration_seconds`. */
+  onCall?: (call: { endpoint: MediaEndpoint; outcome: string; ms: number }) => void;
 }
+
+/** The metric's `endpoint` of each kind of call. */
+export type MediaEndpoint = 'graph_media_upload' | 'graph_media' | 'graph_media_download';
 
 /** A call to Meta that failed before Meta answered: the gateway's own 502 or 504. */
 export class UpstreamFailure extends Error {
@@ -38,12 +43,13 @@ export class GraphUpstream {
 
   /** A Graph call (`path` like `/v24.0/123?phone_number_id=4`) answered within GRAPH_TIMEOUT_MS. */
   call(method: 'GET' | 'DELETE', path: string, token: string, what: string): Promise<Dispatcher.ResponseData> {
-    return this.#send(`${this.options.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } }, what, this.options.timeoutMs);
+    return this.#send('graph_media', `${this.options.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } }, what, this.options.timeoutMs);
   }
 
   /** A streamed upload: the body is a stream the caller writes (and destroys to abort). */
   upload(path: string, token: string, contentType: string, body: Readable, what: string): Promise<Dispatcher.ResponseData> {
     return this.#send(
+      'graph_media_upload',
       `${this.options.baseUrl}${path}`,
       { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body },
       what,
@@ -53,25 +59,37 @@ export class GraphUpstream {
 
   /** The bytes behind a download URL Meta gave (it needs the token too), streamed. */
   download(url: string, token: string, what: string): Promise<Dispatcher.ResponseData> {
-    return this.#send(url, { method: 'GET', headers: { authorization: `Bearer ${token}` } }, what, this.options.timeoutMs);
+    return this.#send('graph_media_download', url, { method: 'GET', headers: { authorization: `Bearer ${token}` } }, what, this.options.timeoutMs);
   }
 
   close(): Promise<void> {
     return this.#agent.close();
   }
 
-  async #send(url: string, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>, what: string, headersTimeout: number): Promise<Dispatcher.ResponseData> {
+  async #send(
+    endpoint: MediaEndpoint,
+    url: string,
+    options: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>,
+    what: string,
+    headersTimeout: number,
+  ): Promise<Dispatcher.ResponseData> {
     const target = new URL(url);
+    const started = performance.now();
+    const observe = (outcome: string) => this.options.onCall?.({ endpoint, outcome, ms: performance.now() - started });
     try {
-      return await this.#agent.request({
+      const response = await this.#agent.request({
         ...options,
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         headersTimeout,
         bodyTimeout: this.options.idleTimeoutMs,
       });
+      observe(`${Math.floor(response.statusCode / 100)}xx`);
+      return response;
     } catch (error) {
-      throw new UpstreamFailure(upstreamFailureOf(error, what, headersTimeout));
+      const failure = upstreamFailureOf(error, what, headersTimeout);
+      observe(failure.status === 504 ? 'timeout' : 'unreachable');
+      throw new UpstreamFailure(failure);
     }
   }
 }
