@@ -223,6 +223,34 @@ describe('media through the gateway', () => {
     expect(started.status).toBeNull();
   });
 
+  it('aborts the upload to Meta when the client goes away mid-file, and keeps serving', async () => {
+    const boundary = 'gwabortboundary';
+    const controller = new AbortController();
+    async function* body() {
+      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nimage/jpeg\r\n`);
+      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+      yield Buffer.alloc(512 * 1024, 1);
+      // The client stops here: it never finishes the file.
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort();
+      await new Promise((r) => setTimeout(r, 5_000));
+    }
+    const before = (await mediaRequests()).length;
+    const failed = await request(`${gateway.url}/media`, {
+      method: 'POST',
+      headers: { ...auth(stack), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: Readable.from(body()),
+      signal: controller.signal,
+    }).catch((error: Error) => error);
+    expect(failed).toBeInstanceOf(Error);
+    const aborted = await waitFor('the aborted upload at Meta', async () => (await mediaRequests()).slice(before).find(() => true));
+    // Meta saw the upload begin and never complete: no id was issued.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await mediaRequests()).slice(before).map((r) => r.status)).toEqual([null]);
+    expect(aborted.phoneNumberId).toBe(stack.phoneNumberId);
+    expect((await upload(stack, uploadForm('image/png', new Uint8Array(10)), '/media')).status).toBe(200);
+  });
+
   it("passes Meta's errors through unchanged and answers 504 when Meta is too slow", async () => {
     const id = (await upload(stack, uploadForm('image/png', new Uint8Array(10)))).body.id as string;
     await sim.control.fault('media', { errorRate: 1, error: { status: 500, code: 1 }, remaining: 1 });
