@@ -245,10 +245,15 @@ describe('tenancy', () => {
     expect((await call('GET', `/v24.0/${warm!.id}`)).status).toBe(403);
   });
 
-  it('needs the API key', async () => {
+  it('needs the API key, and refuses a body over 1 MB before Meta sees it', async () => {
     const answer = await post(`${gateway.url}/v24.0/${mine.wabaId}/message_templates`, { name: 'x' });
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe(190);
+    const before = (await sim.control.counters()).template_manage;
+    const big = await call('POST', '/message_templates', { name: 'big', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'x'.repeat(1_100_000) }] });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatchObject({ code: 100, error_data: { details: expect.stringContaining('1mb') } });
+    expect((await sim.control.counters()).template_manage).toBe(before);
   });
 });
 

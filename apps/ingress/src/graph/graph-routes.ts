@@ -14,6 +14,8 @@ const GRAPH_VERSION = /^v\d+\.\d+$/;
 /** Template listings are read whole when the gateway refreshes its id map; bounded so one refresh stays one burst. */
 const REFRESH_PAGE_SIZE = 250;
 const REFRESH_MAX_PAGES = 40;
+/** Template and profile bodies are a few KB; Meta's own limit on a template is far below this. */
+const GRAPH_BODY_LIMIT = '1mb';
 
 export interface GraphRoutesDeps {
   stacks: StackDirectory;
@@ -36,7 +38,13 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
   const router = Router();
   const auth = requireStack(deps.stacks);
   // Bytes, not parsed JSON: the body reaches Meta exactly as the client wrote it (JSON or form-encoded).
-  const raw = express.raw({ type: () => true, limit: '1mb' });
+  const rawParser = express.raw({ type: () => true, limit: GRAPH_BODY_LIMIT });
+  const raw: RequestHandler = (req, res, next) =>
+    rawParser(req, res, (error?: unknown) => {
+      // The app's error handler would name the send routes' BODY_LIMIT.
+      if ((error as { type?: string } | undefined)?.type === 'entity.too.large') return sendGatewayError(res, gatewayErrors.bodyTooLarge(GRAPH_BODY_LIMIT));
+      next(error);
+    });
   // `/{not a Graph version}/…` is some other route's (`/templates/categories`, `/admin/…`): skip these.
   const versioned: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
 
