@@ -94,6 +94,13 @@ describe('templates through the gateway', () => {
     expect(await callsFor(sim.control, 'gw_promo')).toMatchObject({ mm: 1, cloud: 0 });
   });
 
+  it("caches the category Meta's review assigned, not the one the client asked for", async () => {
+    await sim.control.templateReview(mine.wabaId, 'gw_disguised', 'MARKETING');
+    const created = await call('POST', '/message_templates', { name: 'gw_disguised', language: 'en_US', category: 'UTILITY', components });
+    expect(created.body).toMatchObject({ category: 'MARKETING' });
+    expect(await cached()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'gw_disguised', category: 'marketing', source: 'api' })]));
+  });
+
   it('lists the WABA templates as Meta does, with paging links that lead back to the gateway', async () => {
     const page = await call('GET', `/v24.0/${mine.wabaId}/message_templates?fields=name,category,status&limit=1`);
     expect(page.status).toBe(200);

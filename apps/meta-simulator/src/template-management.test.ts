@@ -48,6 +48,15 @@ describe('template management, business profile and phone number node', () => {
     expect(again.json.error).toMatchObject({ code: 100, error_subcode: 2388024 });
   });
 
+  it("answers the category Meta's review assigned, not the one asked for", async () => {
+    await call(sim.url, 'PUT', '/_sim/template-review', { body: { wabaId: WABA, name: 'sneaky_promo', category: 'MARKETING' } });
+    const created = await call(sim.url, 'POST', `/v24.0/${WABA}/message_templates`, {
+      token: TOKEN,
+      body: { name: 'sneaky_promo', language: 'en_US', category: 'UTILITY', components: [body] },
+    });
+    expect(created.json).toMatchObject({ status: 'PENDING', category: 'MARKETING' });
+  });
+
   it('refuses a create without components or with an invalid name', async () => {
     const noComponents = await call(sim.url, 'POST', `/v24.0/${WABA}/message_templates`, { token: TOKEN, body: { name: 'x', language: 'en_US', category: 'UTILITY' } });
     expect(noComponents.status).toBe(400);

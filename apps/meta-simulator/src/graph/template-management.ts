@@ -48,7 +48,9 @@ export function createTemplateRoute(deps: GraphDeps) {
     if (!name) throw errors.missingParameter('The parameter name is required.');
     if (!NAME.test(name)) throw errors.invalidParameter('name may contain only lowercase letters, digits and underscores (at most 512).');
     if (!language) throw errors.missingParameter('The parameter language is required.');
-    const category = categoryOf(body.category);
+    // Since 2025 Meta's review may assign another category than the one asked for; the answer carries Meta's.
+    const asked = categoryOf(body.category);
+    const category = deps.state.reviewVerdicts.get(`${wabaId}\0${name}`) ?? asked;
     if (!Array.isArray(body.components) || body.components.length === 0) throw errors.missingParameter('The parameter components is required.');
     if (deps.state.templates.find(wabaId, name, language)) throw alreadyExists(name, language);
     const template = deps.state.templates.upsert({ wabaId, name, language, category, status: 'PENDING' });
