@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WhatsAppClient } from '@kapso/whatsapp-cloud-api';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import {
@@ -157,6 +158,30 @@ describe('templates through the gateway', () => {
     const failed = await call('GET', '/whatsapp_business_profile');
     expect(failed.status).toBe(500);
     expect(failed.body.error).toMatchObject({ code: 131000, message: '(#131000) Something went wrong' });
+  });
+});
+
+describe('a Cloud API SDK pointed at the gateway', () => {
+  it('creates, lists and deletes templates and sets the business profile with the stack API key as its token', async () => {
+    const client = new WhatsAppClient({ accessToken: mine.apiKey, baseUrl: gateway.url, graphVersion: 'v23.0' });
+    const created = await client.templates.create({
+      businessAccountId: mine.wabaId,
+      name: 'sdk_notice',
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [{ type: 'BODY', text: 'Your order {{1}} shipped', example: { body_text: [['42']] } }],
+    });
+    expect(created).toMatchObject({ id: expect.any(String), status: 'PENDING', category: 'UTILITY' });
+    expect(await cached()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'sdk_notice', category: 'non_marketing', source: 'api' })]));
+    const listed = await client.templates.list({ businessAccountId: mine.wabaId, name: 'sdk_notice' });
+    expect(listed.data).toEqual([expect.objectContaining({ id: (created as { id: string }).id, name: 'sdk_notice' })]);
+
+    await client.phoneNumbers.businessProfile.update({ phoneNumberId: mine.phoneNumberId, about: 'Through the SDK', websites: ['https://example.com'] });
+    const profile = await client.phoneNumbers.businessProfile.get({ phoneNumberId: mine.phoneNumberId, fields: 'about,websites' });
+    expect(profile.data[0]).toMatchObject({ about: 'Through the SDK', websites: ['https://example.com'] });
+
+    expect(await client.templates.delete({ businessAccountId: mine.wabaId, name: 'sdk_notice' })).toMatchObject({ success: true });
+    expect((await cached()).filter((c) => c.name === 'sdk_notice')).toEqual([]);
   });
 });
 
