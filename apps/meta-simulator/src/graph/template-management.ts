@@ -6,7 +6,7 @@ import type { Template } from '../state/templates.ts';
 import { authoriseWaba } from './auth.ts';
 import type { GraphDeps } from './deps.ts';
 import { graphEndpoint } from './pipeline.ts';
-import { emitTemplateStatus, scheduleReview } from './template-review.ts';
+import { emitCategoryChange, emitTemplateStatus, scheduleReview } from './template-review.ts';
 
 const NAME = /^[a-z0-9_]{1,512}$/;
 /** Statuses Meta lets a business edit (template management guide, "Edit templates"). */
@@ -109,7 +109,12 @@ export function editTemplateRoute(deps: GraphDeps) {
     if (category && category !== template.category && template.status === 'APPROVED') {
       throw errors.invalidParameter('The category of an approved template cannot be edited.');
     }
-    if (category) template.category = category;
+    if (category && category !== template.category) {
+      const previous = template.category;
+      template.category = category;
+      // A completed category change, as Meta announces every change of a template's category.
+      emitCategoryChange(deps.webhooks, template, previous);
+    }
     template.status = 'PENDING';
     scheduleReview(deps.state.templates, deps.webhooks, template, deps.templateReviewMs);
     return { status: 200, body: { success: true } };
