@@ -49,6 +49,16 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
   const versioned: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
 
   const tenancy = new TemplateTenancy({ owners, refresh: (stack) => refreshTemplates(stack) });
+  /** The stack's template of that id; null when the owner map cannot be read (Redis down): the client gets 503, not a guess. */
+  const ownTemplate = async (stack: Stack, id: string): Promise<TemplateOwner | undefined | null> => {
+    try {
+      return await tenancy.ownTemplate(stack, id);
+    } catch (error) {
+      logger.warn({ stackId: stack.id, err: (error as Error).message }, 'graph pass-through: template owners unreadable');
+      return null;
+    }
+  };
+  const ownersUnavailable = (res: Response) => sendGatewayError(res, gatewayErrors.unavailable('The gateway cannot check whose template this is right now. Retry later.'));
 
   async function applyActions(stack: Stack, actions: TemplateCacheAction[]): Promise<void> {
     for (const action of actions) {
@@ -160,8 +170,10 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     const hsmId = query.get('hsm_id');
     let byId: TemplateOwner | undefined;
     if (hsmId) {
-      byId = await tenancy.ownTemplate(stack, hsmId);
-      if (!byId) return refuse(req, res, 'template', hsmId);
+      const owned = await ownTemplate(stack, hsmId);
+      if (owned === null) return ownersUnavailable(res);
+      if (!owned) return refuse(req, res, 'template', hsmId);
+      byId = owned;
     }
     const result = await forward(req, res, 'message_templates', templatesPath(wabaId));
     if (!result) return;
@@ -195,7 +207,8 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     const { id } = req.params as { id: string };
     const stack = res.locals.stack;
     const own = ownNode(stack, id);
-    const template = own ? undefined : await tenancy.ownTemplate(stack, id);
+    const template = own ? undefined : await ownTemplate(stack, id);
+    if (template === null) return ownersUnavailable(res);
     if (!own && !template) return refuse(req, res, 'object', id);
     const result = await forward(req, res, own ?? 'template', encodeURIComponent(id));
     if (!result) return;
