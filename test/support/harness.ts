@@ -220,7 +220,10 @@ export class SimulatorControl {
   templates(templates: Array<Record<string, unknown>>) {
     return this.call('POST', '/templates/bulk', { templates });
   }
-  fault(endpoint: 'messages' | 'marketing_messages' | 'message_templates' | 'template_manage' | 'template' | 'business_profile' | 'phone_number', fault: Record<string, unknown>) {
+  fault(
+    endpoint: 'messages' | 'marketing_messages' | 'message_templates' | 'template_manage' | 'template' | 'business_profile' | 'phone_number' | 'media',
+    fault: Record<string, unknown>,
+  ) {
     return this.call('PUT', `/faults/${endpoint}`, fault);
   }
   /** A message a user sent to the business (an id Meta knows, for mark-as-read). */

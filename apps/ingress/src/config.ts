@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
 import { graphPassthroughEnv } from './graph/graph-config.ts';
+import { mediaEnv } from './graph/media/config.ts';
 
 /** Blank (`META_APP_SECRET=` in a compose file) means unset. */
 const optionalSecret = optionalEnv(z.string().min(1));
@@ -12,6 +13,7 @@ export const ingressEnvSchema = z
     ...gatewayProcessEnv,
     ...ingressOperationsEnv,
     ...graphPassthroughEnv,
+    ...mediaEnv,
     PORT: intFromEnv(0, 8080),
     HOST: z.string().default('0.0.0.0'),
     /** How long the ingress holds a client connection waiting for the send's result. */

@@ -18,6 +18,9 @@ import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { GraphUpstream } from './graph/media/media-upstream.ts';
+import { MediaOwnership } from './graph/media/media-ownership.ts';
+import { mediaRoutes } from './graph/media/media-routes.ts';
 import { createGraphPassthrough, type GraphPassthrough } from './graph/graph-passthrough.ts';
 import { graphRoutes } from './graph/graph-routes.ts';
 
@@ -55,6 +58,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
+  let graphUpstream: GraphUpstream | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
   let passthrough: GraphPassthrough | undefined;
 
@@ -130,6 +134,14 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const graph = { router: graphRoutes({ stacks, passthrough, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
+    graphUpstream = new GraphUpstream({
+      baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''),
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: call.outcome }, call.ms / 1000),
+    });
+    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -143,6 +155,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      media,
       graph,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
@@ -173,6 +186,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await admin?.close();
     await operations?.close();
     await stackSource?.close();
+    await graphUpstream?.close();
     await passthrough?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }

@@ -24,6 +24,7 @@ describe('control API', () => {
       template: 0,
       business_profile: 0,
       phone_number: 0,
+      media: 0,
     });
     const all = (await call(sim.url, 'GET', '/_sim/requests')).json.requests;
     expect(all.map((r: { endpoint: string; status: number }) => [r.endpoint, r.status])).toEqual([
@@ -75,6 +76,7 @@ describe('control API', () => {
       template: 0,
       business_profile: 0,
       phone_number: 0,
+      media: 0,
     });
     expect((await call(sim.url, 'GET', '/_sim/requests')).json.requests).toEqual([]);
     const config = (await call(sim.url, 'GET', '/_sim/webhooks')).json;

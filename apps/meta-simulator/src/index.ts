@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createLogger, type Logger } from '@gw/logger';
 import express from 'express';
 import { controlRouter } from './control/router.ts';
+import { MediaStore } from './graph/media-store.ts';
 import { ParkedResponses } from './graph/parked.ts';
 import { graphRouter } from './graph/router.ts';
 import { sendMetaError, unknownPath } from './meta-errors.ts';
@@ -41,16 +42,18 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const state = new SimulatorState(seedSchema.parse(options.seed ?? {}), options.sendLatency);
   const webhooks = new Webhooks({ url: options.webhookUrl, appSecret: options.appSecret, logger });
   const parked = new ParkedResponses();
+  const media = new MediaStore();
   const reset = () => {
     state.reset();
     webhooks.reset();
+    media.clear();
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/_sim', controlRouter({ state, webhooks, reset }));
-  app.use(graphRouter({ state, webhooks, parked, templateReviewMs: options.templateReviewMs ?? 100 }));
+  app.use('/_sim', controlRouter({ state, webhooks, media, reset }));
+  app.use(graphRouter({ state, webhooks, parked, media, templateReviewMs: options.templateReviewMs ?? 100 }));
   app.use((req, res) => sendMetaError(res, unknownPath(req.path)));
   app.use(((error, _req, res, _next) => {
     logger.error({ err: error }, 'unhandled error');
@@ -76,6 +79,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     async close() {
       parked.releaseAll();
       await webhooks.close();
+      media.close();
       if (!server) return;
       const closing = server;
       server = undefined;

@@ -46,6 +46,8 @@ export function redisKeys(prefix: string) {
     templateOwners: () => `${prefix}:tpl-owners`,
     /** Sorted set of worker ids scored by their last check-in (Redis time, ms). */
     workerHeartbeats: () => `${prefix}:workers`,
+    /** Which tenant (stack uid, else id) may reach one Meta media id: it uploaded it or received it in a webhook. */
+    mediaOwner: (mediaId: string) => `${prefix}:media:${mediaId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

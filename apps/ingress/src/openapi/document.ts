@@ -1,6 +1,7 @@
 import { adminPaths, operationsPaths } from './admin-paths.ts';
 import { clientPaths } from './client-paths.ts';
 import { graphPaths } from './graph-paths.ts';
+import { mediaPaths } from './media-paths.ts';
 import { componentSchemas } from './schemas.ts';
 import type { OpenApiDocument } from './types.ts';
 
@@ -26,7 +27,7 @@ export function openApiDocument(): OpenApiDocument {
       { name: 'Admin: Bull Board', description: 'ADMIN_TOKEN as a bearer token or through the login cookie.' },
       { name: 'Operations', description: 'Health and metrics.' },
     ],
-    paths: { ...clientPaths, ...graphPaths, ...adminPaths, ...operationsPaths },
+    paths: { ...clientPaths, ...graphPaths, ...mediaPaths, ...adminPaths, ...operationsPaths },
     components: {
       schemas: componentSchemas,
       securitySchemes: {

@@ -61,7 +61,7 @@ function profileOperations(graph: boolean): PathItem {
   };
 }
 
-const NODE = [VERSION, pathParam('id', "The stack's phone number id, its WABA id or a template id of its WABA; any other id gets 403.")];
+const NODE = [VERSION, pathParam('id', "The stack's phone number id, its WABA id, a template id of its WABA or a media id it owns (media-paths.ts); any other id gets 403.")];
 
 /** Graph calls passed through to Meta with the stack's token, for the stack's own resources only. */
 export const graphPaths: Record<string, PathItem> = {
@@ -72,7 +72,7 @@ export const graphPaths: Record<string, PathItem> = {
   '/{version}/{id}': {
     get: passThrough(
       'getGraphNode',
-      'Read the phone number (quality_rating, throughput, whatsapp_business_manager_messaging_limit, …), the WABA, or a template',
+      'Read the phone number (quality_rating, throughput, whatsapp_business_manager_messaging_limit, …), the WABA, a template, or a media (its `url` rewritten to the gateway’s download)',
       'An unknown template id makes the gateway list its WABA once before it answers 403.',
       NODE,
     ),

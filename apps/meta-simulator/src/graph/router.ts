@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { GraphDeps } from './deps.ts';
 import { marketingMessagesRoute } from './marketing-messages.ts';
+import { mediaDeleteRoute, mediaDownloadRoute, mediaRetrieveRoute, mediaUploadRoute, onlyMedia } from './media.ts';
 import { messageTemplatesRoute } from './message-templates.ts';
 import { encryptedMessagesRoute, messagesRoute } from './messages.ts';
 import { wabaRoute } from './waba.ts';
@@ -18,6 +19,11 @@ export function graphRouter(deps: GraphDeps): Router {
   router.get(both('message_templates'), messageTemplatesRoute(deps));
   router.post(both('message_templates'), createTemplateRoute(deps));
   router.delete(both('message_templates'), deleteTemplateRoute(deps));
+  router.post(both('media'), mediaUploadRoute(deps));
+  // Meta's download URLs live on another host (lookaside.fbsbx.com); here on the simulator's own.
+  router.get('/whatsapp_business/attachments/', mediaDownloadRoute(deps));
+  router.get(['/:id', '/:version/:id'], onlyMedia(deps.media), mediaRetrieveRoute(deps));
+  router.delete(['/:id', '/:version/:id'], onlyMedia(deps.media), mediaDeleteRoute(deps));
   router.get(both('whatsapp_business_profile'), readProfileRoute(deps));
   router.post(both('whatsapp_business_profile'), updateProfileRoute(deps));
   // One node: a phone number, a template or a WABA (an unknown id fails as Graph's unknown object from the WABA route).

@@ -34,6 +34,7 @@ const DEFAULT_ERRORS: Record<Endpoint, FaultError> = {
   message_templates: { status: 503, code: 131016 },
   messages_encrypted: { status: 503, code: 131016 },
   waba: { status: 503, code: 2 },
+  media: { status: 503, code: 2 },
   template_manage: { status: 503, code: 2 },
   template: { status: 503, code: 2 },
   business_profile: { status: 503, code: 2 },

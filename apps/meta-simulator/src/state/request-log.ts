@@ -9,6 +9,8 @@ export const ENDPOINTS = [
   'template',
   'business_profile',
   'phone_number',
+  // Upload, retrieve and delete of media.
+  'media',
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 

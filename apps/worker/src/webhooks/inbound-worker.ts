@@ -7,6 +7,7 @@ import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
 import { createWebhookInboundProcessor } from './inbound-processor.ts';
 import { LedgerLookup } from './ledger-lookup.ts';
+import { InboundMediaOwnership } from './inbound-media.ts';
 
 export interface InboundWorkerOptions {
   env: Pick<WebhookWorkerEnv, 'WEBHOOK_INBOUND_CONCURRENCY'>;
@@ -33,6 +34,7 @@ export function startInboundWorker(options: InboundWorkerOptions) {
       categories: options.categories,
       deliveries,
       deliveryAttempts: options.deliveryAttempts,
+      media: new InboundMediaOwnership(options.commands, options.keys),
       logger: logger.child({ queue: QUEUES.webhookInbound }),
     }),
     { connection, prefix, concurrency: options.env.WEBHOOK_INBOUND_CONCURRENCY },
