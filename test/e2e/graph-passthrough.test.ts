@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WhatsAppClient } from '@kapso/whatsapp-cloud-api';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import {
@@ -94,6 +95,13 @@ describe('templates through the gateway', () => {
     expect(await callsFor(sim.control, 'gw_promo')).toMatchObject({ mm: 1, cloud: 0 });
   });
 
+  it("caches the category Meta's review assigned, not the one the client asked for", async () => {
+    await sim.control.templateReview(mine.wabaId, 'gw_disguised', 'MARKETING');
+    const created = await call('POST', '/message_templates', { name: 'gw_disguised', language: 'en_US', category: 'UTILITY', components });
+    expect(created.body).toMatchObject({ category: 'MARKETING' });
+    expect(await cached()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'gw_disguised', category: 'marketing', source: 'api' })]));
+  });
+
   it('lists the WABA templates as Meta does, with paging links that lead back to the gateway', async () => {
     const page = await call('GET', `/v24.0/${mine.wabaId}/message_templates?fields=name,category,status&limit=1`);
     expect(page.status).toBe(200);
@@ -150,6 +158,30 @@ describe('templates through the gateway', () => {
     const failed = await call('GET', '/whatsapp_business_profile');
     expect(failed.status).toBe(500);
     expect(failed.body.error).toMatchObject({ code: 131000, message: '(#131000) Something went wrong' });
+  });
+});
+
+describe('a Cloud API SDK pointed at the gateway', () => {
+  it('creates, lists and deletes templates and sets the business profile with the stack API key as its token', async () => {
+    const client = new WhatsAppClient({ accessToken: mine.apiKey, baseUrl: gateway.url, graphVersion: 'v23.0' });
+    const created = await client.templates.create({
+      businessAccountId: mine.wabaId,
+      name: 'sdk_notice',
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [{ type: 'BODY', text: 'Your order {{1}} shipped', example: { body_text: [['42']] } }],
+    });
+    expect(created).toMatchObject({ id: expect.any(String), status: 'PENDING', category: 'UTILITY' });
+    expect(await cached()).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'sdk_notice', category: 'non_marketing', source: 'api' })]));
+    const listed = await client.templates.list({ businessAccountId: mine.wabaId, name: 'sdk_notice' });
+    expect(listed.data).toEqual([expect.objectContaining({ id: (created as { id: string }).id, name: 'sdk_notice' })]);
+
+    await client.phoneNumbers.businessProfile.update({ phoneNumberId: mine.phoneNumberId, about: 'Through the SDK', websites: ['https://example.com'] });
+    const profile = await client.phoneNumbers.businessProfile.get({ phoneNumberId: mine.phoneNumberId, fields: 'about,websites' });
+    expect(profile.data[0]).toMatchObject({ about: 'Through the SDK', websites: ['https://example.com'] });
+
+    expect(await client.templates.delete({ businessAccountId: mine.wabaId, name: 'sdk_notice' })).toMatchObject({ success: true });
+    expect((await cached()).filter((c) => c.name === 'sdk_notice')).toEqual([]);
   });
 });
 
@@ -245,10 +277,15 @@ describe('tenancy', () => {
     expect((await call('GET', `/v24.0/${warm!.id}`)).status).toBe(403);
   });
 
-  it('needs the API key', async () => {
+  it('needs the API key, and refuses a body over 1 MB before Meta sees it', async () => {
     const answer = await post(`${gateway.url}/v24.0/${mine.wabaId}/message_templates`, { name: 'x' });
     expect(answer.status).toBe(401);
     expect(answer.body.error.code).toBe(190);
+    const before = (await sim.control.counters()).template_manage;
+    const big = await call('POST', '/message_templates', { name: 'big', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'x'.repeat(1_100_000) }] });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatchObject({ code: 100, error_data: { details: expect.stringContaining('1mb') } });
+    expect((await sim.control.counters()).template_manage).toBe(before);
   });
 });
 

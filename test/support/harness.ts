@@ -240,6 +240,10 @@ export class SimulatorControl {
   counters(): Promise<Record<string, number>> {
     return this.call('GET', '/counters');
   }
+  /** Meta's review gives a template created with this name this category, whatever the create asked. */
+  templateReview(wabaId: string, name: string, category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION') {
+    return this.call('PUT', '/template-review', { wabaId, name, category });
+  }
   categoryChange(body: Record<string, unknown>) {
     return this.call('POST', '/template-category-change', body);
   }

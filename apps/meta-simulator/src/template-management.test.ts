@@ -48,6 +48,15 @@ describe('template management, business profile and phone number node', () => {
     expect(again.json.error).toMatchObject({ code: 100, error_subcode: 2388024 });
   });
 
+  it("answers the category Meta's review assigned, not the one asked for", async () => {
+    await call(sim.url, 'PUT', '/_sim/template-review', { body: { wabaId: WABA, name: 'sneaky_promo', category: 'MARKETING' } });
+    const created = await call(sim.url, 'POST', `/v24.0/${WABA}/message_templates`, {
+      token: TOKEN,
+      body: { name: 'sneaky_promo', language: 'en_US', category: 'UTILITY', components: [body] },
+    });
+    expect(created.json).toMatchObject({ status: 'PENDING', category: 'MARKETING' });
+  });
+
   it('refuses a create without components or with an invalid name', async () => {
     const noComponents = await call(sim.url, 'POST', `/v24.0/${WABA}/message_templates`, { token: TOKEN, body: { name: 'x', language: 'en_US', category: 'UTILITY' } });
     expect(noComponents.status).toBe(400);
@@ -71,6 +80,20 @@ describe('template management, business profile and phone number node', () => {
     expect(await listed('paused_promo')).toMatchObject([{ status: 'PENDING', category: 'UTILITY' }]);
     await sleep(60);
     expect(await listed('paused_promo')).toMatchObject([{ status: 'APPROVED', category: 'UTILITY' }]);
+    const hooks = await receiver.waitFor(2);
+    expect(hooks.map((h) => h.json.entry[0].changes[0])).toEqual([
+      {
+        field: 'template_category_update',
+        value: {
+          message_template_id: Number(paused.id),
+          message_template_name: 'paused_promo',
+          message_template_language: 'en-US',
+          previous_category: 'MARKETING',
+          new_category: 'UTILITY',
+        },
+      },
+      { field: 'message_template_status_update', value: expect.objectContaining({ event: 'APPROVED', message_template_category: 'UTILITY' }) },
+    ]);
   });
 
   it('deletes by hsm_id one language, by name every language, and emits DELETED', async () => {

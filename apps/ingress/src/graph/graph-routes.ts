@@ -14,6 +14,8 @@ const GRAPH_VERSION = /^v\d+\.\d+$/;
 /** Template listings are read whole when the gateway refreshes its id map; bounded so one refresh stays one burst. */
 const REFRESH_PAGE_SIZE = 250;
 const REFRESH_MAX_PAGES = 40;
+/** Template and profile bodies are a few KB; Meta's own limit on a template is far below this. */
+const GRAPH_BODY_LIMIT = '1mb';
 
 export interface GraphRoutesDeps {
   stacks: StackDirectory;
@@ -36,11 +38,27 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
   const router = Router();
   const auth = requireStack(deps.stacks);
   // Bytes, not parsed JSON: the body reaches Meta exactly as the client wrote it (JSON or form-encoded).
-  const raw = express.raw({ type: () => true, limit: '1mb' });
+  const rawParser = express.raw({ type: () => true, limit: GRAPH_BODY_LIMIT });
+  const raw: RequestHandler = (req, res, next) =>
+    rawParser(req, res, (error?: unknown) => {
+      // The app's error handler would name the send routes' BODY_LIMIT.
+      if ((error as { type?: string } | undefined)?.type === 'entity.too.large') return sendGatewayError(res, gatewayErrors.bodyTooLarge(GRAPH_BODY_LIMIT));
+      next(error);
+    });
   // `/{not a Graph version}/…` is some other route's (`/templates/categories`, `/admin/…`): skip these.
   const versioned: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
 
   const tenancy = new TemplateTenancy({ owners, refresh: (stack) => refreshTemplates(stack) });
+  /** The stack's template of that id; null when the owner map cannot be read (Redis down): the client gets 503, not a guess. */
+  const ownTemplate = async (stack: Stack, id: string): Promise<TemplateOwner | undefined | null> => {
+    try {
+      return await tenancy.ownTemplate(stack, id);
+    } catch (error) {
+      logger.warn({ stackId: stack.id, err: (error as Error).message }, 'graph pass-through: template owners unreadable');
+      return null;
+    }
+  };
+  const ownersUnavailable = (res: Response) => sendGatewayError(res, gatewayErrors.unavailable('The gateway cannot check whose template this is right now. Retry later.'));
 
   async function applyActions(stack: Stack, actions: TemplateCacheAction[]): Promise<void> {
     for (const action of actions) {
@@ -152,8 +170,10 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     const hsmId = query.get('hsm_id');
     let byId: TemplateOwner | undefined;
     if (hsmId) {
-      byId = await tenancy.ownTemplate(stack, hsmId);
-      if (!byId) return refuse(req, res, 'template', hsmId);
+      const owned = await ownTemplate(stack, hsmId);
+      if (owned === null) return ownersUnavailable(res);
+      if (!owned) return refuse(req, res, 'template', hsmId);
+      byId = owned;
     }
     const result = await forward(req, res, 'message_templates', templatesPath(wabaId));
     if (!result) return;
@@ -187,7 +207,8 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     const { id } = req.params as { id: string };
     const stack = res.locals.stack;
     const own = ownNode(stack, id);
-    const template = own ? undefined : await tenancy.ownTemplate(stack, id);
+    const template = own ? undefined : await ownTemplate(stack, id);
+    if (template === null) return ownersUnavailable(res);
     if (!own && !template) return refuse(req, res, 'object', id);
     const result = await forward(req, res, own ?? 'template', encodeURIComponent(id));
     if (!result) return;

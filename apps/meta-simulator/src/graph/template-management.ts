@@ -6,7 +6,7 @@ import type { Template } from '../state/templates.ts';
 import { authoriseWaba } from './auth.ts';
 import type { GraphDeps } from './deps.ts';
 import { graphEndpoint } from './pipeline.ts';
-import { emitTemplateStatus, scheduleReview } from './template-review.ts';
+import { emitCategoryChange, emitTemplateStatus, scheduleReview } from './template-review.ts';
 
 const NAME = /^[a-z0-9_]{1,512}$/;
 /** Statuses Meta lets a business edit (template management guide, "Edit templates"). */
@@ -48,7 +48,9 @@ export function createTemplateRoute(deps: GraphDeps) {
     if (!name) throw errors.missingParameter('The parameter name is required.');
     if (!NAME.test(name)) throw errors.invalidParameter('name may contain only lowercase letters, digits and underscores (at most 512).');
     if (!language) throw errors.missingParameter('The parameter language is required.');
-    const category = categoryOf(body.category);
+    // Since 2025 Meta's review may assign another category than the one asked for; the answer carries Meta's.
+    const asked = categoryOf(body.category);
+    const category = deps.state.reviewVerdicts.get(`${wabaId}\0${name}`) ?? asked;
     if (!Array.isArray(body.components) || body.components.length === 0) throw errors.missingParameter('The parameter components is required.');
     if (deps.state.templates.find(wabaId, name, language)) throw alreadyExists(name, language);
     const template = deps.state.templates.upsert({ wabaId, name, language, category, status: 'PENDING' });
@@ -107,7 +109,12 @@ export function editTemplateRoute(deps: GraphDeps) {
     if (category && category !== template.category && template.status === 'APPROVED') {
       throw errors.invalidParameter('The category of an approved template cannot be edited.');
     }
-    if (category) template.category = category;
+    if (category && category !== template.category) {
+      const previous = template.category;
+      template.category = category;
+      // A completed category change, as Meta announces every change of a template's category.
+      emitCategoryChange(deps.webhooks, template, previous);
+    }
     template.status = 'PENDING';
     scheduleReview(deps.state.templates, deps.webhooks, template, deps.templateReviewMs);
     return { status: 200, body: { success: true } };

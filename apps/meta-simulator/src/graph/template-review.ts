@@ -17,6 +17,13 @@ export function emitTemplateStatus(webhooks: Webhooks, template: Template, event
   webhooks.dispatcher.start(field, field, templatePayload(template.wabaId, field, value));
 }
 
+/** Emits a completed `template_category_update` (`previous_category` -> `new_category`). */
+export function emitCategoryChange(webhooks: Webhooks, template: Template, previous: string): void {
+  const field = 'template_category_update';
+  const value = { ...templateIds(template), previous_category: previous, new_category: template.category };
+  webhooks.dispatcher.start(field, field, templatePayload(template.wabaId, field, value));
+}
+
 /**
  * Meta reviews a created or edited template, then approves it (usually within
  * minutes; here after `reviewMs`) and says so by webhook. A template deleted or
