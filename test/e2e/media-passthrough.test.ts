@@ -146,6 +146,10 @@ describe('media through the gateway', () => {
     expect(sha256(new Uint8Array(bytes))).toBe(inbound.sha256);
     // The other stack (same WABA token at Meta) may not.
     expect((await call('GET', `/v24.0/${inbound.media_id}`, other)).status).toBe(403);
+    // Remembered for Meta's 30 days of media retention, for this stack.
+    const key = redisKeys(gateway.prefix).mediaOwner(inbound.media_id);
+    expect(await redis.get(key)).toBe(stack.id);
+    expect(await redis.ttl(key)).toBeGreaterThan(29 * 24 * 3600);
   });
 
   it("refuses another stack's media id (retrieve, download, delete) and phone number with 403, and logs the attempt without secrets", async () => {
