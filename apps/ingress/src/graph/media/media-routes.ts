@@ -102,6 +102,8 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     async (req, res, next) => {
       const stack = res.locals.stack;
       const mediaId = mediaIdParam(req);
+      // The stack's own phone number and WABA are never media: no Redis read on their way to the graph router.
+      if (orNext && (mediaId === stack.phoneNumberId || mediaId === stack.wabaId)) return next('route');
       let owner: string | null = null;
       try {
         if (MEDIA_ID.test(mediaId)) owner = await deps.ownership.ownerOf(mediaId);
