@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { tenantOf, type StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
@@ -8,7 +8,7 @@ import { isObject, type Envelope } from './envelope.ts';
 import { inboundMediaIds, type InboundMediaOwnership } from './inbound-media.ts';
 import type { LedgerLookup } from './ledger-lookup.ts';
 import { splitEnvelope, type EnvelopePart, type StackIndex } from './split-envelope.ts';
-import { applyCategoryActions, categoryActions } from './template-learning.ts';
+import { applyCategoryActions, applyTemplateIds, categoryActions, templateIdsOf } from './template-learning.ts';
 
 export interface InboundProcessorDeps {
   stacks: StackDirectory;
@@ -19,6 +19,8 @@ export interface InboundProcessorDeps {
   deliveryAttempts: number;
   /** Records which stack may fetch the media ids of inbound messages; absent: none recorded. */
   media?: Pick<InboundMediaOwnership, 'record'>;
+  /** Remembers the template ids template webhooks name, for the Graph pass-through's tenancy; absent: none. */
+  templateOwners?: Pick<TemplateOwners, 'remember' | 'forget'>;
   logger: Logger;
 }
 
@@ -67,6 +69,7 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
 
     const enriched = enrichStatuses(envelope, await deps.ledger.read(statusWamids(envelope)));
     await applyCategoryActions(categoryActions(envelope), deps.categories, log);
+    if (deps.templateOwners) await applyTemplateIds(templateIdsOf(envelope), deps.templateOwners);
     const { parts, totalChanges } = splitEnvelope(envelope, index);
     // Before the deliveries: a client that reads the webhook can fetch its media at once.
     if (deps.media) await deps.media.record(mediaOwners(parts));
