@@ -58,7 +58,7 @@ beforeAll(async () => {
   sim = await startSimulator({ SIM_TEMPLATE_REVIEW_MS: '50' });
   await sim.control.account(mine);
   await sim.control.account(theirs);
-  gateway = await startGateway({ stacks: [mine, theirs], metaUrl: sim.url, env: { GRAPH_PASSTHROUGH_TIMEOUT_MS: '1000' } });
+  gateway = await startGateway({ stacks: [mine, theirs], metaUrl: sim.url, env: { GRAPH_PASSTHROUGH_TIMEOUT_MS: '1000', META_APP_SECRET: 'sim-app-secret' } });
 });
 
 afterAll(async () => {
@@ -275,6 +275,32 @@ describe('tenancy', () => {
     expect((await sim.control.requests({ endpoint: 'message_templates' })).length).toBe(listings);
     // And still not the other stack's.
     expect((await call('GET', `/v24.0/${warm!.id}`)).status).toBe(403);
+  });
+
+  it("learns template ids from Meta's template webhooks, and forgets deleted ones", async () => {
+    await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta` });
+    const redis = new Redis(gateway.redisUrl);
+    const owner = async (id: string) => redis.hget(`${gateway.prefix}:tpl-owners`, id);
+    try {
+      // Created in Meta directly (WhatsApp Manager, say): the gateway hears of it only by the APPROVED webhook.
+      const created = await readAnswer(
+        await request(`${sim.url}/v24.0/${theirs.wabaId}/message_templates`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${theirs.accessToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'their_hooked', language: 'en_US', category: 'UTILITY', components }),
+        }),
+      );
+      const id = created.body.id as string;
+      const learned = await waitFor('the id learned from the webhook', async () => (await owner(id)) ?? undefined);
+      expect(JSON.parse(learned)).toEqual({ w: theirs.wabaId, n: 'their_hooked', l: 'en-US' });
+      expect((await call('GET', `/v24.0/${id}`)).status).toBe(403);
+
+      expect((await call('DELETE', '/message_templates?name=their_hooked', undefined, theirs)).status).toBe(200);
+      await waitFor('the deleted id forgotten', async () => (await owner(id)) === null);
+    } finally {
+      redis.disconnect();
+      await sim.control.webhooks({ url: null });
+    }
   });
 
   it('needs the API key, and refuses a body over 1 MB before Meta sees it', async () => {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { AuditStore } from '@gw/audit';
 import { tenantOf, type StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { auditEventsOf } from './audit-events.ts';
@@ -10,7 +10,7 @@ import { isObject, type Envelope } from './envelope.ts';
 import { inboundMediaIds, type InboundMediaOwnership } from './inbound-media.ts';
 import type { LedgerLookup } from './ledger-lookup.ts';
 import { splitEnvelope, type EnvelopePart, type StackIndex } from './split-envelope.ts';
-import { applyCategoryActions, categoryActions } from './template-learning.ts';
+import { applyCategoryActions, applyTemplateIds, categoryActions, templateIdsOf } from './template-learning.ts';
 
 export interface InboundProcessorDeps {
   stacks: StackDirectory;
@@ -23,6 +23,8 @@ export interface InboundProcessorDeps {
   media?: Pick<InboundMediaOwnership, 'record'>;
   /** Where statuses and clicks are recorded for the per-message audit and the route analytics. */
   audit?: Pick<AuditStore, 'record'>;
+  /** Remembers the template ids template webhooks name, for the Graph pass-through's tenancy; absent: none. */
+  templateOwners?: Pick<TemplateOwners, 'remember' | 'forget'>;
   logger: Logger;
 }
 
@@ -72,6 +74,7 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
 
     const enriched = enrichStatuses(envelope, await deps.ledger.read(statusWamids(envelope)));
     await applyCategoryActions(categoryActions(envelope), deps.categories, log);
+    if (deps.templateOwners) await applyTemplateIds(templateIdsOf(envelope), deps.templateOwners);
     const { parts, totalChanges } = splitEnvelope(envelope, index);
     // Before the deliveries: a client that reads the webhook can fetch its media at once.
     if (deps.media) await deps.media.record(mediaOwners(parts));

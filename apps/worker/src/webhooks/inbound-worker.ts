@@ -2,7 +2,7 @@ import type { AuditStore } from '@gw/audit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import { TemplateOwners, type CategoryCache } from '@gw/category-cache';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
@@ -38,6 +38,7 @@ export function startInboundWorker(options: InboundWorkerOptions) {
       deliveryAttempts: options.deliveryAttempts,
       media: new InboundMediaOwnership(options.commands, options.keys),
       audit: options.audit,
+      templateOwners: new TemplateOwners({ redis: options.commands, keys: options.keys }),
       logger: logger.child({ queue: QUEUES.webhookInbound }),
     }),
     { connection, prefix, concurrency: options.env.WEBHOOK_INBOUND_CONCURRENCY },
