@@ -5,6 +5,8 @@ import { Cluster } from 'ioredis';
 import { redisKeys } from '@gw/contracts';
 import { get, makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 import { startLocalCluster, type LocalCluster } from './redis-cluster.ts';
+import { waitFor } from '../support/assertions.ts';
+import { envelope, postToMetaWebhook, statusChange, webhookEnv, webhookSecrets } from '../support/webhooks.ts';
 
 /**
  * The gateway on a three-node Redis Cluster that this test starts itself: hash-
@@ -12,6 +14,7 @@ import { startLocalCluster, type LocalCluster } from './redis-cluster.ts';
  * across nodes, two ingress and two worker processes.
  */
 const stack = makeStack();
+const secrets = webhookSecrets();
 const prefix = `{gwc-${Date.now().toString(36)}}`;
 let cluster: LocalCluster;
 let sim: Simulator;
@@ -26,6 +29,7 @@ beforeAll(async () => {
     { wabaId: stack.wabaId, name: 'cluster_promo', language: 'en_US', category: 'MARKETING' },
     { wabaId: stack.wabaId, name: 'cluster_receipt', language: 'en_US', category: 'UTILITY' },
     { wabaId: stack.wabaId, name: 'cluster_welcome', language: 'en_US', category: 'UTILITY' },
+    { wabaId: stack.wabaId, name: 'cluster_audit', language: 'en_US', category: 'MARKETING' },
   ]);
   gateway = await startGateway({
     stacks: [stack],
@@ -34,7 +38,7 @@ beforeAll(async () => {
     redisUrl: `redis://127.0.0.1:${cluster.ports[0]}`,
     ingresses: 2,
     workers: 2,
-    env: { REDIS_CLUSTER_NODES: cluster.nodes },
+    env: { ...webhookEnv(secrets), REDIS_CLUSTER_NODES: cluster.nodes },
   });
   client = new Cluster(cluster.nodes.split(',').map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })));
 }, 120_000);
@@ -100,6 +104,31 @@ describe('the gateway on a three-node Redis Cluster', () => {
     ]);
   });
 
+  it("audits a send and counts its statuses once (the count-once script's keys share the prefix's slot)", async () => {
+    const answer = await send(gateway.urls[0]!, templateMessage('cluster_audit', 'en_US', '+15558000009'));
+    expect(answer.status, answer.text).toBe(200);
+    const id = answer.body.messages[0].id as string;
+    const statuses = envelope(stack.wabaId, [
+      statusChange(stack, [
+        { id, status: 'read', timestamp: '1780000002', recipient_id: '15558000009' },
+        { id, status: 'delivered', timestamp: '1780000001', recipient_id: '15558000009' },
+      ]),
+    ]);
+    for (const url of gateway.urls) expect((await postToMetaWebhook({ ...gateway, url }, statuses, secrets.appSecret)).status).toBe(200);
+    const auth = { authorization: `Bearer ${stack.apiKey}` };
+    const entry = await waitFor('the statuses in the audit', async () => {
+      const found = await get(`${gateway.urls[1]}/messages/${id}`, auth);
+      return found.body?.statuses?.length === 2 && found;
+    });
+    expect(entry.body).toMatchObject({ route: 'marketing_messages', reason: 'checked_accepted', template: 'cluster_audit:en_US' });
+    const row = await waitFor('the analytics row', async () => {
+      const rows = await get(`${gateway.urls[0]}/analytics/routes?template=cluster_audit`, auth);
+      const found = (rows.body?.data as Array<Record<string, unknown>> | undefined)?.[0];
+      return found?.sends === 1 && found?.read === 1 && found;
+    });
+    expect(row).toMatchObject({ route: 'marketing_messages', sends: 1, delivered: 1, read: 1 });
+  });
+
   it('keeps BullMQ and gateway keys in the one hash slot of the prefix', async () => {
     const slot = await client.cluster('KEYSLOT', prefix);
     const owner = (await client.cluster('SLOTS')).find(([from, to]) => Number(from) <= slot && slot <= Number(to))!;
@@ -108,6 +137,7 @@ describe('the gateway on a three-node Redis Cluster', () => {
     const keysHere = await node.keys(`${prefix}:*`);
     expect(keysHere.some((k) => k.startsWith(`${prefix}:send:`))).toBe(true);
     expect(keysHere.some((k) => k.startsWith(`${prefix}:cat:`))).toBe(true);
+    expect(keysHere.some((k) => k.startsWith(`${prefix}:analytics:`))).toBe(true);
     for (const other of client.nodes('master').filter((n) => n !== node)) expect(await other.keys(`${prefix}:*`)).toEqual([]);
   });
 });

@@ -32,18 +32,26 @@ function rssOf(pid: number): number {
   return Number(kb) * 1024;
 }
 
-/** Runs `work` while sampling the process's RSS; returns the largest growth over the RSS before it. */
+/** The simulator's RSS, reported beside the ingress's (its store writes to disk as bytes arrive). */
+const simulatorPeaks: number[] = [];
+
+/** Runs `work` while sampling the process's RSS (and the simulator's); returns the RSS before it and the largest during it. */
 async function peakGrowth(pid: number, work: () => Promise<void>): Promise<{ before: number; peak: number }> {
+  const simPid = sim.service.process.pid!;
   const before = rssOf(pid);
+  const simBefore = rssOf(simPid);
   let peak = before;
+  let simPeak = simBefore;
   const timer = setInterval(() => {
     peak = Math.max(peak, rssOf(pid));
+    simPeak = Math.max(simPeak, rssOf(simPid));
   }, 20);
   try {
     await work();
   } finally {
     clearInterval(timer);
   }
+  simulatorPeaks.push(simPeak - simBefore);
   return { before, peak: Math.max(peak, rssOf(pid)) };
 }
 
@@ -123,7 +131,8 @@ describe('a 100 MB document through the gateway', () => {
     // The figures for the closing note.
     process.stdout.write(
       `ingress RSS (peak growth, sampled every 20 ms): first 100 MB upload +${mb(first.upload)} (from ${mb(first.before)}), download +${mb(first.download)}; ` +
-        `second upload +${mb(second.upload)} (from ${mb(second.before)}), download +${mb(second.download)}\n`,
+        `second upload +${mb(second.upload)} (from ${mb(second.before)}), download +${mb(second.download)}; ` +
+        `simulator RSS growth per transfer: ${simulatorPeaks.map((n) => `+${mb(n)}`).join(', ')}\n`,
     );
     // A buffered file would add at least its 100 MB. The first transfer's growth is the socket buffers V8
     // frees only at its next GC (external memory peaks near 30 MB, the JS heap stays flat), once.

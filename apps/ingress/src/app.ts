@@ -1,5 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
+import type { AuditStore } from '@gw/audit';
 import type { StackDirectory } from '@gw/config';
+import { auditRoutes } from './audit-routes.ts';
 import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
 import { sendRoutes } from './send-routes.ts';
@@ -21,6 +23,8 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   webhooks?: WebhookIngress;
   /** Metrics, health and /openapi.json (operations/). */
   operations: { timing: RequestHandler; router: Router };
+  /** Per-message audit and route analytics (GET /messages/{wamid}, GET /analytics/routes). */
+  audit?: AuditStore;
   /** Everything behind ADMIN_TOKEN: login, Bull Board, stacks, dead letters (admin/). */
   admin: { router: Router };
   /** The media pass-through (graph/media/): upload, retrieve, download, delete. */
@@ -43,6 +47,7 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));
+  if (deps.audit) app.use(auditRoutes({ stacks: deps.stacks, audit: deps.audit, logger: deps.logger }));
   // Before the graph router: `GET /{version}/{id}` is a media id only when the caller's stack owns it.
   if (deps.media) app.use(deps.media);
   // Last before the 404: its `/{version}/{id}` routes answer 403 for every id that is not the stack's.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
+import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
 import { graphPassthroughEnv } from './graph/graph-config.ts';
 import { mediaEnv } from './graph/media/config.ts';
@@ -11,6 +11,7 @@ export const ingressEnvSchema = z
   .object({
     ...commonEnv,
     ...gatewayProcessEnv,
+    ...auditEnv,
     ...ingressOperationsEnv,
     ...graphPassthroughEnv,
     ...mediaEnv,

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
+import { createAuditStore } from '@gw/audit';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
@@ -59,6 +60,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let admin: { close(): Promise<void> } | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
   let graphUpstream: GraphUpstream | undefined;
+  let audit: { close(): Promise<void> } | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
   let passthrough: GraphPassthrough | undefined;
 
@@ -142,6 +144,9 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: call.outcome }, call.ms / 1000),
     });
     const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
+    // Redis by default; the PostgreSQL sink when AUDIT_DATABASE_URL is set (createAuditStore decides).
+    const auditStore = createAuditStore(env, commands, keys);
+    audit = auditStore;
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -157,6 +162,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       admin: adminApi,
       media,
       graph,
+      audit: auditStore,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
     ingressOperations.knowRoutes(app, [adminApi.board]);
@@ -188,6 +194,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await stackSource?.close();
     await graphUpstream?.close();
     await passthrough?.close();
+    await audit?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 

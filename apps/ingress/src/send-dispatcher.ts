@@ -74,7 +74,7 @@ export class SendDispatcher {
         if (existing.fingerprint !== fingerprint) return { ...gatewayErrors.idempotencyMismatch(), route: 'none', reason: 'gateway_error' };
         return this.awaitEarlier(record, existing.jobId, deadline);
       }
-      idem = { record, fingerprint };
+      idem = { record, fingerprint, key: request.idempotencyKey };
     }
 
     const reply = replies.wait(jobId, this.options.sendTimeoutMs);

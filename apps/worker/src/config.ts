@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, gatewayProcessEnv, intFromEnv, metaGraphEnv, requireStacksSource } from '@gw/config';
+import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, metaGraphEnv, requireStacksSource } from '@gw/config';
 import { workerOperationsEnv } from './operations/config.ts';
 import { webhookWorkerEnv } from './webhooks/config.ts';
 
@@ -7,6 +7,7 @@ export const workerEnvSchema = z
   .object({
     ...commonEnv,
     ...gatewayProcessEnv,
+    ...auditEnv,
     ...workerOperationsEnv,
     ...webhookWorkerEnv,
     ...metaGraphEnv,
@@ -42,7 +43,6 @@ export const workerEnvSchema = z
     META_CONNECTIONS: intFromEnv(0, 0),
     /** Offer HTTP/2 to Meta (TLS ALPN; Graph speaks it): many sends share a few connections. */
     META_HTTP2: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).default('false')).transform((v) => v === 'true' || v === '1'),
-    LEDGER_RETENTION_SECONDS: intFromEnv(60, 30 * 24 * 3600),
   })
   .superRefine(requireStacksSource);
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

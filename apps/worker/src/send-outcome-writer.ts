@@ -1,21 +1,49 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@gw/logger';
-import type { IdempotencyRecord, RedisKeys, SendItem, SendReply, SendResult } from '@gw/contracts';
+import { ledgerLine, type MetaCall, type SendAuditEvent, type SendTally } from '@gw/audit';
+import { templateOf, type IdempotencyRecord, type RedisKeys, type SendItem, type SendReply, type SendResult } from '@gw/contracts';
+import type { MetaCallTiming } from './send-service.ts';
 
 interface Outcome {
   item: SendItem;
   replyTo: string;
   result: SendResult;
   log: Logger;
+  calls: MetaCallTiming[];
   written: () => void;
+}
+
+/** The audit's record of a send: the ledger line and the analytics counters are both made from it. */
+export function sendAuditEvent(item: SendItem, result: SendResult & { wamid: string; route: SendAuditEvent['route'] }, calls: MetaCallTiming[], at: number): SendAuditEvent {
+  const template = templateOf(item.payload);
+  return {
+    kind: 'send',
+    stackId: item.stackId,
+    wamid: result.wamid,
+    at,
+    route: result.route,
+    reason: result.reason,
+    ...(result.mmErrorCode !== undefined ? { mmErrorCode: result.mmErrorCode } : {}),
+    // status 0: Meta gave no HTTP answer (timeout, not sent).
+    calls: calls.map((c): MetaCall => ({
+      endpoint: c.endpoint,
+      status: typeof c.status === 'number' ? c.status : 0,
+      durationMs: c.ms,
+      ...(c.errorCode !== undefined ? { errorCode: c.errorCode } : {}),
+    })),
+    ...(item.idempotency?.key !== undefined ? { idempotencyKey: item.idempotency.key } : {}),
+    ...(template ? { template: `${template.name}:${template.language}` } : {}),
+  };
 }
 
 /**
  * Everything a finished send writes: the send ledger line (wamid -> stack, route,
- * reason) for webhook enrichment and audits; the Idempotency-Key's final answer,
- * stored before the reply so a repeat always finds it; then the reply to the
- * waiting ingress. The sends that finish in one event-loop tick share one pipeline
- * (one round trip) and one PUBLISH per ingress, whose message is the list of replies.
+ * reason, calls to Meta, template), which is the message's audit entry and what the
+ * webhook enrichment reads; the Idempotency-Key's final answer, stored before the reply
+ * so a repeat always finds it; then the reply to the waiting ingress. The sends that
+ * finish in one event-loop tick share one pipeline (one round trip) and one PUBLISH per
+ * ingress, whose message is the list of replies. The route analytics count the send in
+ * process (SendTally), so the audit adds no command to this pipeline.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
@@ -26,13 +54,14 @@ export class SendOutcomeWriter {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ledgerRetentionSeconds: number,
+    private readonly tally?: Pick<SendTally, 'count'>,
   ) {}
 
   /** Resolves once written (or once writing failed and was logged); never rejects. */
-  write(item: SendItem, replyTo: string, result: SendResult, log: Logger): Promise<void> {
+  write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = []): Promise<void> {
     return new Promise((written) => {
       if (this.pending.length === 0) setImmediate(() => void this.flush());
-      this.pending.push({ item, replyTo, result, log, written });
+      this.pending.push({ item, replyTo, result, log, calls, written });
     });
   }
 
@@ -43,12 +72,14 @@ export class SendOutcomeWriter {
     // Which outcome each command writes for, to name the send in an error.
     const owners: Outcome[] = [];
     const replies = new Map<string, SendReply[]>();
+    const now = Date.now();
     for (const outcome of outcomes) {
       const { item, result } = outcome;
       if (result.wamid && result.route !== 'none') {
-        const entry = { stackId: item.stackId, route: result.route, reason: result.reason, at: Date.now() };
-        pipeline.set(this.keys.ledger(result.wamid), JSON.stringify(entry), 'EX', this.ledgerRetentionSeconds);
+        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now);
+        pipeline.set(this.keys.ledger(result.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds);
         owners.push(outcome);
+        this.tally?.count(event);
       }
       if (item.idempotency) {
         const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };

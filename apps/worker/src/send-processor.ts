@@ -8,7 +8,7 @@ import type { SendSlots } from './send-slots.ts';
 
 export interface SendProcessorDeps {
   service: SendService;
-  /** Ledger line, idempotent answer and reply to the waiting ingress. */
+  /** Ledger line (the audit entry), idempotent answer and reply to the waiting ingress. */
   outcomes: SendOutcomeWriter;
   logger: Logger;
   /** Metrics of each send. */
@@ -51,7 +51,7 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
       log.error({ err: error }, 'send failed unexpectedly');
       result = internalError();
     }
-    await outcomes.write(item, replyTo, result, log);
+    await outcomes.write(item, replyTo, result, log, metaCalls);
     const durationMs = performance.now() - started;
     observer?.onSend(result, durationMs);
     log.info(

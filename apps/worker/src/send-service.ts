@@ -44,11 +44,14 @@ export interface SendServiceDeps {
   syncingRetrySeconds: number;
 }
 
-/** One call to Meta made by a send, for its log line. */
+/** One call to Meta made by a send, for its log line and its audit entry. */
 export interface MetaCallTiming {
   endpoint: MetaEndpoint;
   ms: number;
+  /** The HTTP status, or `timeout` / `not_sent` when Meta gave none. */
   status: number | string;
+  /** Meta's error code of a refused call. */
+  errorCode?: number;
 }
 
 interface SendContext {
@@ -229,7 +232,11 @@ export class SendService {
     const { phoneNumberId, messagesPerSecond, accessToken } = ctx.stack;
     await this.deps.pacer.acquire(phoneNumberId, messagesPerSecond);
     const result = await this.deps.meta.send(endpoint, phoneNumberId, accessToken, payload);
-    ctx.calls.push({ endpoint, ms: result.ms, status: result.kind === 'response' ? result.status : result.kind });
+    ctx.calls.push(
+      result.kind === 'response'
+        ? { endpoint, ms: result.ms, status: result.status, ...(result.errorCode !== undefined ? { errorCode: result.errorCode } : {}) }
+        : { endpoint, ms: result.ms, status: result.kind },
+    );
     if (result.kind === 'response' && result.errorCode === 130429) await this.deps.pacer.backOff(phoneNumberId);
     return result;
   }

@@ -1,5 +1,6 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { SendTally } from '@gw/audit';
 import type { ReplicaAck, StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
@@ -31,6 +32,8 @@ export interface SendWorkerOptions {
   /** The MM circuit breaker (shared with the other workers by the composition root). */
   breaker: KeyedCircuitBreaker;
   observer: SendObserver;
+  /** The route analytics' send counters (written every second, off the send's path). */
+  tally?: SendTally;
   logger: Logger;
 }
 
@@ -57,7 +60,7 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
-  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS);
+  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS, options.tally);
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { createAuditStore, SendTally } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
@@ -87,6 +88,16 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     });
     await breakerSync.start();
 
+    // The audit: send counters summed here and written every second; statuses and clicks recorded by the inbound webhook worker.
+    const audit = createAuditStore(env, commands, keys);
+    const tally = new SendTally({
+      redis: commands,
+      keys,
+      retentionSeconds: env.ANALYTICS_RETENTION_SECONDS,
+      onError: (error) => logger.warn({ err: error }, 'could not write the route analytics counters'),
+    });
+    tally.start();
+
     const connection = redis.bullmq({ maxRetriesPerRequest: null });
     const send = startSendWorker({
       env,
@@ -98,6 +109,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       categories,
       breaker,
       observer,
+      tally,
       logger,
       replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });
@@ -107,7 +119,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);
-    const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, logger });
+    const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, audit, logger });
     const operations = await startWorkerOperations({
       env,
       redis,
@@ -123,6 +135,8 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       () => Promise.all(workers.map((w) => w.close())),
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
+      () => tally.close(),
+      () => audit.close(),
       () => breakerSync.close(),
       () => meta.close(),
       () => stackSource.close(),

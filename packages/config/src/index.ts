@@ -6,3 +6,4 @@ export * from './redis-connections.ts';
 export * from './operations-env.ts';
 export * from './close-redis.ts';
 export * from './redis-checks.ts';
+export * from './audit-env.ts';

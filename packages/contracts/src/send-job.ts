@@ -16,7 +16,8 @@ export const sendItemSchema = z.object({
   payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),
   receivedAt: z.number(),
   /** The client's Idempotency-Key record; the worker stores the final result there. */
-  idempotency: z.object({ record: z.string(), fingerprint: z.string() }).optional(),
+  /** `key`: the client's key as sent, for the message's audit entry. */
+  idempotency: z.object({ record: z.string(), fingerprint: z.string(), key: z.string().optional() }).optional(),
 });
 export type SendItem = z.infer<typeof sendItemSchema>;
 

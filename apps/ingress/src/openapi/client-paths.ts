@@ -147,6 +147,45 @@ export const clientPaths: Record<string, PathItem> = {
       },
     },
   },
+  '/messages/{wamid}': {
+    get: {
+      operationId: 'getMessageAudit',
+      summary: 'The audit of one message of this stack: route, reason, calls to Meta, statuses, clicks, pricing',
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      parameters: [pathParam('wamid', 'The message id Meta gave the send.')],
+      responses: {
+        '200': ok('The audit entry.', ref('AuditEntry')),
+        '401': errorResponse('Missing or unknown API key.'),
+        '404': errorResponse("Unknown, another stack's, or past LEDGER_RETENTION_SECONDS."),
+        '503': errorResponse('The audit store is unavailable.'),
+      },
+    },
+  },
+  '/analytics/routes': {
+    get: {
+      operationId: 'getRouteAnalytics',
+      summary: 'Sends, fallbacks, delivered, read, failed, clicked and cost per route (MM, Cloud) and template, by hour or day',
+      description: 'JSON `{data:[rows]}`, or CSV (one column per fallback reason) with `Accept: text/csv`. Kept ANALYTICS_RETENTION_SECONDS (90 days).',
+      tags: ['Client'],
+      security: CLIENT_SECURITY,
+      parameters: [
+        { name: 'from', in: 'query', description: 'ISO 8601 or epoch ms, inclusive; default 24 hours before `to`.', schema: { type: 'string' } },
+        { name: 'to', in: 'query', description: 'ISO 8601 or epoch ms, exclusive; default now. At most 93 days after `from`.', schema: { type: 'string' } },
+        { name: 'template', in: 'query', description: '`name` (every language) or `name:language`.', schema: { type: 'string' } },
+        { name: 'granularity', in: 'query', schema: { enum: ['hour', 'day'], default: 'hour' } },
+      ],
+      responses: {
+        '200': {
+          description: 'The rows, sorted by bucket, route, template.',
+          content: { ...json({ type: 'object', properties: { data: { type: 'array', items: ref('RouteAnalyticsRow') } } }), 'text/csv': { schema: { type: 'string' } } },
+        },
+        '400': errorResponse('A bad from, to, template or granularity.'),
+        '401': errorResponse('Missing or unknown API key.'),
+        '503': errorResponse('The audit store is unavailable.'),
+      },
+    },
+  },
   '/webhooks/meta': {
     get: {
       operationId: 'verifyMetaWebhook',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messagePayloadSchema } from '@gw/contracts';
+import { messagePayloadSchema, ROUTE_REASONS } from '@gw/contracts';
 import { newStackSchema, stackChangeSchema } from '@gw/stack-store';
 import { warmupBodySchema } from '../template-routes.ts';
 import { rotateBodySchema } from '../admin/stack-admin-routes.ts';
@@ -147,6 +147,72 @@ export const componentSchemas: Record<string, JsonSchema> = {
   },
   RotatedStack: {
     allOf: [ref('StackWithApiKey'), { type: 'object', properties: { previousKeysValidUntil: { type: ['string', 'null'], format: 'date-time' } } }],
+  },
+  AuditEntry: {
+    type: 'object',
+    description: 'One message as the gateway sent it and as Meta reported it since; kept LEDGER_RETENTION_SECONDS (30 days).',
+    required: ['wamid', 'stackId', 'route', 'reason', 'calls', 'sentAt', 'statuses', 'clicks'],
+    properties: {
+      wamid: { type: 'string' },
+      stackId: { type: 'string' },
+      route: { enum: ['marketing_messages', 'cloud_api'] },
+      reason: { enum: [...ROUTE_REASONS], description: 'The x-gateway-route-reason the client received.' },
+      mmErrorCode: { type: 'integer', description: 'Meta error code of the MM attempt that led to the fallback.' },
+      calls: {
+        type: 'array',
+        description: 'Each call to Meta, in order. status 0: no HTTP answer (timeout, connection refused).',
+        items: {
+          type: 'object',
+          properties: {
+            endpoint: { enum: ['marketing_messages', 'messages', 'messages_encrypted'] },
+            status: { type: 'integer' },
+            durationMs: { type: 'number' },
+            errorCode: { type: 'integer' },
+          },
+        },
+      },
+      idempotencyKey: { type: 'string' },
+      template: { type: 'string', description: '`name:language` of a template send.' },
+      sentAt: isoTime,
+      statuses: {
+        type: 'array',
+        description: 'In the order received, each status once (repeats from Meta are not added).',
+        items: {
+          type: 'object',
+          properties: {
+            status: { type: 'string' },
+            timestamp: { type: 'string', description: "Meta's timestamp (epoch seconds)." },
+            receivedAt: isoTime,
+            errors: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            pricing: { type: 'object', additionalProperties: true, description: 'As the client received it (category, cost, ...).' },
+          },
+        },
+      },
+      clicks: {
+        type: 'array',
+        items: { type: 'object', properties: { receivedAt: isoTime, clickId: { type: 'string' }, data: { type: 'object', additionalProperties: true } } },
+      },
+    },
+  },
+  RouteAnalyticsRow: {
+    type: 'object',
+    description: 'One (bucket, route, template). Statuses, clicks and cost count in the bucket of their send, so rates compare a row with its own sends.',
+    properties: {
+      bucket: { ...isoTime, description: 'UTC start of the hour or day.' },
+      route: { enum: ['marketing_messages', 'cloud_api'] },
+      template: { type: 'string', description: '`name:language`; `(none)` for non-template sends; `(unattributed)` for clicks Meta ties to no message.' },
+      sends: { type: 'integer', description: 'Messages Meta accepted (with a wamid).' },
+      fallbacks: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Cloud sends standing in for an MM send, by route reason.' },
+      delivered: { type: 'integer', description: 'Once per message; a read without delivered counts as delivered too.' },
+      read: { type: 'integer' },
+      failed: { type: 'integer' },
+      clicked: { type: 'integer', description: 'Messages with at least one click.' },
+      deliveredRate: { type: 'number' },
+      readRate: { type: 'number' },
+      failedRate: { type: 'number' },
+      clickRate: { type: 'number' },
+      cost: { type: ['number', 'null'], description: 'Sum of pricing.cost.amount, once per message; null when Meta gave none.' },
+    },
   },
   Health: { type: 'object', properties: { status: { const: 'ok' } } },
   Ready: {

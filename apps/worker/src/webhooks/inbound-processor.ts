@@ -1,8 +1,10 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { AuditStore } from '@gw/audit';
 import { tenantOf, type StackDirectory } from '@gw/config';
 import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
+import { auditEventsOf } from './audit-events.ts';
 import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
 import { isObject, type Envelope } from './envelope.ts';
 import { inboundMediaIds, type InboundMediaOwnership } from './inbound-media.ts';
@@ -21,6 +23,8 @@ export interface InboundProcessorDeps {
   media?: Pick<InboundMediaOwnership, 'record'>;
   /** Remembers the template ids template webhooks name, for the Graph pass-through's tenancy; absent: none. */
   templateOwners?: Pick<TemplateOwners, 'remember' | 'forget'>;
+  /** Where statuses and clicks are recorded for the per-message audit and the route analytics. */
+  audit?: Pick<AuditStore, 'record'>;
   logger: Logger;
 }
 
@@ -48,8 +52,9 @@ function parseEnvelope(body: string): Envelope | string {
 /**
  * Turns one webhook from Meta into deliveries: enriches MM statuses from the
  * send ledger, teaches the category cache, splits by stack and queues one
- * delivery per stack. Delivery ids derive from this job's id, so a re-run
- * queues nothing twice.
+ * delivery per stack, then records the statuses and clicks in the audit. Delivery
+ * ids derive from this job's id and the audit counts each (wamid, status) once, so a
+ * re-run (a failed audit write fails the job, which retries) queues and counts nothing twice.
  */
 export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
   const index = stackIndex(deps.stacks);
@@ -81,6 +86,9 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
       unroutable: part.target === 'unroutable' ? "the change carries no phone number id and its entry id matches no stack's WABA" : undefined,
     }));
     const ids = await queue(job.id!, inbound, planned);
+    // After the deliveries: the client's webhooks never wait for the audit.
+    const events = deps.audit ? auditEventsOf(parts, inbound.receivedAt) : [];
+    if (events.length) await deps.audit!.record(events);
     log.info({ deliveries: ids.length, changes: totalChanges, enriched }, 'webhook split into deliveries');
     return { deliveries: ids, enriched };
   };

@@ -1,3 +1,4 @@
+import type { AuditStore } from '@gw/audit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
@@ -19,6 +20,7 @@ export interface InboundWorkerOptions {
   categories: CategoryCache;
   /** Attempts of each delivery it queues: one first try plus the retry schedule. */
   deliveryAttempts: number;
+  audit?: AuditStore;
   logger: Logger;
 }
 
@@ -36,6 +38,7 @@ export function startInboundWorker(options: InboundWorkerOptions) {
       deliveryAttempts: options.deliveryAttempts,
       media: new InboundMediaOwnership(options.commands, options.keys),
       templateOwners: new TemplateOwners({ redis: options.commands, keys: options.keys }),
+      audit: options.audit,
       logger: logger.child({ queue: QUEUES.webhookInbound }),
     }),
     { connection, prefix, concurrency: options.env.WEBHOOK_INBOUND_CONCURRENCY },

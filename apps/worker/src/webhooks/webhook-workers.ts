@@ -1,3 +1,4 @@
+import type { AuditStore } from '@gw/audit';
 import type { ConnectionOptions, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
@@ -19,6 +20,8 @@ export interface WebhookWorkersOptions {
   keys: RedisKeys;
   /** The same instance the send path uses, so its in-process copy learns at once. */
   categories: CategoryCache;
+  /** Statuses and clicks are recorded here (per-message audit, route analytics). */
+  audit?: AuditStore;
   logger: Logger;
 }
 

@@ -49,6 +49,24 @@ export function gatewayDownloadUrl(req: Request, mediaId: string): string {
   return `${req.protocol}://${req.get('host')}/media/${encodeURIComponent(mediaId)}/download`;
 }
 
+/** How long a refused upload's remaining bytes are read and dropped before the connection is cut. */
+const DISCARD_GRACE_MS = 15_000;
+
+/**
+ * Answers before the client finished sending: the rest is read and dropped, since a client still
+ * writing may not read the answer until its write completes and closing the connection under it
+ * loses the answer (EPIPE); a client still sending after the grace period is cut off.
+ */
+function discardRest(req: Request): void {
+  if (req.complete) return;
+  req.unpipe();
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), DISCARD_GRACE_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+}
+
 /** The `id` of Meta's upload answer, when it is one. */
 function mediaIdOf(text: string): string | undefined {
   try {
@@ -110,16 +128,15 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     const stack = res.locals.stack;
     const phoneNumberId = (req.params as { phoneNumberId?: string }).phoneNumberId;
     if (phoneNumberId !== undefined && phoneNumberId !== stack.phoneNumberId) {
-      req.resume();
+      discardRest(req);
       return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
     }
     const path = `/${versionOf(req, deps.graphVersion)}/${stack.phoneNumberId}/media`;
     const outcome = await streamUpload(req, (contentType, body) => deps.upstream.upload(path, stack.accessToken, contentType, body, 'the media upload'));
     if (outcome.kind === 'aborted') return void res.destroy();
-    if (outcome.kind === 'refused' || outcome.kind === 'failed') {
-      if (outcome.kind === 'refused' && !req.readableEnded) req.resume();
-      return sendGatewayError(res, outcome.error);
-    }
+    // Refused, failed or answered early by Meta: the rest of the client's upload is not wanted.
+    discardRest(req);
+    if (outcome.kind === 'refused' || outcome.kind === 'failed') return sendGatewayError(res, outcome.error);
     const { statusCode, headers, body } = outcome.response;
     let text: string;
     try {

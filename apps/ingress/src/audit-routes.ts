@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { analyticsCsv, type AuditStore } from '@gw/audit';
+import type { StackDirectory } from '@gw/config';
+import { gatewayErrors, metaError } from '@gw/contracts';
+import type { Logger } from '@gw/logger';
+import { parseAnalyticsQuery } from './analytics-query.ts';
+import { requireStack } from './auth.ts';
+import { sendGatewayError } from './http-errors.ts';
+
+export interface AuditRoutesDeps {
+  stacks: StackDirectory;
+  audit: AuditStore;
+  logger: Logger;
+}
+
+/**
+ * The per-message audit (`GET /messages/{wamid}`) and the route analytics
+ * (`GET /analytics/routes`), each scoped to the caller's stack. GET only: the
+ * send routes are POSTs, so `/messages/{wamid}` never meets `POST /messages`.
+ */
+export function auditRoutes({ stacks, audit, logger }: AuditRoutesDeps): Router {
+  const router = Router();
+  const auth = requireStack(stacks);
+  const unavailable = () => gatewayErrors.unavailable('The audit store is unavailable. Retry later.');
+
+  router.get('/messages/:wamid', auth, async (req, res) => {
+    const wamid = String(req.params.wamid);
+    let entry;
+    try {
+      entry = await audit.entry(res.locals.stack.id, wamid);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read an audit entry');
+      return sendGatewayError(res, unavailable());
+    }
+    // Another stack's message is reported as absent, not as forbidden: wamids reveal nothing.
+    if (!entry)
+      return sendGatewayError(res, metaError(404, 100, 'Invalid parameter', `No message ${wamid} for this stack (unknown, another stack's, or past the audit retention).`));
+    res.json(entry);
+  });
+
+  router.get('/analytics/routes', auth, async (req, res) => {
+    const query = parseAnalyticsQuery(res.locals.stack.id, req.query, Date.now());
+    if (typeof query === 'string') return sendGatewayError(res, gatewayErrors.invalidParameter(query));
+    let rows;
+    try {
+      rows = await audit.routes(query);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the route analytics');
+      return sendGatewayError(res, unavailable());
+    }
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') return res.type('text/csv').send(analyticsCsv(rows));
+    res.json({ data: rows });
+  });
+
+  return router;
+}
