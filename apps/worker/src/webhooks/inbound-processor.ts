@@ -21,10 +21,10 @@ export interface InboundProcessorDeps {
   deliveryAttempts: number;
   /** Records which stack may fetch the media ids of inbound messages; absent: none recorded. */
   media?: Pick<InboundMediaOwnership, 'record'>;
-  /** Where statuses and clicks are recorded for the per-message audit and the route analytics. */
-  audit?: Pick<AuditStore, 'record'>;
   /** Remembers the template ids template webhooks name, for the Graph pass-through's tenancy; absent: none. */
   templateOwners?: Pick<TemplateOwners, 'remember' | 'forget'>;
+  /** Where statuses and clicks are recorded for the per-message audit and the route analytics. */
+  audit?: Pick<AuditStore, 'record'>;
   logger: Logger;
 }
 
