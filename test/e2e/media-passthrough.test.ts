@@ -180,9 +180,11 @@ describe('media through the gateway', () => {
     // Nothing reached Meta, and the media is still there for its owner.
     expect((await mediaRequests()).length).toBe(before);
     expect((await call('GET', `/media/${id}`, stack)).status).toBe(200);
-    const logs = gateway.ingresses[0]!.output.join('');
-    expect(logs).toContain("media id refused: not this stack's");
-    expect(logs).toContain(id);
+    // The log line reaches the process's output asynchronously.
+    const logs = await waitFor('the refusal log line', async () => {
+      const text = gateway.ingresses[0]!.output.join('');
+      return text.includes("media id refused: not this stack's") && text.includes(id) ? text : undefined;
+    });
     for (const secret of [stack.apiKey, other.apiKey, stack.accessToken]) expect(logs).not.toContain(secret);
   });
 
