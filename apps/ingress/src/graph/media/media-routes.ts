@@ -20,7 +20,7 @@ export interface MediaRoutesDeps {
   stacks: StackDirectory;
   ownership: MediaOwnership;
   upstream: GraphUpstream;
-  /** META_GRAPH_VERSION: the version of the calls the short forms make. */
+  /** META_GRAPH_VERSION: every call to Meta uses it, as sends do, whatever version the client's path names. */
   graphVersion: string;
   logger: Logger;
 }
@@ -37,11 +37,6 @@ function forwardedQuery(req: Request): string {
   params.delete('access_token');
   const query = params.toString();
   return query ? `?${query}` : '';
-}
-
-function versionOf(req: Request, fallback: string): string {
-  const version = (req.params as { version?: string }).version;
-  return version !== undefined && GRAPH_VERSION.test(version) ? version : fallback;
 }
 
 /** The gateway's download URL for a media id: works with the stack's API key, never expires (each download asks Meta afresh). */
@@ -133,7 +128,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
       discardRest(req);
       return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
     }
-    const path = `/${versionOf(req, deps.graphVersion)}/${stack.phoneNumberId}/media`;
+    const path = `/${deps.graphVersion}/${stack.phoneNumberId}/media`;
     const outcome = await streamUpload(req, (contentType, body) => deps.upstream.upload(path, stack.accessToken, contentType, body, 'the media upload'));
     if (outcome.kind === 'aborted') return void res.destroy();
     // Refused, failed or answered early by Meta: the rest of the client's upload is not wanted.
@@ -162,7 +157,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     const stack = res.locals.stack;
     const mediaId = mediaIdParam(req);
     try {
-      const response = await deps.upstream.call('GET', `/${versionOf(req, deps.graphVersion)}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media retrieve');
+      const response = await deps.upstream.call('GET', `/${deps.graphVersion}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media retrieve');
       const text = await response.body.text();
       if (response.statusCode !== 200) return passThrough(res, response.statusCode, response.headers, text);
       const body = JSON.parse(text) as Record<string, unknown>;
@@ -201,7 +196,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     const stack = res.locals.stack;
     const mediaId = mediaIdParam(req);
     try {
-      const response = await deps.upstream.call('DELETE', `/${versionOf(req, deps.graphVersion)}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media delete');
+      const response = await deps.upstream.call('DELETE', `/${deps.graphVersion}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media delete');
       const text = await response.body.text();
       if (response.statusCode >= 200 && response.statusCode < 300) await deps.ownership.forget(mediaId).catch(() => undefined);
       passThrough(res, response.statusCode, response.headers, text);
