@@ -18,6 +18,8 @@ const DEMO_STACK = {
   mmRouting: true,
   webhookSecret: 'demo-webhook-secret',
 };
+/** A 1x1 PNG: the image header of the demo's image template. */
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const DEMO_SECRETS = { appSecret: 'demo-app-secret', verifyToken: 'demo-verify-token', adminToken: 'demo-admin-token-0123456789' };
 
 /** What the demo client reads of a forwarded webhook. */
@@ -131,6 +133,9 @@ async function main() {
   const stacksFile = join(dir, 'stacks.json');
   const client = await startDemoClient();
   writeFileSync(stacksFile, JSON.stringify([{ ...DEMO_STACK, webhookUrl: client.url }], null, 2));
+  // The header image of step 7: a 1x1 PNG the demo uploads through the gateway.
+  const headerImage = join(dir, 'header.png');
+  writeFileSync(headerImage, Buffer.from(ONE_PIXEL_PNG, 'base64'));
 
   const services: RunningService[] = [];
   let stopping = false;
@@ -195,6 +200,16 @@ async function main() {
       template: { name, language: { code: 'en_US' } },
       ...extra,
     })}'`;
+  const auth = `-H 'Authorization: Bearer ${DEMO_STACK.apiKey}'`;
+  // Uploads the image (POST /media: the Meta token stays in the gateway) and prints the media id Meta gave it.
+  const upload = `curl -s ${gateway}/media ${auth} -F messaging_product=whatsapp -F type=image/png -F 'file=@${headerImage};type=image/png' | sed -E 's/.*"id":"([^"]+)".*/\\1/'`;
+  const imageTemplate = JSON.stringify({
+    messaging_product: 'whatsapp',
+    to: '+15550001234',
+    type: 'template',
+    template: { name: 'black_friday', language: { code: 'en_US' }, components: [{ type: 'header', parameters: [{ type: 'image', image: { id: 'MEDIA_ID' } }] }] },
+  });
+  const sendWithImage = `curl -si ${gateway}/messages ${auth} -H 'Content-Type: application/json' -d "${imageTemplate.replaceAll('"', '\\"').replace('MEDIA_ID', `$(${upload})`)}"`;
   const shows = (route: string, reason: string) => `Shows x-gateway-route: ${route}, x-gateway-route-reason: ${reason}`;
   const warmup = `REDIS_URL=${hasCredentials(redis.url) ? '<your REDIS_URL>' : redis.url} REDIS_KEY_PREFIX=${redis.prefix} STACKS_FILE=${stacksFile} pnpm warmup --stack ${DEMO_STACK.id}`;
   console.log(`
@@ -225,10 +240,15 @@ The category cache starts empty. Run these in order and watch the headers:
    ${shows('marketing_messages', 'max_price')}
    ${send('summer_sale', { bid_spec: { per_message_bid_multiplier: 1.2 } })}
 
-7. Meta's sent/delivered/read webhooks reach the demo client below as [client webhook] lines;
+7. A marketing template with an image header: the image goes up through the gateway (POST /media),
+   and the send names the media id Meta returned. A new template, so checked like step 1.
+   ${shows('marketing_messages', 'checked_accepted')}
+   ${sendWithImage}
+
+8. Meta's sent/delivered/read webhooks reach the demo client below as [client webhook] lines;
    the MM sends carry pricing=marketing_lite.
 
-8. Warm the cache with every template of the WABA (what bulk senders do before a campaign).
+9. Warm the cache with every template of the WABA (what bulk senders do before a campaign).
    Shows a summary: marketing 2, non-marketing 2, errors 0
    ${warmup}
 

@@ -23,6 +23,8 @@ interface DemoRun {
   prefix?: string;
   /** Whether the ingress and the worker's operations port refuse connections on a non-loopback address (undefined: the machine has none). */
   loopbackOnly?: boolean;
+  /** The media ids the simulator handed out for uploads (what its request log says), and the image ids the sends named. */
+  media: { uploaded: string[]; sentInHeaders: string[] };
   /** How `pnpm start` ended: `exit 0`, or the signal (Ctrl-C reaches pnpm too). */
   ended: string;
 }
@@ -62,6 +64,14 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
       steps.push({ promised: { route: route!, reason: reason! }, shown: { status, route: header('x-gateway-route'), reason: header('x-gateway-route-reason') } });
     }
 
+    const metaSaw = /What Meta saw:\s+(curl .+)$/m.exec(output)?.[1];
+    const requests = JSON.parse((await run('bash', ['-c', `${metaSaw!}?endpoint=media`])).stdout) as { requests?: Array<{ endpoint: string; status: number; body: unknown }> };
+    const sends = JSON.parse((await run('bash', ['-c', `${metaSaw!}?endpoint=marketing_messages`])).stdout) as { requests?: Array<{ body: unknown }> };
+    const media = {
+      uploaded: (requests.requests ?? []).filter((r) => r.status === 200).map((r) => JSON.stringify(r.body)),
+      sentInHeaders: (sends.requests ?? []).flatMap((r) => [...JSON.stringify(r.body).matchAll(/"image":\{"id":"([^"]*)"/g)].map((m) => m[1]!)),
+    };
+
     await waitFor('a forwarded MM status with marketing_lite', async () => output.includes('pricing=marketing_lite'), 20_000);
 
     const [, ...promisedCounts] = /Shows a summary: marketing (\d+), non-marketing (\d+), errors (\d+)\n\s+(.+pnpm warmup .+)$/m.exec(output) ?? [];
@@ -80,6 +90,7 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
       output,
       prefix: /\(key prefix (\S+)\)/.exec(output)?.[1],
       loopbackOnly,
+      media,
       ended,
     };
   } finally {
@@ -95,8 +106,12 @@ function expectBannerKept(demo: DemoRun) {
     { route: 'cloud_api', reason: 'cached_non_marketing' },
     { route: 'cloud_api', reason: 'not_individual' },
     { route: 'marketing_messages', reason: 'max_price' },
+    { route: 'marketing_messages', reason: 'checked_accepted' },
   ]);
   for (const step of demo.steps) expect(step.shown).toEqual({ status: 200, ...step.promised });
+  // Step 7's send names the id of the image uploaded through the gateway.
+  expect(demo.media.sentInHeaders).toHaveLength(1);
+  expect(demo.media.uploaded.join()).toContain(demo.media.sentInHeaders[0]);
   expect(demo.warmup.code).toBe(0);
   expect(demo.warmup.shown).toEqual(demo.warmup.promised);
   if (demo.loopbackOnly !== undefined) expect(demo.loopbackOnly).toBe(true);

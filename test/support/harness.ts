@@ -220,7 +220,10 @@ export class SimulatorControl {
   templates(templates: Array<Record<string, unknown>>) {
     return this.call('POST', '/templates/bulk', { templates });
   }
-  fault(endpoint: 'messages' | 'marketing_messages' | 'message_templates', fault: Record<string, unknown>) {
+  fault(
+    endpoint: 'messages' | 'marketing_messages' | 'message_templates' | 'template_manage' | 'template' | 'business_profile' | 'phone_number' | 'media',
+    fault: Record<string, unknown>,
+  ) {
     return this.call('PUT', `/faults/${endpoint}`, fault);
   }
   /** A message a user sent to the business (an id Meta knows, for mark-as-read). */
@@ -236,6 +239,10 @@ export class SimulatorControl {
   }
   counters(): Promise<Record<string, number>> {
     return this.call('GET', '/counters');
+  }
+  /** Meta's review gives a template created with this name this category, whatever the create asked. */
+  templateReview(wabaId: string, name: string, category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION') {
+    return this.call('PUT', '/template-review', { wabaId, name, category });
   }
   categoryChange(body: Record<string, unknown>) {
     return this.call('POST', '/template-category-change', body);

@@ -27,6 +27,10 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   audit?: AuditStore;
   /** Everything behind ADMIN_TOKEN: login, Bull Board, stacks, dead letters (admin/). */
   admin: { router: Router };
+  /** The media pass-through (graph/media/): upload, retrieve, download, delete. */
+  media?: Router;
+  /** Graph pass-through of the stack's own resources: templates, business profile, phone number and WABA nodes (graph/). */
+  graph?: { router: Router };
 }
 
 export function createIngressApp(deps: IngressAppDeps): express.Express {
@@ -44,6 +48,10 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   if (deps.webhooks) app.use(deps.webhooks.router);
   app.use(templateRoutes(deps));
   if (deps.audit) app.use(auditRoutes({ stacks: deps.stacks, audit: deps.audit, logger: deps.logger }));
+  // Before the graph router: `GET /{version}/{id}` is a media id only when the caller's stack owns it.
+  if (deps.media) app.use(deps.media);
+  // Last before the 404: its `/{version}/{id}` routes answer 403 for every id that is not the stack's.
+  if (deps.graph) app.use(deps.graph.router);
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.bodyLimit));
   return app;

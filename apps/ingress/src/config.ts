@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, optionalEnv, requireStacksSource } from '@gw/config';
 import { ingressOperationsEnv } from './operations/config.ts';
+import { graphPassthroughEnv } from './graph/graph-config.ts';
+import { mediaEnv } from './graph/media/config.ts';
 
 /** Blank (`META_APP_SECRET=` in a compose file) means unset. */
 const optionalSecret = optionalEnv(z.string().min(1));
@@ -11,6 +13,8 @@ export const ingressEnvSchema = z
     ...gatewayProcessEnv,
     ...auditEnv,
     ...ingressOperationsEnv,
+    ...graphPassthroughEnv,
+    ...mediaEnv,
     PORT: intFromEnv(0, 8080),
     HOST: z.string().default('0.0.0.0'),
     /** How long the ingress holds a client connection waiting for the send's result. */

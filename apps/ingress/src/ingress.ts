@@ -6,7 +6,7 @@ import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { createAuditStore, type AuditStore } from '@gw/audit';
 import { QUEUES, redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
-import { CategoryCache } from '@gw/category-cache';
+import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { createGatewayMetrics } from '@gw/metrics';
 import { openStacks } from '@gw/stack-store';
 import type { IngressEnv } from './config.ts';
@@ -19,6 +19,11 @@ import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { GraphUpstream } from './graph/media/media-upstream.ts';
+import { MediaOwnership } from './graph/media/media-ownership.ts';
+import { mediaRoutes } from './graph/media/media-routes.ts';
+import { createGraphPassthrough, type GraphPassthrough } from './graph/graph-passthrough.ts';
+import { graphRoutes } from './graph/graph-routes.ts';
 
 export interface RunningIngress {
   /** The port it listens on (PORT=0 picks a free one). */
@@ -55,7 +60,9 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let admin: { close(): Promise<void> } | undefined;
   let audit: AuditStore | undefined;
   let stackSource: { close(): Promise<void> } | undefined;
+  let graphUpstream: GraphUpstream | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
+  let passthrough: GraphPassthrough | undefined;
 
   async function start(): Promise<RunningIngress> {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
@@ -133,8 +140,24 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       categories,
     });
     admin = adminApi;
+    // Graph calls that are not sends go straight to Meta with the stack's token: no queue, no worker.
+    passthrough = createGraphPassthrough({
+      baseUrl: env.META_GRAPH_URL,
+      version: env.META_GRAPH_VERSION,
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: `graph_${call.route}`, outcome: call.outcome }, call.ms / 1000),
+    });
+    const graph = { router: graphRoutes({ stacks, passthrough, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
+    graphUpstream = new GraphUpstream({
+      baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''),
+      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
+      idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS,
+      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: call.outcome }, call.ms / 1000),
+    });
+    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -148,6 +171,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       webhooks: webhookIngress,
       operations: ingressOperations,
       admin: adminApi,
+      media,
+      graph,
       audit: auditStore,
     });
     // The metrics' `route` label: only what this app registers (Bull Board by its mount).
@@ -179,6 +204,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await audit?.close();
     await operations?.close();
     await stackSource?.close();
+    await graphUpstream?.close();
+    await passthrough?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 

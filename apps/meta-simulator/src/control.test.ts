@@ -14,7 +14,18 @@ describe('control API', () => {
     await call(sim.url, 'POST', `/${PHONE}/marketing_messages`, { token: TOKEN, body: templateSend('order_update') });
     await call(sim.url, 'GET', `/${WABA}/message_templates`, { token: TOKEN });
 
-    expect((await call(sim.url, 'GET', '/_sim/counters')).json).toEqual({ messages: 2, marketing_messages: 1, message_templates: 1, messages_encrypted: 0, waba: 0 });
+    expect((await call(sim.url, 'GET', '/_sim/counters')).json).toEqual({
+      messages: 2,
+      marketing_messages: 1,
+      message_templates: 1,
+      messages_encrypted: 0,
+      waba: 0,
+      template_manage: 0,
+      template: 0,
+      business_profile: 0,
+      phone_number: 0,
+      media: 0,
+    });
     const all = (await call(sim.url, 'GET', '/_sim/requests')).json.requests;
     expect(all.map((r: { endpoint: string; status: number }) => [r.endpoint, r.status])).toEqual([
       ['messages', 200],
@@ -55,7 +66,18 @@ describe('control API', () => {
 
     expect((await call(sim.url, 'POST', '/_sim/reset')).status).toBe(204);
 
-    expect((await call(sim.url, 'GET', '/_sim/counters')).json).toEqual({ messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 });
+    expect((await call(sim.url, 'GET', '/_sim/counters')).json).toEqual({
+      messages: 0,
+      marketing_messages: 0,
+      message_templates: 0,
+      messages_encrypted: 0,
+      waba: 0,
+      template_manage: 0,
+      template: 0,
+      business_profile: 0,
+      phone_number: 0,
+      media: 0,
+    });
     expect((await call(sim.url, 'GET', '/_sim/requests')).json.requests).toEqual([]);
     const config = (await call(sim.url, 'GET', '/_sim/webhooks')).json;
     expect(config.url).toBeUndefined();

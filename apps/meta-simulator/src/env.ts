@@ -12,6 +12,8 @@ const envSchema = z.object({
   /** Latency of every send (/messages, /marketing_messages): a log-normal with this median and p99. */
   SIM_LATENCY_MEDIAN_MS: optional(z.coerce.number().min(0)).transform((v) => v ?? 0),
   SIM_LATENCY_P99_MS: optional(z.coerce.number().min(0)),
+  /** How long a template created or edited through the Graph API stays PENDING before it is approved. */
+  SIM_TEMPLATE_REVIEW_MS: optional(z.coerce.number().int().min(0)).transform((v) => v ?? 100),
   SIM_LOG_LEVEL: optional(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])).transform((v) => v ?? 'warn'),
 });
 

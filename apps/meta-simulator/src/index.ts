@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createLogger, type Logger } from '@gw/logger';
 import express from 'express';
 import { controlRouter } from './control/router.ts';
+import { MediaStore } from './graph/media-store.ts';
 import { ParkedResponses } from './graph/parked.ts';
 import { graphRouter } from './graph/router.ts';
 import { sendMetaError, unknownPath } from './meta-errors.ts';
@@ -21,6 +22,8 @@ export interface SimulatorOptions {
   logger?: Logger;
   /** Latency of every send unless a fault sets one: log-normal by median and p99 (none by default). */
   sendLatency?: LatencyModel;
+  /** How long a template created or edited through the Graph API stays PENDING before approval (default 100 ms). */
+  templateReviewMs?: number;
 }
 
 export interface Simulator {
@@ -39,16 +42,18 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const state = new SimulatorState(seedSchema.parse(options.seed ?? {}), options.sendLatency);
   const webhooks = new Webhooks({ url: options.webhookUrl, appSecret: options.appSecret, logger });
   const parked = new ParkedResponses();
+  const media = new MediaStore();
   const reset = () => {
     state.reset();
     webhooks.reset();
+    media.clear();
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/_sim', controlRouter({ state, webhooks, reset }));
-  app.use(graphRouter({ state, webhooks, parked }));
+  app.use('/_sim', controlRouter({ state, webhooks, media, reset }));
+  app.use(graphRouter({ state, webhooks, parked, media, templateReviewMs: options.templateReviewMs ?? 100 }));
   app.use((req, res) => sendMetaError(res, unknownPath(req.path)));
   app.use(((error, _req, res, _next) => {
     logger.error({ err: error }, 'unhandled error');
@@ -74,6 +79,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     async close() {
       parked.releaseAll();
       await webhooks.close();
+      media.close();
       if (!server) return;
       const closing = server;
       server = undefined;

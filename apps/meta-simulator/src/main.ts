@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     appSecret: env.SIM_APP_SECRET,
     webhookUrl: env.SIM_WEBHOOK_URL,
     sendLatency: { medianMs: env.SIM_LATENCY_MEDIAN_MS, p99Ms: env.SIM_LATENCY_P99_MS },
+    templateReviewMs: env.SIM_TEMPLATE_REVIEW_MS,
     logger,
   });
   const { url } = await simulator

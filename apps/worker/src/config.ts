@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, requireStacksSource } from '@gw/config';
+import { auditEnv, commonEnv, gatewayProcessEnv, intFromEnv, metaGraphEnv, requireStacksSource } from '@gw/config';
 import { workerOperationsEnv } from './operations/config.ts';
 import { webhookWorkerEnv } from './webhooks/config.ts';
 
@@ -10,11 +10,7 @@ export const workerEnvSchema = z
     ...auditEnv,
     ...workerOperationsEnv,
     ...webhookWorkerEnv,
-    META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
-    META_GRAPH_VERSION: z
-      .string()
-      .regex(/^v\d+\.\d+$/, 'must look like v24.0')
-      .default('v24.0'),
+    ...metaGraphEnv,
     /** How long to wait for Meta's answer to one call. */
     META_TIMEOUT_MS: intFromEnv(100, 10_000),
     /** In-process category cache in front of Redis; 0 turns it off. */

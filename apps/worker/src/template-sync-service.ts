@@ -1,12 +1,14 @@
 import type { Stack } from '@gw/config';
 import { normaliseLanguage, type TemplateRef, type TemplateSyncProgress, type TemplateSyncSummary } from '@gw/contracts';
-import { categoryFromMeta, type CategoryCache } from '@gw/category-cache';
+import { categoryFromMeta, type CategoryCache, type TemplateOwners } from '@gw/category-cache';
 import type { MetaClient, TemplatePage } from '@gw/meta-client';
 import pRetry, { AbortError } from 'p-retry';
 
 export interface TemplateSyncDeps {
   meta: MetaClient;
   categories: CategoryCache;
+  /** Remembers each template id's WABA for the ingress's Graph pass-through (its tenancy check). */
+  owners?: Pick<TemplateOwners, 'remember'>;
   pageSize: number;
   /** Tries per page for outages and throttling; 4xx answers fail at once. */
   pageAttempts?: number;
@@ -39,6 +41,7 @@ export class TemplateSyncService {
         break;
       }
       summary.pages += 1;
+      await this.deps.owners?.remember(stack.wabaId, page.data);
       const entries = [];
       for (const template of page.data) {
         seen += 1;

@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { QUEUES } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { MetaClient } from '@gw/meta-client';
@@ -15,6 +15,7 @@ export interface TemplateSyncWorkerOptions {
   stacks: StackDirectory;
   meta: MetaClient;
   categories: CategoryCache;
+  templateOwners?: TemplateOwners;
   logger: Logger;
 }
 
@@ -27,7 +28,12 @@ export interface TemplateSyncWorker {
 /** The template-sync queue's worker (warm-ups and periodic syncs) and the queue its schedules are kept on. */
 export function startTemplateSyncWorker(options: TemplateSyncWorkerOptions): TemplateSyncWorker {
   const { env, connection, logger } = options;
-  const service = new TemplateSyncService({ meta: options.meta, categories: options.categories, pageSize: env.TEMPLATE_SYNC_PAGE_SIZE });
+  const service = new TemplateSyncService({
+    meta: options.meta,
+    categories: options.categories,
+    owners: options.templateOwners,
+    pageSize: env.TEMPLATE_SYNC_PAGE_SIZE,
+  });
   const worker = new Worker(QUEUES.templateSync, createTemplateSyncProcessor({ service, stacks: options.stacks, logger }), {
     connection,
     prefix: env.REDIS_KEY_PREFIX,

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { createAuditStore, PostgresAuditStore, SendTally, startAuditRetention, type SendAuditEvent } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
-import { CategoryCache } from '@gw/category-cache';
+import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { redisKeys } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
@@ -116,7 +116,9 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       logger,
       replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });
-    const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, logger });
+    // Template ids the sync reads, so the ingress's Graph pass-through knows which WABA each belongs to.
+    const templateOwners = new TemplateOwners({ redis: commands, keys });
+    const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, templateOwners, logger });
     const workers: Worker[] = [send, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);

@@ -5,7 +5,8 @@ import type { CachedCategory } from '@gw/routing';
 
 /** `syncing`: the MM API said the template is still syncing; kept only briefly. */
 export type Category = 'marketing' | 'non_marketing' | 'syncing';
-export type CategorySource = 'learned' | 'sync' | 'webhook';
+/** `api`: a template created or edited through the gateway's Graph pass-through. */
+export type CategorySource = 'learned' | 'sync' | 'webhook' | 'api';
 
 interface Entry {
   c: Category;

@@ -1,1 +1,2 @@
 export * from './category-cache.ts';
+export * from './template-owners.ts';

@@ -40,3 +40,12 @@ export const gatewayProcessEnv = {
   /** How long SIGTERM may take to finish in-flight work before the process exits 1. */
   SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 20_000),
 };
+
+/** Meta's Graph API: the worker sends through it, the ingress passes the clients' other Graph calls through to it. */
+export const metaGraphEnv = {
+  META_GRAPH_URL: z.string().url().default('https://graph.facebook.com'),
+  META_GRAPH_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v24.0')
+    .default('v24.0'),
+};

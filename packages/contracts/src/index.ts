@@ -7,3 +7,4 @@ export * from './message-payload.ts';
 export * from './template-sync-job.ts';
 export * from './webhook-jobs.ts';
 export * from './jobs.ts';
+export * from './media.ts';

@@ -49,8 +49,12 @@ export function redisKeys(prefix: string) {
     stacksChanged: () => `${prefix}:stacks:changed`,
     /** One Bull Board login session (its random id); deleted on logout, expires with the session. */
     adminSession: (sessionId: string) => `${prefix}:admin-session:${sessionId}`,
+    /** Template id -> its WABA, name and language (hash), for the Graph pass-through's tenancy and cache updates. */
+    templateOwners: () => `${prefix}:tpl-owners`,
     /** Sorted set of worker ids scored by their last check-in (Redis time, ms). */
     workerHeartbeats: () => `${prefix}:workers`,
+    /** Which tenant (stack uid, else id) may reach one Meta media id: it uploaded it or received it in a webhook. */
+    mediaOwner: (mediaId: string) => `${prefix}:media:${mediaId}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

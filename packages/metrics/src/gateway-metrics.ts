@@ -37,10 +37,10 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
       labelNames: ['result', 'source', 'tier'] as const,
       registers,
     }),
-    /** Worker: every call to Meta's Graph API. */
+    /** Worker: every call to Meta's Graph API; ingress: every Graph pass-through call. */
     metaRequestDuration: new Histogram({
       name: 'gateway_meta_request_duration_seconds',
-      help: 'Latency of calls to Meta, by endpoint (messages, marketing_messages, messages_encrypted, message_templates, waba) and outcome (2xx, 4xx, 5xx, timeout, not_sent).',
+      help: 'Latency of calls to Meta, by endpoint (worker: messages, marketing_messages, messages_encrypted, message_templates, waba; ingress Graph pass-through: graph_message_templates, graph_template, graph_business_profile, graph_phone_number, graph_waba; media: graph_media_upload, graph_media, graph_media_download) and outcome (2xx, 4xx, 5xx, timeout, not_sent, unreachable).',
       labelNames: ['endpoint', 'outcome'] as const,
       buckets: LATENCY_BUCKETS,
       registers,

@@ -1,5 +1,7 @@
 import { adminPaths, operationsPaths } from './admin-paths.ts';
 import { clientPaths } from './client-paths.ts';
+import { graphPaths } from './graph-paths.ts';
+import { mediaPaths } from './media-paths.ts';
 import { componentSchemas } from './schemas.ts';
 import type { OpenApiDocument } from './types.ts';
 
@@ -15,13 +17,17 @@ export function openApiDocument(): OpenApiDocument {
     },
     tags: [
       { name: 'Client', description: "A stack's API key: `Authorization: Bearer <key>` or `X-API-Key`." },
+      {
+        name: 'Client: Graph pass-through',
+        description: "A stack's API key. Graph calls for the stack's own resources, passed to Meta with the stack's token; Meta's answer comes back unchanged.",
+      },
       { name: 'Meta webhooks', description: "Meta's side: verification and signed webhooks." },
       { name: 'Admin: stacks', description: 'ADMIN_TOKEN; needs STACKS_ENCRYPTION_KEY.' },
       { name: 'Admin: webhooks', description: 'ADMIN_TOKEN.' },
       { name: 'Admin: Bull Board', description: 'ADMIN_TOKEN as a bearer token or through the login cookie.' },
       { name: 'Operations', description: 'Health and metrics.' },
     ],
-    paths: { ...clientPaths, ...adminPaths, ...operationsPaths },
+    paths: { ...clientPaths, ...graphPaths, ...mediaPaths, ...adminPaths, ...operationsPaths },
     components: {
       schemas: componentSchemas,
       securitySchemes: {

@@ -70,7 +70,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
             name: { type: 'string' },
             language: { type: 'string' },
             category: { enum: ['marketing', 'non_marketing', 'syncing'] },
-            source: { enum: ['learned', 'sync', 'webhook'] },
+            source: { enum: ['learned', 'sync', 'webhook', 'api'] },
             expiresAt: isoTime,
           },
         },

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { accountSchema, templateSchema } from '../seed.ts';
+import { accountSchema, CATEGORIES, templateSchema } from '../seed.ts';
 import type { SimulatorState } from '../state/state.ts';
 import { newWamid } from '../ids.ts';
 
 const bulkSchema = z.object({ templates: z.array(templateSchema) });
+const verdictSchema = z.object({ wabaId: z.string().min(1), name: z.string().min(1), category: z.string().toUpperCase().pipe(z.enum(CATEGORIES)) });
 
 /** Accounts and templates, upserted the same way the seed loads them. */
 export function catalogRoutes(state: SimulatorState): Router {
@@ -29,6 +30,13 @@ export function catalogRoutes(state: SimulatorState): Router {
     const { templates } = bulkSchema.parse(req.body);
     const now = Date.now();
     res.json({ templates: templates.map((t) => state.templates.upsert(t, now)) });
+  });
+
+  // Meta's review decides the category of a new template: a create of this name answers with this category, whatever was asked.
+  router.put('/template-review', (req, res) => {
+    const verdict = verdictSchema.parse(req.body);
+    state.reviewVerdicts.set(`${verdict.wabaId}\0${verdict.name}`, verdict.category);
+    res.json({ verdict });
   });
 
   router.delete('/templates/:wabaId/:name/:language', (req, res) => {

@@ -2,7 +2,9 @@ import express, { type ErrorRequestHandler, Router } from 'express';
 import { ZodError } from 'zod';
 import type { SimulatorState } from '../state/state.ts';
 import type { Webhooks } from '../webhooks/webhooks.ts';
+import type { MediaStore } from '../graph/media-store.ts';
 import { catalogRoutes } from './catalog.ts';
+import { inboundMediaRoutes } from './media-inbound.ts';
 import { observeRoutes } from './observe.ts';
 import { templateEventRoutes } from './template-events.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -10,6 +12,7 @@ import { webhookRoutes } from './webhooks.ts';
 export interface ControlDeps {
   state: SimulatorState;
   webhooks: Webhooks;
+  media: MediaStore;
   reset: () => void;
 }
 
@@ -35,6 +38,7 @@ export function controlRouter(deps: ControlDeps): Router {
   router.use(catalogRoutes(deps.state));
   router.use(templateEventRoutes(deps.state, deps.webhooks));
   router.use(webhookRoutes(deps.webhooks));
+  router.use(inboundMediaRoutes(deps.state, deps.webhooks, deps.media));
   router.post('/reset', (_req, res) => {
     deps.reset();
     res.status(204).end();

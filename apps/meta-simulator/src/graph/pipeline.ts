@@ -12,6 +12,8 @@ export interface GraphReply {
 export type GraphHandler = (req: Request, record: RequestRecord) => GraphReply | Promise<GraphReply>;
 
 const VERSION = /^v\d+\.\d+$/;
+/** Endpoints whose path id is a WABA (the request log files them by wabaId). */
+const WABA_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['message_templates', 'waba', 'template_manage']);
 const jsonBody = express.json({ limit: '1mb' });
 
 /** Parses JSON inside the pipeline so even unparseable requests are counted and logged. */
@@ -30,7 +32,7 @@ function parseBody(req: Request, res: Response): Promise<MetaError | undefined> 
  * configured fault, then let the handler answer (or throw a MetaError).
  */
 export function graphEndpoint(endpoint: Endpoint, deps: { state: SimulatorState; parked: ParkedResponses }, handler: GraphHandler): RequestHandler {
-  const idField = endpoint === 'message_templates' || endpoint === 'waba' ? 'wabaId' : 'phoneNumberId';
+  const idField = WABA_ENDPOINTS.has(endpoint) ? 'wabaId' : 'phoneNumberId';
   return async (req, res, next) => {
     const { version, id } = req.params as { version?: string; id: string };
     if (version !== undefined && !VERSION.test(version)) return next();

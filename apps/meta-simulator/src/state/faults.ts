@@ -34,6 +34,11 @@ const DEFAULT_ERRORS: Record<Endpoint, FaultError> = {
   message_templates: { status: 503, code: 131016 },
   messages_encrypted: { status: 503, code: 131016 },
   waba: { status: 503, code: 2 },
+  media: { status: 503, code: 2 },
+  template_manage: { status: 503, code: 2 },
+  template: { status: 503, code: 2 },
+  business_profile: { status: 503, code: 2 },
+  phone_number: { status: 503, code: 2 },
 };
 
 /** Endpoints that send messages: the base latency model (SIM_LATENCY_*) applies to them. */

@@ -1,4 +1,17 @@
-export const ENDPOINTS = ['messages', 'marketing_messages', 'message_templates', 'messages_encrypted', 'waba'] as const;
+export const ENDPOINTS = [
+  'messages',
+  'marketing_messages',
+  'message_templates',
+  'messages_encrypted',
+  'waba',
+  // Template management (create, delete), one template node (read, edit), the business profile, the phone number node.
+  'template_manage',
+  'template',
+  'business_profile',
+  'phone_number',
+  // Upload, retrieve and delete of media.
+  'media',
+] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 
 export interface RequestRecord {
@@ -20,6 +33,8 @@ export interface RequestQuery {
   since?: number;
 }
 
+const zeroCounters = () => Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<Endpoint, number>;
+
 // Benchmarks send hundreds of thousands of requests; keep memory bounded by
 // dropping the oldest entries (in batches, so pushes stay cheap).
 const MAX_ENTRIES = 50_000;
@@ -28,7 +43,7 @@ const TRIM_SLACK = 5_000;
 export class RequestLog {
   #entries: RequestRecord[] = [];
   #seq = 0;
-  #counters: Record<Endpoint, number> = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
+  #counters: Record<Endpoint, number> = zeroCounters();
 
   /** Counts the request and records it immediately, so even hangs show up. */
   start(endpoint: Endpoint, fields: Pick<RequestRecord, 'phoneNumberId' | 'wabaId' | 'body'>): RequestRecord {
@@ -57,6 +72,6 @@ export class RequestLog {
   }
 
   resetCounters(): void {
-    this.#counters = { messages: 0, marketing_messages: 0, message_templates: 0, messages_encrypted: 0, waba: 0 };
+    this.#counters = zeroCounters();
   }
 }

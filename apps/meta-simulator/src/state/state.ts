@@ -1,4 +1,5 @@
-import type { AccountInput, ParsedSeed } from '../seed.ts';
+import type { AccountInput, Category, ParsedSeed } from '../seed.ts';
+import { BusinessProfiles } from './business-profiles.ts';
 import { FaultStore } from './faults.ts';
 import type { LatencyModel } from './latency.ts';
 import { RequestLog } from './request-log.ts';
@@ -21,6 +22,9 @@ export interface Account {
 export class SimulatorState {
   readonly accounts = new Map<string, Account>();
   readonly templates = new TemplateStore();
+  readonly profiles = new BusinessProfiles();
+  /** `wabaId\0name` -> the category Meta's review assigns to a template created with that name (control API). */
+  readonly reviewVerdicts = new Map<string, Category>();
   readonly log = new RequestLog();
   readonly faults: FaultStore;
   /** Message ids Meta knows (sent or received), for mark-as-read; bounded, oldest dropped first. */
@@ -66,6 +70,8 @@ export class SimulatorState {
   #loadSeed(): void {
     this.accounts.clear();
     this.templates.clear();
+    this.profiles.clear();
+    this.reviewVerdicts.clear();
     for (const account of this.#seed.accounts) this.upsertAccount(account);
     const now = Date.now();
     for (const template of this.#seed.templates) this.templates.upsert(template, now);

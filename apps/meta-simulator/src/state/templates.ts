@@ -46,6 +46,11 @@ export class TemplateStore {
     return this.#byKey.get(keyOf(wabaId, name, language));
   }
 
+  findById(id: string): Template | undefined {
+    for (const template of this.#byKey.values()) if (template.id === id) return template;
+    return undefined;
+  }
+
   remove(wabaId: string, name: string, language: string): boolean {
     return this.#byKey.delete(keyOf(wabaId, name, language));
   }

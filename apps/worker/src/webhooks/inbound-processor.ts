@@ -1,15 +1,16 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { AuditStore } from '@gw/audit';
-import type { StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import { tenantOf, type StackDirectory } from '@gw/config';
+import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { auditEventsOf } from './audit-events.ts';
 import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
 import { isObject, type Envelope } from './envelope.ts';
+import { inboundMediaIds, type InboundMediaOwnership } from './inbound-media.ts';
 import type { LedgerLookup } from './ledger-lookup.ts';
 import { splitEnvelope, type EnvelopePart, type StackIndex } from './split-envelope.ts';
-import { applyCategoryActions, categoryActions } from './template-learning.ts';
+import { applyCategoryActions, applyTemplateIds, categoryActions, templateIdsOf } from './template-learning.ts';
 
 export interface InboundProcessorDeps {
   stacks: StackDirectory;
@@ -18,6 +19,10 @@ export interface InboundProcessorDeps {
   deliveries: Pick<Queue, 'addBulk'>;
   /** One first try plus the retry schedule. */
   deliveryAttempts: number;
+  /** Records which stack may fetch the media ids of inbound messages; absent: none recorded. */
+  media?: Pick<InboundMediaOwnership, 'record'>;
+  /** Remembers the template ids template webhooks name, for the Graph pass-through's tenancy; absent: none. */
+  templateOwners?: Pick<TemplateOwners, 'remember' | 'forget'>;
   /** Where statuses and clicks are recorded for the per-message audit and the route analytics. */
   audit?: Pick<AuditStore, 'record'>;
   logger: Logger;
@@ -69,7 +74,10 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
 
     const enriched = enrichStatuses(envelope, await deps.ledger.read(statusWamids(envelope)));
     await applyCategoryActions(categoryActions(envelope), deps.categories, log);
+    if (deps.templateOwners) await applyTemplateIds(templateIdsOf(envelope), deps.templateOwners);
     const { parts, totalChanges } = splitEnvelope(envelope, index);
+    // Before the deliveries: a client that reads the webhook can fetch its media at once.
+    if (deps.media) await deps.media.record(mediaOwners(parts));
     // Untouched and all for one stack: forward Meta's exact bytes.
     const whole = parts.length === 1 && parts[0]!.changeCount === totalChanges && enriched === 0;
     const planned = parts.map((part) => ({
@@ -84,6 +92,18 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
     log.info({ deliveries: ids.length, changes: totalChanges, enriched }, 'webhook split into deliveries');
     return { deliveries: ids, enriched };
   };
+
+  /** Each stack's media ids, by the tenant that may reach them. */
+  function mediaOwners(parts: EnvelopePart[]): Array<{ tenant: string; mediaIds: string[] }> {
+    const owned: Array<{ tenant: string; mediaIds: string[] }> = [];
+    for (const part of parts) {
+      if (part.target === 'unroutable' || !('stackId' in part.target)) continue;
+      const stack = deps.stacks.get(part.target.stackId);
+      const mediaIds = stack ? inboundMediaIds(part.envelope) : [];
+      if (stack && mediaIds.length) owned.push({ tenant: tenantOf(stack), mediaIds });
+    }
+    return owned;
+  }
 
   async function queue(inboundJobId: string, inbound: WebhookInboundJob, planned: Array<{ part: EnvelopePart; body: string; unroutable: string | undefined }>): Promise<string[]> {
     const jobs = planned.map(({ part, body, unroutable }) => {

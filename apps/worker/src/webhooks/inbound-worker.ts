@@ -2,12 +2,13 @@ import type { AuditStore } from '@gw/audit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StackDirectory } from '@gw/config';
-import type { CategoryCache } from '@gw/category-cache';
+import { TemplateOwners, type CategoryCache } from '@gw/category-cache';
 import { QUEUES, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { WebhookWorkerEnv } from './config.ts';
 import { createWebhookInboundProcessor } from './inbound-processor.ts';
 import { LedgerLookup } from './ledger-lookup.ts';
+import { InboundMediaOwnership } from './inbound-media.ts';
 
 export interface InboundWorkerOptions {
   env: Pick<WebhookWorkerEnv, 'WEBHOOK_INBOUND_CONCURRENCY'>;
@@ -35,6 +36,8 @@ export function startInboundWorker(options: InboundWorkerOptions) {
       categories: options.categories,
       deliveries,
       deliveryAttempts: options.deliveryAttempts,
+      media: new InboundMediaOwnership(options.commands, options.keys),
+      templateOwners: new TemplateOwners({ redis: options.commands, keys: options.keys }),
       audit: options.audit,
       logger: logger.child({ queue: QUEUES.webhookInbound }),
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoryActions } from './template-learning.ts';
+import { categoryActions, templateIdsOf } from './template-learning.ts';
 
 const envelopeOf = (field: string, value: object) => ({ object: 'whatsapp_business_account', entry: [{ id: 'W', time: 1, changes: [{ field, value }] }] });
 const ids = { message_template_id: 1, message_template_name: 'promo', message_template_language: 'en-US' };
@@ -36,5 +36,24 @@ describe('categoryActions', () => {
     expect(categoryActions(envelopeOf('message_template_status_update', { ...ids, event: 'FLAGGED' }))).toEqual([]);
     expect(categoryActions(envelopeOf('message_template_status_update', { ...ids, event: 'APPROVED' }))).toEqual([]);
     expect(categoryActions(envelopeOf('messages', { ...ids, previous_category: 'A', new_category: 'B' }))).toEqual([]);
+  });
+});
+
+describe('templateIdsOf', () => {
+  it('names the template ids of template webhooks with their WABA, deleted ones marked', () => {
+    expect(templateIdsOf(envelopeOf('message_template_status_update', { event: 'APPROVED', ...ids, message_template_category: 'MARKETING' }))).toEqual([
+      { wabaId: 'W', id: '1', name: 'promo', language: 'en-US', deleted: false },
+    ]);
+    expect(templateIdsOf(envelopeOf('template_category_update', { ...ids, previous_category: 'MARKETING', new_category: 'UTILITY' }))).toEqual([
+      { wabaId: 'W', id: '1', name: 'promo', language: 'en-US', deleted: false },
+    ]);
+    expect(templateIdsOf(envelopeOf('message_template_status_update', { event: 'DELETED', ...ids }))).toEqual([
+      { wabaId: 'W', id: '1', name: 'promo', language: 'en-US', deleted: true },
+    ]);
+  });
+
+  it('ignores other fields and webhooks without an id', () => {
+    expect(templateIdsOf(envelopeOf('messages', { ...ids }))).toEqual([]);
+    expect(templateIdsOf(envelopeOf('message_template_status_update', { event: 'APPROVED', message_template_name: 'promo', message_template_language: 'en-US' }))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Category, CategoryCache } from '@gw/category-cache';
+import type { Category, CategoryCache, TemplateOwners } from '@gw/category-cache';
 import type { TemplateRef } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { eachChange, valueOf } from './envelope.ts';
@@ -65,5 +65,38 @@ export async function applyCategoryActions(actions: CategoryAction[], cache: Pic
       },
       'template category learned from webhook',
     );
+  }
+}
+
+/** One template id a template webhook names, with its WABA; `deleted` when Meta says it is gone. */
+export interface TemplateIdSeen {
+  wabaId: string;
+  id: string;
+  name: string;
+  language: string;
+  deleted: boolean;
+}
+
+/** The template ids the envelope's template webhooks name (the Graph pass-through's tenancy learns them too). */
+export function templateIdsOf(envelope: Envelope): TemplateIdSeen[] {
+  const seen: TemplateIdSeen[] = [];
+  for (const { entry, change } of eachChange(envelope)) {
+    if (change.field !== 'message_template_status_update' && change.field !== 'template_category_update') continue;
+    const value = valueOf(change);
+    const template = value && templateOf(value);
+    const rawId = value?.message_template_id;
+    const id = typeof rawId === 'number' && Number.isSafeInteger(rawId) ? String(rawId) : typeof rawId === 'string' && rawId ? rawId : undefined;
+    if (!template || !id || typeof entry.id !== 'string') continue;
+    const deleted = typeof value.event === 'string' && value.event.toUpperCase() === 'DELETED';
+    seen.push({ wabaId: entry.id, id, name: template.name, language: template.language, deleted });
+  }
+  return seen;
+}
+
+/** Remembers each id's WABA, forgets deleted ones; a failure throws so the inbound job is retried (both are idempotent). */
+export async function applyTemplateIds(seen: TemplateIdSeen[], owners: Pick<TemplateOwners, 'remember' | 'forget'>): Promise<void> {
+  for (const t of seen) {
+    if (t.deleted) await owners.forget([t.id]);
+    else await owners.remember(t.wabaId, [{ id: t.id, name: t.name, language: t.language }]);
   }
 }
