@@ -21,7 +21,10 @@ const migrate = (url: string) =>
 if (adminUrl) {
   const db = await createTestDatabase(adminUrl);
   // Registered before the suite's own afterAll: hooks run last-registered first, so the gateway stops before the drop.
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    delete process.env.AUDIT_DATABASE_URL;
+    await db.drop();
+  });
 
   describe('the audit migration command', () => {
     it('creates the schema once and changes nothing when run again', () => {
