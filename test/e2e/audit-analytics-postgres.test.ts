@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { NO_POSTGRES, createTestDatabase, postgresAdminUrl } from '../support/postgres.ts';
+import { makeStack, sendVia, startGateway, startSimulator, templateMessage, workerOpsUrl } from '../support/harness.ts';
+import { metricSum, scrape } from '../support/metrics.ts';
+import { waitFor } from '../support/assertions.ts';
 
 /**
  * The same end-to-end suite as audit-analytics.test.ts (real ingress and worker processes, the
@@ -48,6 +51,23 @@ if (adminUrl) {
         expect(Number(statuses.rows[0]!.n)).toBeGreaterThanOrEqual(6);
       } finally {
         await client.end();
+      }
+    });
+
+    it("the worker's /metrics counts what the sink wrote and dropped", async () => {
+      const stack = makeStack();
+      const sim = await startSimulator();
+      await sim.control.account(stack);
+      await sim.control.template(stack.wabaId, 'sink_metric', 'MARKETING');
+      const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { AUDIT_DATABASE_URL: db.url } });
+      try {
+        for (let i = 0; i < 3; i++) expect((await sendVia(gateway, stack, templateMessage('sink_metric'))).status).toBe(200);
+        const url = workerOpsUrl(gateway.workers[0]!);
+        await waitFor('three sends written', async () => metricSum(await scrape(url), 'gateway_audit_sink_events', { state: 'written' }) === 3);
+        expect(metricSum(await scrape(url), 'gateway_audit_sink_events', { state: 'dropped' })).toBe(0);
+      } finally {
+        await gateway.stop();
+        await sim.stop();
       }
     });
   });

@@ -136,10 +136,22 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     // The PostgreSQL sink's retention: whole day partitions older than the longer of the two retentions
     // (its rows are both the audit entries and the analytics) are dropped, hourly, by every worker.
     const retention = audit instanceof PostgresAuditStore ? startAuditRetention(audit, Math.max(env.LEDGER_RETENTION_SECONDS, env.ANALYTICS_RETENTION_SECONDS), logger) : undefined;
+    // The sink's counts for /metrics: a drop is the one sign that the audit has a gap.
+    const sinkGauge =
+      audit instanceof PostgresAuditStore
+        ? setInterval(() => {
+            const stats = audit.stats();
+            for (const state of ['written', 'dropped', 'pending'] as const) metrics.auditSinkEvents.set({ state }, stats[state]);
+          }, 1000).unref()
+        : undefined;
     stops.push(
       () => operations.close(),
       () => Promise.all(workers.map((w) => w.close())),
-      () => Promise.resolve(retention?.stop()),
+      () => {
+        retention?.stop();
+        clearInterval(sinkGauge);
+        return Promise.resolve();
+      },
       () => templateSync.queue.close(),
       () => webhookWorkers.close(),
       () => tally.close(),

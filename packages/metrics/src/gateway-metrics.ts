@@ -103,6 +103,13 @@ export function createGatewayMetrics(service: 'ingress' | 'worker') {
       labelNames: ['route', 'reason', 'status_class'] as const,
       registers,
     }),
+    /** Worker with AUDIT_DATABASE_URL: what the PostgreSQL audit sink did with the events since start. */
+    auditSinkEvents: new Gauge({
+      name: 'gateway_audit_sink_events',
+      help: 'Audit events the PostgreSQL sink (AUDIT_DATABASE_URL) handled since the worker started, by state: written, dropped (buffer full or a failed batch), pending (buffered).',
+      labelNames: ['state'] as const,
+      registers,
+    }),
     stacks: new Gauge({
       name: 'gateway_stacks',
       help: 'Stacks this process knows.',
