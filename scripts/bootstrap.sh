@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing on a fresh Debian machine with Node 20 (pnpm, the
-# workspace's dependencies, redis-server when apt is usable), then starts the demo.
+# workspace's dependencies, redis-server and postgresql when apt is usable), then starts the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,16 @@ if ! command -v redis-server >/dev/null 2>&1; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq redis-server >/dev/null
   else
     echo "redis-server is missing and apt is not usable here; the demo needs REDIS_URL to point at a Redis 7."
+  fi
+fi
+
+# PostgreSQL for the audit sink's tests (`pnpm test` starts a private cluster of its own); the demo does not need it.
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    echo "Installing postgresql with apt (for the audit sink's tests)"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql >/dev/null || echo "postgresql could not be installed: its tests will say they skipped"
   fi
 fi
 

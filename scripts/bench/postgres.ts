@@ -1,10 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort } from '@gw/process-tools';
+import { startPrivatePostgres, type PrivatePostgres } from '@gw/process-tools';
 import { migrateAuditSchema } from '@gw/audit';
 
 export interface BenchPostgres {
@@ -13,18 +9,6 @@ export interface BenchPostgres {
   /** Rows the sink wrote, by table: proof that the variant measured was writing. */
   rowCounts(): Promise<Record<string, number>>;
   stop(): Promise<void>;
-}
-
-/** initdb on PATH, or Debian's (its server binaries are not on PATH). */
-function findInitdb(): string | undefined {
-  const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath) return onPath;
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? join(root, versions[0], 'bin', 'initdb') : undefined;
 }
 
 const counts = async (url: string): Promise<Record<string, number>> => {
@@ -51,8 +35,7 @@ const migrate = async (url: string) => {
 
 /**
  * The sink's PostgreSQL for the bench: AUDIT_DATABASE_URL when given (migrated, written to, never
- * emptied), else a private cluster in a temp dir on a free port (its socket there too), stopped and
- * deleted at the end. As root the cluster belongs to the postgres user: initdb refuses root.
+ * emptied), else a private cluster (startPrivatePostgres), stopped and deleted at the end.
  */
 export async function startBenchPostgres(log: (line: string) => void): Promise<BenchPostgres> {
   const given = process.env.AUDIT_DATABASE_URL;
@@ -61,30 +44,14 @@ export async function startBenchPostgres(log: (line: string) => void): Promise<B
     log('PostgreSQL sink: AUDIT_DATABASE_URL (migrated; rows the bench writes stay there)');
     return { url: given, rowCounts: () => counts(given), stop: () => Promise.resolve() };
   }
-  const initdb = findInitdb();
-  if (!initdb) throw new Error('PostgreSQL sink: no initdb (apt-get install -y postgresql), and AUDIT_DATABASE_URL is unset; --no-audit-sink skips the comparison');
-  const bin = join(initdb, '..');
-  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot)
-    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
-  // No pipes: the server pg_ctl starts would inherit them and execFileSync would wait for it to exit.
-  const run = (command: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'ignore' }) : execFileSync(command, args, { stdio: 'ignore' });
-  const port = await freePort();
-  run(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust']);
-  run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start']);
-  const stop = () => {
-    try {
-      run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', 'stop']);
-    } catch {
-      // Already stopped.
-    }
-    rmSync(dir, { recursive: true, force: true });
-    return Promise.resolve();
-  };
+  let cluster: PrivatePostgres;
   try {
-    const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    cluster = await startPrivatePostgres();
+  } catch (error) {
+    throw new Error(`PostgreSQL sink: ${(error as Error).message}, and AUDIT_DATABASE_URL is unset; --no-audit-sink skips the comparison`);
+  }
+  const { adminUrl: admin, port, stop } = cluster;
+  try {
     const name = `gw_bench_${randomBytes(4).toString('hex')}`;
     const client = new pg.Client({ connectionString: admin });
     await client.connect();

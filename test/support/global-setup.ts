@@ -1,9 +1,11 @@
 import type { TestProject } from 'vitest/node';
-import { hasRedisServer, pingRedis, startPrivateRedis } from '@gw/process-tools';
+import { findInitdb, hasRedisServer, pingRedis, startPrivatePostgres, startPrivateRedis } from '@gw/process-tools';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** Where the PostgreSQL tests create their databases; undefined: they skip. */
+    pgAdminUrl: string | undefined;
   }
 }
 
@@ -23,10 +25,25 @@ async function resolveRedis(): Promise<{ url: string; stop?: () => Promise<unkno
   return { url: container.getConnectionUrl(), stop: () => container.stop() };
 }
 
+/**
+ * Which PostgreSQL the audit sink's tests use, never one they did not start except through a
+ * database they create and drop: PG_ADMIN_URL if set (.ci/run starts a private cluster); else a
+ * private cluster when initdb is installed; else none (test/support/postgres.ts then tries 5432).
+ */
+async function resolvePostgres(): Promise<{ url: string | undefined; stop?: () => Promise<unknown> }> {
+  if (process.env.PG_ADMIN_URL) return { url: process.env.PG_ADMIN_URL };
+  if (!findInitdb()) return { url: undefined };
+  const cluster = await startPrivatePostgres({ fsync: false });
+  return { url: cluster.adminUrl, stop: cluster.stop };
+}
+
 export default async function setup(project: TestProject) {
   const redis = await resolveRedis();
   project.provide('redisUrl', redis.url);
+  const postgres = await resolvePostgres();
+  project.provide('pgAdminUrl', postgres.url);
   return async () => {
     await redis.stop?.();
+    await postgres.stop?.();
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 /** A database this test file created; `drop()` removes it and nothing else. */
 export interface TestDatabase {
@@ -24,16 +25,18 @@ const answers = async (url: string): Promise<boolean> => {
 };
 
 /**
- * Which PostgreSQL server the tests may create databases on: PG_ADMIN_URL (set by `.ci/run`, which
- * starts a private cluster); else a local server on 5432 that lets `postgres` in without a password;
- * else none, and the PostgreSQL tests say they skipped.
+ * Which PostgreSQL server the tests may create databases on: the global setup's (PG_ADMIN_URL, or a
+ * private cluster it started where initdb is installed); else a local server on 5432 that lets
+ * `postgres` in without a password; else none, and the PostgreSQL tests say they skipped.
  */
 export async function postgresAdminUrl(): Promise<string | undefined> {
-  if (process.env.PG_ADMIN_URL) return process.env.PG_ADMIN_URL;
+  const provided = inject('pgAdminUrl');
+  if (provided) return provided;
   return (await answers(LOCAL_ADMIN_URL)) ? LOCAL_ADMIN_URL : undefined;
 }
 
-export const NO_POSTGRES = 'Skipping the PostgreSQL tests: set PG_ADMIN_URL (as .ci/run does) or run a local PostgreSQL on 5432 with trust auth for postgres.';
+export const NO_POSTGRES =
+  'Skipping the PostgreSQL tests: install PostgreSQL (apt-get install -y postgresql: the tests start a private cluster), set PG_ADMIN_URL, or run a local PostgreSQL on 5432 with trust auth for postgres.';
 
 const withDatabase = (adminUrl: string, name: string): string => {
   const url = new URL(adminUrl);

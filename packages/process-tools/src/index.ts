@@ -2,3 +2,4 @@ export * from './net.ts';
 export * from './services.ts';
 export * from './lifecycle.ts';
 export * from './secrets.ts';
+export * from './postgres.ts';
