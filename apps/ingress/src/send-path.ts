@@ -11,6 +11,7 @@ export interface SendPathOptions {
     SEND_BATCH_MAX_ITEMS: number;
     SEND_BATCH_WINDOW_MS?: number;
     SEND_BATCH_WINDOW_PENDING?: number;
+    SEND_BATCH_ADDS_IN_FLIGHT?: number;
     SEND_TIMEOUT_MS: number;
     IDEMPOTENCY_TTL_SECONDS: number;
   };
@@ -48,6 +49,7 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
       maxItems: env.SEND_BATCH_MAX_ITEMS,
       windowMs: env.SEND_BATCH_WINDOW_MS,
       busy: () => replies.size >= (env.SEND_BATCH_WINDOW_PENDING ?? Infinity),
+      addsInFlight: env.SEND_BATCH_ADDS_IN_FLIGHT,
       sendTimeoutMs: env.SEND_TIMEOUT_MS,
       onBatch: options.onBatch,
     }),
