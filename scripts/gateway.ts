@@ -1,11 +1,15 @@
 /**
  * `pnpm gateway`: the production entry. Runs one ingress and one worker process
- * (INGRESS_PROCESSES / WORKER_PROCESSES to change), configured only by the
- * environment, and stops both on SIGTERM or SIGINT.
+ * (INGRESS_PROCESSES / WORKER_PROCESSES to change), or GATEWAY_PROCESSES processes
+ * that hold both roles, configured only by the environment, and stops them all on
+ * SIGTERM or SIGINT.
  */
 import { ENTRY_POINTS, startService, type RunningService } from '@gw/process-tools';
 
-const count = (name: string) => Math.max(0, Number(process.env[name] ?? 1) || 0);
+const count = (name: string, fallback: number) => Math.max(0, Number(process.env[name] ?? fallback) || 0);
+// Processes with both roles; with any, separate ingress and worker processes are started only when asked for.
+const combined = count('GATEWAY_PROCESSES', 0);
+const separate = combined > 0 ? 0 : 1;
 
 async function main() {
   const services: RunningService[] = [];
@@ -13,8 +17,8 @@ async function main() {
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    // Ingress first: no new sends; then the workers finish what is in flight.
-    const results = await Promise.all(services.filter((s) => s.name.startsWith('ingress')).map((s) => s.stop('SIGTERM', 30_000)));
+    // Ingress first: no new sends; then the workers finish what is in flight (a gateway-N process does both in that order).
+    const results = await Promise.all(services.filter((s) => !s.name.startsWith('worker')).map((s) => s.stop('SIGTERM', 30_000)));
     results.push(...(await Promise.all(services.filter((s) => s.name.startsWith('worker')).map((s) => s.stop('SIGTERM', 30_000)))));
     process.exit(code || (results.some((c) => c !== 0) ? 1 : 0));
   };
@@ -35,8 +39,10 @@ async function main() {
     INGRESS_METRICS_PORT: String(opsBase === 0 ? 0 : opsBase + i),
   });
   try {
-    for (let i = 0; i < count('WORKER_PROCESSES'); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, workerEnv(i)));
-    for (let i = 0; i < count('INGRESS_PROCESSES'); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, ingressEnv(i)));
+    for (let i = 0; i < count('WORKER_PROCESSES', separate); i++) services.push(await start(`worker-${i}`, ENTRY_POINTS.worker, workerEnv(combined + i)));
+    for (let i = 0; i < combined; i++)
+      services.push(await start(`gateway-${i}`, ENTRY_POINTS.gateway, { ...ingressEnv(i), WORKER_METRICS_PORT: workerEnv(i).WORKER_METRICS_PORT }));
+    for (let i = 0; i < count('INGRESS_PROCESSES', separate); i++) services.push(await start(`ingress-${i}`, ENTRY_POINTS.ingress, ingressEnv(combined + i)));
   } catch (error) {
     console.error(String((error as Error).message));
     await stopAll(1);

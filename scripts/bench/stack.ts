@@ -150,11 +150,25 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       const tag = variant ? `${variant}-` : '';
       const entry = (path: string) => (root ? join(root, relative(REPO_ROOT, path)) : path);
       const workers: RunningService[] = [];
+      const ingresses: RunningService[] = [];
+      const urls: string[] = [];
+      // GATEWAY_PROCESSES (as `pnpm gateway` reads it): that many processes holding both roles, instead of the separate ones.
+      const combined = Number(env.GATEWAY_PROCESSES ?? 0);
+      for (let i = 0; i < combined; i++) {
+        const port = await freePort();
+        urls.push(`http://127.0.0.1:${port}`);
+        const service = await startService({
+          name: `gateway-${tag}${i}`,
+          entry: entry(ENTRY_POINTS.gateway),
+          env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+          timeoutMs: 60_000,
+        });
+        ingresses.push(watch(service));
+      }
+      if (combined > 0) return { workers, ingresses, urls };
       for (let i = 0; i < options.workers; i++) {
         workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: entry(ENTRY_POINTS.worker), env, timeoutMs: 60_000 })));
       }
-      const ingresses: RunningService[] = [];
-      const urls: string[] = [];
       for (let i = 0; i < options.ingresses; i++) {
         const port = await freePort();
         urls.push(`http://127.0.0.1:${port}`);
@@ -214,7 +228,8 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       path: '/messages',
       headers: { ...json, authorization: `Bearer ${BENCH_STACK.apiKey}` },
       connectionHeaders: BENCH_STACKS.map((s) => ({ ...json, authorization: `Bearer ${s.apiKey}` })),
-      processes: [...g.ingresses.map(processOf('ingress')), ...g.workers.map(processOf('worker'))],
+      // A process holding both roles (GATEWAY_PROCESSES) is named gateway-N and counted once.
+      processes: [...g.ingresses.map((s) => processOf(s.name.startsWith('gateway-') ? 'gateway' : 'ingress')(s)), ...g.workers.map(processOf('worker'))],
       usesRedis: true,
     });
     const targets: BenchStack['targets'] = {

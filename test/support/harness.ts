@@ -77,6 +77,8 @@ export interface GatewayOptions {
   prefix?: string;
   ingresses?: number;
   workers?: number;
+  /** Processes holding both roles (apps/gateway, `pnpm gateway`'s GATEWAY_PROCESSES), listed as ingresses; started instead of the separate ones. */
+  combined?: number;
   /** A Redis of the test's own (for outage tests); default the suite's. */
   redisUrl?: string;
 }
@@ -103,13 +105,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env });
-  const workers = await Promise.all(Array.from({ length: options.workers ?? 1 }, startWorker));
+  const combined = options.combined ?? 0;
+  const workers = await Promise.all(Array.from({ length: combined > 0 ? 0 : (options.workers ?? 1) }, startWorker));
   const ingresses: RunningService[] = [];
   const ports: number[] = [];
-  for (let i = 0; i < (options.ingresses ?? 1); i++) {
+  for (let i = 0; i < (combined > 0 ? combined : (options.ingresses ?? 1)); i++) {
     const port = await freePort();
     ports.push(port);
-    ingresses.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }));
+    const [name, entry] = combined > 0 ? ['gateway', ENTRY_POINTS.gateway] : ['ingress', ENTRY_POINTS.ingress];
+    ingresses.push(await startService({ name, entry, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }));
   }
   const gateway: Gateway = {
     url: `http://127.0.0.1:${ports[0]}`,

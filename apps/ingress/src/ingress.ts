@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { createAuditStore, type AuditStore } from '@gw/audit';
-import { QUEUES, redisKeys } from '@gw/contracts';
+import { QUEUES, redisKeys, type LocalReplies } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -33,6 +33,8 @@ export interface RunningIngress {
   /** The Express app and Bull Board's sub-app, for tests that read the route table. */
   app: Express;
   board: Express;
+  /** Its reply channel, for a worker in the same process (apps/gateway) to answer without Redis. */
+  replies: LocalReplies;
 }
 
 export interface Ingress {
@@ -188,7 +190,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const address = listening.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     logger.info({ port, operationsPort, ingressId, stacks: stacks.all().length }, 'ingress listening');
-    return { port, operationsPort, app, board: adminApi.board };
+    const waiter = sendPath.replies;
+    return { port, operationsPort, app, board: adminApi.board, replies: { channel: () => waiter.channel, deliver: (list) => waiter.deliver(list) } };
   }
 
   async function close(signal?: string): Promise<void> {

@@ -58,7 +58,11 @@ export class ReplyWaiter {
     } catch {
       return;
     }
-    if (!Array.isArray(replies)) return;
+    if (Array.isArray(replies)) this.deliver(replies);
+  }
+
+  /** Hands each reply to its waiting request (a worker in this process calls it directly: no Redis round trip). */
+  deliver(replies: SendReply[]): void {
     for (const reply of replies) {
       const entry = this.pending.get(reply.jobId);
       if (!entry) continue; // late: the request already timed out and read the job itself

@@ -1,2 +1,2 @@
-export { createWorker, type GatewayWorker } from './worker.ts';
+export { createWorker, type GatewayWorker, type WorkerOptions } from './worker.ts';
 export { workerEnvSchema, type WorkerEnv } from './config.ts';

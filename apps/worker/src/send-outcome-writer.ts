@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@gw/logger';
 import { ledgerLine, type MetaCall, type SendAuditEvent } from '@gw/audit';
-import { templateOf, type IdempotencyRecord, type RedisKeys, type SendItem, type SendReply, type SendResult } from '@gw/contracts';
+import { templateOf, type IdempotencyRecord, type LocalReplies, type RedisKeys, type SendItem, type SendReply, type SendResult } from '@gw/contracts';
 import type { MetaCallTiming } from './send-service.ts';
 
 interface Outcome {
@@ -47,7 +47,8 @@ export function sendAuditEvent(item: SendItem, result: SendResult & { wamid: str
  * webhook enrichment reads; the Idempotency-Key's final answer, stored before the reply
  * so a repeat always finds it; then the reply to the waiting ingress. The sends that
  * finish in one event-loop tick share one pipeline (one round trip) and one PUBLISH per
- * ingress, whose message is the list of replies. The route analytics count the send in
+ * ingress, whose message is the list of replies (handed over in memory to an ingress in this
+ * process). The route analytics count the send in
  * process (SendTally), so the audit adds no command to this pipeline.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
@@ -60,6 +61,8 @@ export class SendOutcomeWriter {
     private readonly keys: RedisKeys,
     private readonly ledgerRetentionSeconds: number,
     private readonly tally?: SendAuditCounter,
+    /** The ingress of this process, if any: its replies skip Redis. */
+    private readonly local?: LocalReplies,
   ) {}
 
   /** Resolves once written (or once writing failed and was logged); never rejects. */
@@ -95,6 +98,9 @@ export class SendOutcomeWriter {
       channel.push({ jobId: item.id, result });
       replies.set(outcome.replyTo, channel);
     }
+    const localChannel = this.local?.channel();
+    const localReplies = localChannel === undefined ? undefined : replies.get(localChannel);
+    if (localReplies) replies.delete(localChannel!);
     for (const [channel, list] of replies) pipeline.publish(channel, JSON.stringify(list));
     try {
       const results = (await pipeline.exec()) ?? [];
@@ -107,6 +113,8 @@ export class SendOutcomeWriter {
       // The messages are already sent: the ingress falls back to reading the job's return value.
       for (const { log, result } of outcomes) log.error({ err: error, wamid: result.wamid }, 'could not record a finished send');
     }
+    // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
+    if (localReplies) this.local!.deliver(localReplies);
     for (const outcome of outcomes) outcome.written();
   }
 }

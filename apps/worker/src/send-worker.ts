@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { SendAuditCounter } from './send-outcome-writer.ts';
 import type { ReplicaAck, StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
-import { QUEUES, type RedisKeys } from '@gw/contracts';
+import { QUEUES, type LocalReplies, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import type { MetaClient } from '@gw/meta-client';
 import type { KeyedCircuitBreaker } from '@gw/routing';
@@ -35,6 +35,8 @@ export interface SendWorkerOptions {
   /** The route analytics' send counters (written every second, off the send's path). */
   /** Counts (Redis) or records (PostgreSQL sink) each finished send's audit event, never awaited. */
   tally?: SendAuditCounter;
+  /** The ingress in this process, if any (replies to it skip Redis). */
+  localReplies?: LocalReplies;
   logger: Logger;
 }
 
@@ -61,7 +63,7 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
-  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS, options.tally);
+  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS, options.tally, options.localReplies);
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);

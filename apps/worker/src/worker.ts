@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import { createAuditStore, PostgresAuditStore, SendTally, startAuditRetention, type SendAuditEvent } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
-import { redisKeys } from '@gw/contracts';
+import { redisKeys, type LocalReplies } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -34,7 +34,12 @@ const BREAKER_REFRESH_MS = 5000;
  * inbound and delivery, each from its own module). `main.ts` parses the
  * environment and calls this.
  */
-export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ name: 'worker', level: env.LOG_LEVEL })): GatewayWorker {
+export interface WorkerOptions {
+  /** The ingress of this process when both run in one (apps/gateway): its replies skip Redis. */
+  localReplies?: LocalReplies;
+}
+
+export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ name: 'worker', level: env.LOG_LEVEL }), options: WorkerOptions = {}): GatewayWorker {
   const stops: Array<() => Promise<unknown>> = [];
 
   async function start() {
@@ -113,6 +118,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       breaker,
       observer,
       tally: sendAudit,
+      localReplies: options.localReplies,
       logger,
       replicaAck: redis.isSentinel ? new ReplicaAck() : undefined,
     });

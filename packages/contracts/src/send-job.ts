@@ -136,3 +136,12 @@ export interface SendReply {
   jobId: string;
   result: SendResult;
 }
+
+/**
+ * The ingress of the worker's own process (`pnpm gateway` with GATEWAY_PROCESSES): replies to its
+ * channel are handed over in memory instead of published. `channel()` is undefined until it listens.
+ */
+export interface LocalReplies {
+  channel(): string | undefined;
+  deliver(replies: SendReply[]): void;
+}

@@ -11,6 +11,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const ENTRY_POINTS = {
   ingress: join(REPO_ROOT, 'apps/ingress/src/main.ts'),
   worker: join(REPO_ROOT, 'apps/worker/src/main.ts'),
+  /** Ingress and worker in one process. */
+  gateway: join(REPO_ROOT, 'apps/gateway/src/main.ts'),
   simulator: join(REPO_ROOT, 'apps/meta-simulator/src/main.ts'),
   baselineProxy: join(REPO_ROOT, 'apps/baseline-proxy/src/main.ts'),
 } as const;

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { makeStack, post, startGateway, startSimulator, templateMessage, type Gateway, type HttpAnswer, type Simulator } from '../support/harness.ts';
+import { waitFor } from '../support/assertions.ts';
+
+/**
+ * Both roles in one process (apps/gateway; `pnpm gateway` with GATEWAY_PROCESSES), two such processes
+ * on one Redis. Every send still goes through the shared queue, so either process may run it: a reply
+ * to the process's own ingress is handed over in memory, a reply to the other one is published.
+ */
+const stack = makeStack();
+let sim: Simulator;
+let gateway: Gateway;
+let listener: Redis;
+/** Send ids published on any reply channel of this gateway. */
+const published = new Set<string>();
+
+/** The send ids (`<queue job>.<item>`) a process logged as sent, read from its own output. */
+function sendsLoggedBy(process: Gateway['ingresses'][number]): Set<string> {
+  const ids = new Set<string>();
+  for (const line of process.output.join('').split('\n')) {
+    if (!line.includes('"msg":"send"')) continue;
+    try {
+      const entry = JSON.parse(line) as { jobId?: string };
+      if (entry.jobId) ids.add(entry.jobId);
+    } catch {
+      // a line cut by the output buffer
+    }
+  }
+  return ids;
+}
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  await sim.control.account(stack);
+  await sim.control.template(stack.wabaId, 'combined_promo', 'MARKETING');
+  await sim.control.fault('marketing_messages', { latencyMs: 40 });
+  gateway = await startGateway({
+    stacks: [stack],
+    metaUrl: sim.url,
+    combined: 2,
+    // Small batches and few jobs per process, so a burst spreads over both processes' workers.
+    env: { WORKER_CONCURRENCY: '4', SEND_BATCH_MAX_ITEMS: '4', LOG_LEVEL: 'info' },
+  });
+  listener = new Redis(gateway.redisUrl);
+  listener.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    for (const reply of JSON.parse(message) as Array<{ jobId: string }>) published.add(reply.jobId);
+  });
+  await listener.psubscribe(`${gateway.prefix}:reply:*`);
+});
+
+afterAll(async () => {
+  await listener?.quit();
+  await gateway?.stop();
+  await sim?.stop();
+});
+
+const send = (url: string, to: string) => post(`${url}/messages`, templateMessage('combined_promo', 'en_US', to), { authorization: `Bearer ${stack.apiKey}` });
+
+describe('ingress and worker in one process', () => {
+  it('answers every send with its own result; replies cross processes over Redis and stay in memory otherwise', async () => {
+    const sends = Array.from({ length: 80 }, (_, i) => ({ to: `+1555${String(8000000 + i)}`, via: i % 2 }));
+    const answers = await Promise.all(sends.map((s) => send(gateway.urls[s.via]!, s.to)));
+
+    const recorded = await sim.control.requests({ phoneNumberId: stack.phoneNumberId });
+    const accepted = new Map<string, string[]>();
+    for (const r of recorded) if (r.status === 200 && r.wamid) accepted.set(r.body.to, [...(accepted.get(r.body.to) ?? []), r.wamid]);
+    sends.forEach((s, i) => {
+      const answer = answers[i]!;
+      expect(answer.status, `send ${i}: ${answer.text}`).toBe(200);
+      expect(answer.headers['x-gateway-route']).toBe('marketing_messages');
+      expect(accepted.get(s.to), `recipient ${s.to}`).toEqual([answer.body.messages[0].id]);
+    });
+
+    const ids = answers.map((a) => String(a.headers['x-gateway-job-id']));
+    const ranBy = () => gateway.ingresses.map(sendsLoggedBy);
+    await waitFor('every send in a process log', async () => ids.every((id) => ranBy().some((logged) => logged.has(id))), 5000);
+    const logs = ranBy();
+    expect(logs[0]!.size, 'sends run by process 1').toBeGreaterThan(0);
+    expect(logs[1]!.size, 'sends run by process 2').toBeGreaterThan(0);
+    // Run by the process that holds the client: no PUBLISH. Run by the other one: published to the holder's channel.
+    const crossed = ids.filter((id, i) => !logs[sends[i]!.via]!.has(id));
+    const local = ids.filter((id, i) => logs[sends[i]!.via]!.has(id));
+    expect(local.length, 'sends answered in memory').toBeGreaterThan(0);
+    expect(crossed.length, 'sends answered across processes').toBeGreaterThan(0);
+    expect(local.filter((id) => published.has(id))).toEqual([]);
+    expect(crossed.filter((id) => !published.has(id))).toEqual([]);
+  });
+
+  it('on SIGTERM answers the sends it holds, finishes the jobs it runs, and exits 0', async () => {
+    await sim.control.fault('marketing_messages', { latencyMs: 400 });
+    const sends = Array.from({ length: 20 }, (_, i) => ({ to: `+1555${String(8100000 + i)}`, via: i % 2 }));
+    const pending: Array<Promise<HttpAnswer>> = sends.map((s) => send(gateway.urls[s.via]!, s.to));
+    await new Promise((r) => setTimeout(r, 150));
+    const stopping = gateway.ingresses[1]!;
+    const code = await stopping.stop('SIGTERM', 20_000);
+    const answers = await Promise.all(pending);
+    expect(code).toBe(0);
+    answers.forEach((answer, i) => expect(answer.status, `send ${i}: ${answer.text}`).toBe(200));
+    const recorded = await sim.control.requests({ phoneNumberId: stack.phoneNumberId });
+    for (const s of sends) expect(recorded.filter((r) => r.body.to === s.to && r.status === 200)).toHaveLength(1);
+    // The other process carries on alone.
+    expect((await send(gateway.urls[0]!, '+15558199999')).status).toBe(200);
+  });
+});
