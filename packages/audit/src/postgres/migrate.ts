@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { AUDIT_SCHEMA_VERSION, AUDIT_TABLES, VERSION_DDL, dayStart, indexDdl, parentDdl } from './schema.ts';
+import { AUDIT_SCHEMA_VERSION, AUDIT_TABLES, VERSION_DDL, dayStart, indexDdl, parentDdl, tenantDdl } from './schema.ts';
 import { ensurePartitions } from './partitions.ts';
 
 export interface MigrationReport {
@@ -16,7 +16,8 @@ const existingTables = async (client: PoolClient): Promise<Set<string>> => {
 };
 
 /**
- * Creates the sink's schema when missing; safe to run again (every statement is IF NOT EXISTS) and
+ * Creates the sink's schema when missing and upgrades one of an earlier version (version 1: no tenant
+ * column); safe to run again (every statement is IF NOT EXISTS) and
  * from several processes at once (an advisory lock serialises them).
  */
 export async function migrateAuditSchema(pool: Pool, now = Date.now()): Promise<MigrationReport> {
@@ -26,6 +27,8 @@ export async function migrateAuditSchema(pool: Pool, now = Date.now()): Promise<
     const before = await existingTables(client);
     await client.query(VERSION_DDL);
     for (const table of AUDIT_TABLES) await client.query(parentDdl(table));
+    // A schema of an earlier version gains what it lacks (each statement IF NOT EXISTS).
+    for (const ddl of tenantDdl()) await client.query(ddl);
     for (const ddl of indexDdl()) await client.query(ddl);
     await client.query('INSERT INTO audit_schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING', [AUDIT_SCHEMA_VERSION]);
     const createdTables = ['audit_schema_version', ...AUDIT_TABLES].filter((table) => !before.has(table));
