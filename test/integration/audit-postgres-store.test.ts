@@ -62,6 +62,7 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
       const again = await migrateAuditSchema(pool, T0);
       expect(again.createdTables).toEqual([]);
       expect(again.createdPartitions).toEqual([]);
+      expect(again.addedColumns).toEqual([]);
       expect(again.version).toBe(2);
     } finally {
       await pool.end();
@@ -218,18 +219,22 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
         `CREATE TABLE audit_statuses (seq bigserial, stack_id text NOT NULL, wamid text NOT NULL, at timestamptz NOT NULL, status text NOT NULL, meta_timestamp text,
          errors jsonb, pricing jsonb, cost numeric) PARTITION BY RANGE (at)`,
       );
-      await pool.query('CREATE TABLE audit_clicks (seq bigserial, stack_id text NOT NULL, wamid text, at timestamptz NOT NULL, click_id text, data jsonb NOT NULL) PARTITION BY RANGE (at)');
+      await pool.query(
+        'CREATE TABLE audit_clicks (seq bigserial, stack_id text NOT NULL, wamid text, at timestamptz NOT NULL, click_id text, data jsonb NOT NULL) PARTITION BY RANGE (at)',
+      );
       await pool.query('INSERT INTO audit_schema_version (version) VALUES (1)');
       await pool.query(`CREATE TABLE audit_sends_p20261202 PARTITION OF audit_sends FOR VALUES FROM ('2026-12-02T00:00:00Z') TO ('2026-12-03T00:00:00Z')`);
       await pool.query(`INSERT INTO audit_sends (stack_id, wamid, at, route, reason, calls) VALUES ('file-stack', 'v1.a', $1, 'cloud_api', 'not_template', '[]')`, [new Date(T0)]);
 
       const report = await migrateAuditSchema(pool, T0);
-      expect(report).toMatchObject({ createdTables: [], version: 2 });
-      const columns = await pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.columns WHERE column_name = 'tenant' AND table_name LIKE 'audit_%' ORDER BY 1`);
+      expect(report).toMatchObject({ createdTables: [], addedColumns: ['audit_sends.tenant', 'audit_statuses.tenant', 'audit_clicks.tenant'], version: 2 });
+      const columns = await pool.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.columns WHERE column_name = 'tenant' AND table_name LIKE 'audit_%' ORDER BY 1`,
+      );
       expect(columns.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['audit_clicks', 'audit_sends', 'audit_sends_p20261202', 'audit_statuses']));
       expect((await pool.query('SELECT version FROM audit_schema_version ORDER BY 1')).rows).toEqual([{ version: 1 }, { version: 2 }]);
       // Again: nothing to do, nothing lost.
-      expect(await migrateAuditSchema(pool, T0)).toMatchObject({ createdTables: [], createdPartitions: [], version: 2 });
+      expect(await migrateAuditSchema(pool, T0)).toMatchObject({ createdTables: [], createdPartitions: [], addedColumns: [], version: 2 });
 
       const upgraded = new PostgresAuditStore({ connectionString: v1.url, logger: silent, flushIntervalMs: 50 });
       try {

@@ -182,7 +182,11 @@ describe('RedisAuditStore', () => {
 
   it('costs a few hundred bytes of Redis per audited message (MEMORY USAGE)', async () => {
     // A stored stack's tenant: its uuid, written in the line.
-    const event = send({ tenant: '6f1c2f4e-5b7a-4c1e-9d2b-0a1b2c3d4e5f', idempotencyKey: 'order-2026-000123', calls: [{ endpoint: 'marketing_messages', status: 200, durationMs: 231.4 }] });
+    const event = send({
+      tenant: '6f1c2f4e-5b7a-4c1e-9d2b-0a1b2c3d4e5f',
+      idempotencyKey: 'order-2026-000123',
+      calls: [{ endpoint: 'marketing_messages', status: 200, durationMs: 231.4 }],
+    });
     const ledgerOnly = newWamid();
     await redis.set(keys.ledger(ledgerOnly), JSON.stringify({ stackId: 's1', route: 'marketing_messages', reason: 'checked_accepted', at }), 'EX', 3600);
     await store.record([event]);

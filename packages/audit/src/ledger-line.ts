@@ -46,7 +46,11 @@ export function parseLedgerLine(raw: string | null | undefined): LedgerLine | un
   if (!raw) return undefined;
   try {
     const line = JSON.parse(raw) as LedgerLine;
-    return line && typeof line.stackId === 'string' && typeof line.route === 'string' && typeof line.at === 'number' && (line.tenant === undefined || typeof line.tenant === 'string')
+    return line &&
+      typeof line.stackId === 'string' &&
+      typeof line.route === 'string' &&
+      typeof line.at === 'number' &&
+      (line.tenant === undefined || typeof line.tenant === 'string')
       ? line
       : undefined;
   } catch {

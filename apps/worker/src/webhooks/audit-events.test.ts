@@ -51,7 +51,10 @@ describe('audit events of a webhook', () => {
   it("names every status's and click's wamid for the one ledger read", () => {
     const click = { action_type: 'marketing_messages_link_click', marketing_messages_link_click_data: { click_id: 'c-1' } };
     const envelope = part({ stackId: 's1' }, [
-      { field: 'messages', value: value({ statuses: [{ id: 'wamid.A', status: 'failed' }, { id: 'wamid.A', status: 'read' }, { id: 'wamid.B', status: 'sent' }, { status: 'read' }] }) },
+      {
+        field: 'messages',
+        value: value({ statuses: [{ id: 'wamid.A', status: 'failed' }, { id: 'wamid.A', status: 'read' }, { id: 'wamid.B', status: 'sent' }, { status: 'read' }] }),
+      },
       { field: 'messages', value: value({ user_actions: [click, { ...click, context: { id: 'wamid.C' } }, { action_type: 'other', wamid: 'wamid.D' }] }) },
     ]).envelope;
     expect(auditWamids(envelope)).toEqual(['wamid.A', 'wamid.B', 'wamid.C']);

@@ -21,7 +21,8 @@ const json = (value: unknown): string | undefined => (value === undefined ? unde
 
 const iso = (at: number): string => new Date(at).toISOString();
 
-const sendLine = (e: SendAuditEvent): string => csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.route, e.reason, e.mmErrorCode, JSON.stringify(e.calls), e.idempotencyKey, e.template]);
+const sendLine = (e: SendAuditEvent): string =>
+  csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.route, e.reason, e.mmErrorCode, JSON.stringify(e.calls), e.idempotencyKey, e.template]);
 
 /** `cost` is parsed once here (number, string or `{amount}`) so the analytics sum a plain column. */
 const statusLine = (e: StatusAuditEvent): string => csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.status, e.timestamp, json(e.errors), json(e.pricing), costOf(e.pricing)]);

@@ -13,7 +13,18 @@ import type {
   StatusAuditEvent,
 } from '../audit-store.ts';
 import { hourStart, hoursBetween, rowPrefix, UNATTRIBUTED } from '../buckets.ts';
-import { auditEntryOf, clickField, ledgerLine, lineOwnedBy, parseLedgerLine, statusField, tenantOfLine, type LedgerLine, type StoredClick, type StoredStatus } from '../ledger-line.ts';
+import {
+  auditEntryOf,
+  clickField,
+  ledgerLine,
+  lineOwnedBy,
+  parseLedgerLine,
+  statusField,
+  tenantOfLine,
+  type LedgerLine,
+  type StoredClick,
+  type StoredStatus,
+} from '../ledger-line.ts';
 import { rowsOf } from '../rows.ts';
 import { CLICK_COUNT, costOf, statusCounts, type CountOnce } from '../status-counts.ts';
 import { COUNT_ONCE } from './count-once-script.ts';
