@@ -13,6 +13,7 @@ describe('GET /analytics/routes parameters', () => {
   it('take ISO 8601 or epoch ms, a template and day granularity', () => {
     expect(parseAnalyticsQuery(owner, { from: '2026-03-01T00:00:00Z', to: String(now), template: 'promo:en_US', granularity: 'day' }, now)).toEqual({
       stackId: 's1',
+      tenant: 'uid-1',
       from: Date.parse('2026-03-01T00:00:00Z'),
       to: now,
       granularity: 'day',
