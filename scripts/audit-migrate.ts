@@ -1,6 +1,7 @@
 /**
  * `pnpm audit:migrate`: creates the PostgreSQL audit sink's schema at AUDIT_DATABASE_URL (tables
- * partitioned by day, their indexes, today's and tomorrow's partitions). Idempotent: run it on every
+ * partitioned by day, their indexes, today's and tomorrow's partitions), or upgrades one of an earlier
+ * version in place (version 2: the tenant column). Idempotent: run it on every
  * deploy. Exit 0 when the schema is in place, 1 when it could not be made, 2 when the URL is missing.
  */
 import pg from 'pg';
@@ -17,7 +18,9 @@ async function main(): Promise<number> {
     const report = await migrateAuditSchema(pool);
     const database = new URL(url).pathname.slice(1) || '(default)';
     console.log(`audit schema version ${report.version} in database ${database}`);
-    console.log(report.createdTables.length > 0 ? `created tables: ${report.createdTables.join(', ')}` : 'tables: already present, nothing changed');
+    if (report.createdTables.length > 0) console.log(`created tables: ${report.createdTables.join(', ')}`);
+    else if (report.addedColumns.length > 0) console.log(`tables: already present, upgraded from an earlier version: added ${report.addedColumns.join(', ')}`);
+    else console.log('tables: already present, nothing changed');
     console.log(report.createdPartitions.length > 0 ? `created partitions: ${report.createdPartitions.join(', ')}` : 'partitions for today and tomorrow: already present');
     return 0;
   } catch (error) {

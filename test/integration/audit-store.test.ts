@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { hourStart, ledgerLine, RedisAuditStore, SendTally, type AuditEvent, type SendAuditEvent } from '@gw/audit';
+import { hourStart, ledgerLine, RedisAuditStore, SendTally, type AuditEvent, type AuditOwner, type SendAuditEvent } from '@gw/audit';
 import { redisKeys } from '@gw/contracts';
+import { LedgerLookup } from '../../apps/worker/src/webhooks/ledger-lookup.ts';
 import { uniquePrefix } from '../support/harness.ts';
 
 /** RedisAuditStore against a real Redis: counting once, the timeline, clicks, and what a message costs in memory. */
@@ -13,9 +14,14 @@ const at = Date.parse('2026-03-04T05:06:07Z');
 let n = 0;
 const newWamid = () => `wamid.AUDIT${Date.now()}${(n += 1)}`;
 
+/** Stored stacks' tenants are their permanent uids. */
+const tenantOf = (stackId: string) => `uid-${stackId}`;
+const owner = (stackId: string): AuditOwner => ({ stackId, tenant: tenantOf(stackId) });
+
 const send = (over: Partial<SendAuditEvent> = {}): SendAuditEvent => ({
   kind: 'send',
   stackId: 's1',
+  tenant: tenantOf(over.stackId ?? 's1'),
   wamid: newWamid(),
   at,
   route: 'marketing_messages',
@@ -27,12 +33,13 @@ const send = (over: Partial<SendAuditEvent> = {}): SendAuditEvent => ({
 const status = (wamid: string, name: string, extra: Record<string, unknown> = {}, stackId = 's1'): AuditEvent => ({
   kind: 'status',
   stackId,
+  tenant: tenantOf(stackId),
   wamid,
   at: at + 1000,
   status: name,
   ...extra,
 });
-const rows = (stackId = 's1') => store.routes({ stackId, from: at - 3_600_000, to: at + 3_600_000, granularity: 'hour' });
+const rows = (stackId = 's1', tenant = tenantOf(stackId)) => store.routes({ stackId, tenant, from: at - 3_600_000, to: at + 3_600_000, granularity: 'hour' });
 
 beforeAll(() => {
   redis = new Redis(inject('redisUrl'));
@@ -56,7 +63,7 @@ describe('RedisAuditStore', () => {
     await Promise.all([store.record([status(b.wamid, 'read')]), store.record([status(b.wamid, 'read')])]);
     const [row] = await rows();
     expect(row).toMatchObject({ route: 'marketing_messages', template: 'promo:en_US', sends: 2, delivered: 2, read: 2, failed: 0, deliveredRate: 1, readRate: 1 });
-    const entry = await store.entry('s1', a.wamid);
+    const entry = await store.entry(owner('s1'), a.wamid);
     // Each status once, in the order received.
     expect(entry?.statuses.map((s) => s.status)).toEqual(['read', 'delivered', 'sent']);
     expect(entry).toMatchObject({ route: 'marketing_messages', reason: 'checked_accepted', template: 'promo:en_US', sentAt: new Date(at).toISOString() });
@@ -75,19 +82,19 @@ describe('RedisAuditStore', () => {
     const byRoute = Object.fromEntries((await rows(stackId)).map((r) => [r.route, r]));
     expect(byRoute.marketing_messages).toMatchObject({ sends: 1, delivered: 1, read: 1, cost: 0.0125 });
     expect(byRoute.cloud_api).toMatchObject({ sends: 1, failed: 1, fallbacks: { checked_fallback: 1 }, cost: null, template: 'util:en_US' });
-    const failed = await store.entry(stackId, bad.wamid);
+    const failed = await store.entry(owner(stackId), bad.wamid);
     expect(failed?.mmErrorCode).toBe(134100);
     expect(failed?.statuses).toEqual([{ status: 'failed', receivedAt: new Date(at + 1000).toISOString(), errors }]);
-    expect((await store.entry(stackId, ok.wamid))?.statuses[0]?.pricing).toEqual(priced.pricing);
+    expect((await store.entry(owner(stackId), ok.wamid))?.statuses[0]?.pricing).toEqual(priced.pricing);
   });
 
   it("answers nothing for another stack's or an unknown wamid, and ignores another stack's statuses", async () => {
     const mine = send({ stackId: 's-mine' });
     await store.record([mine]);
-    expect(await store.entry('s-other', mine.wamid)).toBeUndefined();
-    expect(await store.entry('s-mine', 'wamid.unknown')).toBeUndefined();
+    expect(await store.entry(owner('s-other'), mine.wamid)).toBeUndefined();
+    expect(await store.entry(owner('s-mine'), 'wamid.unknown')).toBeUndefined();
     await store.record([status(mine.wamid, 'delivered', {}, 's-other')]);
-    expect((await store.entry('s-mine', mine.wamid))?.statuses).toEqual([]);
+    expect((await store.entry(owner('s-mine'), mine.wamid))?.statuses).toEqual([]);
     expect((await rows('s-mine'))[0]?.delivered).toBe(0);
   });
 
@@ -98,6 +105,7 @@ describe('RedisAuditStore', () => {
     const click = (clickId: string, wamid?: string): AuditEvent => ({
       kind: 'click',
       stackId,
+      tenant: tenantOf(stackId),
       at,
       clickId,
       ...(wamid ? { wamid } : {}),
@@ -108,7 +116,54 @@ describe('RedisAuditStore', () => {
     const byTemplate = Object.fromEntries((await rows(stackId)).map((r) => [r.template, r]));
     expect(byTemplate['promo:en_US']).toMatchObject({ sends: 1, clicked: 1, clickRate: 1 });
     expect(byTemplate['(unattributed)']).toMatchObject({ route: 'marketing_messages', sends: 0, clicked: 2 });
-    expect((await store.entry(stackId, tied.wamid))?.clicks.map((c) => c.clickId)).toEqual(['c1', 'c2']);
+    expect((await store.entry(owner(stackId), tied.wamid))?.clicks.map((c) => c.clickId)).toEqual(['c1', 'c2']);
+  });
+
+  it('a stack deleted and created again under the same id (a new uid) sees no old entry, no old counts, and its statuses of old messages count nowhere', async () => {
+    const old = { stackId: 's-re', tenant: 'uid-old' };
+    const renewed = { stackId: 's-re', tenant: 'uid-new' };
+    const earlier = send(old);
+    await store.record([earlier, { ...status(earlier.wamid, 'delivered', {}, 's-re'), ...old }]);
+    const click = (who: AuditOwner): AuditEvent => ({ kind: 'click', ...who, at, clickId: 'same-click', data: {} });
+    await store.record([click(old)]);
+    expect(await store.entry(old, earlier.wamid)).toMatchObject({ statuses: [{ status: 'delivered' }] });
+    expect((await rows('s-re', 'uid-old')).map((r) => [r.template, r.sends, r.delivered, r.clicked])).toEqual([
+      ['(unattributed)', 0, 0, 1],
+      ['promo:en_US', 1, 1, 0],
+    ]);
+    expect(await store.entry(renewed, earlier.wamid)).toBeUndefined();
+    expect(await rows('s-re', 'uid-new')).toEqual([]);
+    // The new stack has the old one's phone number: Meta's late statuses of old messages reach it.
+    await store.record([{ ...status(earlier.wamid, 'read', {}, 's-re'), ...renewed }, click(renewed)]);
+    expect(await store.entry(old, earlier.wamid)).toMatchObject({ statuses: [{ status: 'delivered' }] });
+    expect((await rows('s-re', 'uid-old')).find((r) => r.template === 'promo:en_US')).toMatchObject({ read: 0 });
+    // Its own click of the same click id counts once, for it (its own count-once flag).
+    expect((await rows('s-re', 'uid-new')).map((r) => [r.template, r.sends, r.clicked])).toEqual([['(unattributed)', 0, 1]]);
+  });
+
+  it('a webhook reads the send ledger once: one MGET for enrichment and audit, then one count-once script per status (MONITOR)', async () => {
+    const a = send();
+    const b = send();
+    await store.record([a, b]);
+    const unknown = newWamid();
+    const monitor = await new Redis(inject('redisUrl')).monitor();
+    const seen: string[] = [];
+    // Commands this test's clients send (a script's own commands show as source "lua": part of one EVALSHA).
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(`${prefix}:`))) seen.push(String(args[0]).toLowerCase());
+    });
+    try {
+      // What the inbound worker does: one read of every wamid the webhook names, handed to record().
+      const lines = await new LedgerLookup(redis, keys).read([a.wamid, b.wamid, unknown]);
+      await store.record([status(a.wamid, 'sent'), status(a.wamid, 'delivered'), status(b.wamid, 'delivered'), status(unknown, 'delivered')], lines);
+      await expect.poll(() => seen.length).toBeGreaterThanOrEqual(4);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Three statuses of messages sent here: three scripts; the unknown wamid's status: nothing.
+      expect(seen.sort()).toEqual(['evalsha', 'evalsha', 'evalsha', 'mget']);
+    } finally {
+      monitor.disconnect();
+    }
+    expect((await store.entry(owner('s1'), a.wamid))?.statuses.map((s) => s.status)).toEqual(['sent', 'delivered']);
   });
 
   it('SendTally writes the sends counted in process on flush, with bucket expiry', async () => {
@@ -120,21 +175,26 @@ describe('RedisAuditStore', () => {
     const byRoute = Object.fromEntries((await rows('s-tally')).map((r) => [r.route, r]));
     expect(byRoute.marketing_messages?.sends).toBe(5);
     expect(byRoute.cloud_api).toMatchObject({ sends: 1, fallbacks: { mm_circuit_open: 1 } });
-    const ttl = await redis.ttl(keys.analyticsBucket('s-tally', hourStart(at)));
+    const ttl = await redis.ttl(keys.analyticsBucket(tenantOf('s-tally'), hourStart(at)));
     expect(ttl).toBeGreaterThan(7000);
     expect(ttl).toBeLessThanOrEqual(7200);
   });
 
   it('costs a few hundred bytes of Redis per audited message (MEMORY USAGE)', async () => {
-    const event = send({ idempotencyKey: 'order-2026-000123', calls: [{ endpoint: 'marketing_messages', status: 200, durationMs: 231.4 }] });
+    // A stored stack's tenant: its uuid, written in the line.
+    const event = send({
+      tenant: '6f1c2f4e-5b7a-4c1e-9d2b-0a1b2c3d4e5f',
+      idempotencyKey: 'order-2026-000123',
+      calls: [{ endpoint: 'marketing_messages', status: 200, durationMs: 231.4 }],
+    });
     const ledgerOnly = newWamid();
     await redis.set(keys.ledger(ledgerOnly), JSON.stringify({ stackId: 's1', route: 'marketing_messages', reason: 'checked_accepted', at }), 'EX', 3600);
     await store.record([event]);
     const pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing_lite' };
     await store.record([
-      status(event.wamid, 'sent', { timestamp: '1772600767', pricing }),
-      status(event.wamid, 'delivered', { timestamp: '1772600768', pricing }),
-      status(event.wamid, 'read', { timestamp: '1772600790' }),
+      status(event.wamid, 'sent', { timestamp: '1772600767', pricing, tenant: event.tenant }),
+      status(event.wamid, 'delivered', { timestamp: '1772600768', pricing, tenant: event.tenant }),
+      status(event.wamid, 'read', { timestamp: '1772600790', tenant: event.tenant }),
     ]);
     const before = Number(await redis.call('MEMORY', 'USAGE', keys.ledger(ledgerOnly)));
     const line = Number(await redis.call('MEMORY', 'USAGE', keys.ledger(event.wamid)));

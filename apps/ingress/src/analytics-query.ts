@@ -1,4 +1,4 @@
-import type { RouteAnalyticsQuery } from '@gw/audit';
+import type { AuditOwner, RouteAnalyticsQuery } from '@gw/audit';
 
 const HOUR_MS = 3_600_000;
 /** The longest range one request may ask for: a quarter of hour buckets, past the default 90-day retention. */
@@ -14,10 +14,10 @@ function parseTime(name: string, raw: unknown): number | string {
 const single = (value: unknown): unknown => (Array.isArray(value) ? value[value.length - 1] : value);
 
 /**
- * The query of `GET /analytics/routes` from its parameters, or what is wrong with them.
+ * The query of `GET /analytics/routes` of the owner's stack and tenant from its parameters, or what is wrong with them.
  * Defaults: `to` now, `from` 24 hours before `to`, `granularity` hour.
  */
-export function parseAnalyticsQuery(stackId: string, params: Record<string, unknown>, now: number): RouteAnalyticsQuery | string {
+export function parseAnalyticsQuery(owner: AuditOwner, params: Record<string, unknown>, now: number): RouteAnalyticsQuery | string {
   const granularity = single(params.granularity) ?? 'hour';
   if (granularity !== 'hour' && granularity !== 'day') return 'granularity must be hour or day.';
   const rawTo = single(params.to);
@@ -30,5 +30,5 @@ export function parseAnalyticsQuery(stackId: string, params: Record<string, unkn
   if (to - from > MAX_RANGE_MS) return `from and to may be at most ${MAX_RANGE_MS / (24 * HOUR_MS)} days apart.`;
   const template = single(params.template);
   if (template !== undefined && (typeof template !== 'string' || !/^[^|\s]{1,600}$/.test(template))) return 'template must be a template name or name:language.';
-  return { stackId, from, to, granularity, ...(template !== undefined ? { template } : {}) };
+  return { stackId: owner.stackId, tenant: owner.tenant, from, to, granularity, ...(template !== undefined ? { template } : {}) };
 }

@@ -7,7 +7,7 @@ import { TimedOut, withTimeout } from './with-timeout.ts';
 
 export interface DispatchRequest {
   stackId: string;
-  /** What idempotency records are keyed by: the stack's permanent uid (see tenantOf). */
+  /** What idempotency records and the send's audit are keyed by: the stack's permanent uid (see tenantOf). */
   tenant?: string;
   endpoint: SendEndpoint;
   payload: Record<string, unknown>;
@@ -78,7 +78,7 @@ export class SendDispatcher {
     }
 
     const reply = replies.wait(jobId, this.options.sendTimeoutMs);
-    const filled = slot.fill({ stackId, endpoint, payload, receivedAt: Date.now(), idempotency: idem });
+    const filled = slot.fill({ stackId, ...(request.tenant !== undefined ? { tenant: request.tenant } : {}), endpoint, payload, receivedAt: Date.now(), idempotency: idem });
     // Queued, refused (nothing was sent), or still pending at the deadline (it may land later and be sent).
     const enqueued = await withTimeout(filled, Math.max(0, deadline - Date.now())).then(
       () => 'queued' as const,

@@ -18,12 +18,22 @@ export interface SendAuditCounter {
   count(event: SendAuditEvent): void;
 }
 
-/** The audit's record of a send: the ledger line and the analytics counters are both made from it. */
-export function sendAuditEvent(item: SendItem, result: SendResult & { wamid: string; route: SendAuditEvent['route'] }, calls: MetaCallTiming[], at: number): SendAuditEvent {
+/**
+ * The audit's record of a send: the ledger line and the analytics counters are both made from it.
+ * `tenant`: the stack's tenant as the ingress authenticated it (in the item), else as `tenantOf` finds it.
+ */
+export function sendAuditEvent(
+  item: SendItem,
+  result: SendResult & { wamid: string; route: SendAuditEvent['route'] },
+  calls: MetaCallTiming[],
+  at: number,
+  tenantOf: (stackId: string) => string | undefined = () => undefined,
+): SendAuditEvent {
   const template = templateOf(item.payload);
   return {
     kind: 'send',
     stackId: item.stackId,
+    tenant: item.tenant ?? tenantOf(item.stackId) ?? item.stackId,
     wamid: result.wamid,
     at,
     route: result.route,
@@ -61,6 +71,8 @@ export class SendOutcomeWriter {
     private readonly keys: RedisKeys,
     private readonly ledgerRetentionSeconds: number,
     private readonly tally?: SendAuditCounter,
+    /** The tenant of a stack id in this process's directory, for items queued without one (an ingress of an earlier version). */
+    private readonly tenantOf: (stackId: string) => string | undefined = () => undefined,
     /** The ingress of this process, if any: its replies skip Redis. */
     private readonly local?: LocalReplies,
   ) {}
@@ -84,7 +96,7 @@ export class SendOutcomeWriter {
     for (const outcome of outcomes) {
       const { item, result } = outcome;
       if (result.wamid && result.route !== 'none') {
-        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now);
+        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now, this.tenantOf);
         pipeline.set(this.keys.ledger(result.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds);
         owners.push(outcome);
         this.tally?.count(event);

@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SendAuditCounter } from './send-outcome-writer.ts';
-import type { ReplicaAck, StackDirectory } from '@gw/config';
+import { tenantOf, type ReplicaAck, type StackDirectory } from '@gw/config';
 import type { CategoryCache } from '@gw/category-cache';
 import { QUEUES, type LocalReplies, type RedisKeys } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
@@ -63,7 +63,17 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
-  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS, options.tally, options.localReplies);
+  const outcomes = new SendOutcomeWriter(
+    commands,
+    keys,
+    env.LEDGER_RETENTION_SECONDS,
+    options.tally,
+    (stackId) => {
+      const stack = options.stacks.get(stackId);
+      return stack ? tenantOf(stack) : undefined;
+    },
+    options.localReplies,
+  );
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);

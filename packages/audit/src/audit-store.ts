@@ -1,4 +1,8 @@
 import type { Route, RouteReason } from '@gw/contracts';
+import type { LedgerLine } from './ledger-line.ts';
+
+/** Send ledger lines by wamid as read by a caller; null: read, and there was none. */
+export type KnownLedger = ReadonlyMap<string, LedgerLine | null>;
 
 /** One call the worker made to Meta for a send. */
 export interface MetaCall {
@@ -9,10 +13,22 @@ export interface MetaCall {
   errorCode?: number;
 }
 
+/**
+ * Whose audit data this is: the stack's id and its tenant (`tenantOf(stack)`: the permanent uid of a
+ * stored stack, else its id). Entries and analytics are kept and read by tenant, so a stack deleted and
+ * created again under the same id sees nothing of the old one's.
+ */
+export interface AuditOwner {
+  stackId: string;
+  tenant: string;
+}
+
 /** A finished send, written once by the worker. */
 export interface SendAuditEvent {
   kind: 'send';
   stackId: string;
+  /** The sending stack's tenant (see AuditOwner). */
+  tenant: string;
   wamid: string;
   /** Epoch ms when the send finished. */
   at: number;
@@ -30,6 +46,8 @@ export interface SendAuditEvent {
 export interface StatusAuditEvent {
   kind: 'status';
   stackId: string;
+  /** The tenant of the stack the webhook was split for. */
+  tenant: string;
   wamid: string;
   /** Epoch ms when the gateway received it. */
   at: number;
@@ -46,6 +64,8 @@ export interface StatusAuditEvent {
 export interface ClickAuditEvent {
   kind: 'click';
   stackId: string;
+  /** The tenant of the stack the webhook was split for. */
+  tenant: string;
   at: number;
   /** Set when the click can be tied to a message. */
   wamid?: string;
@@ -77,6 +97,8 @@ export type Granularity = 'hour' | 'day';
 
 export interface RouteAnalyticsQuery {
   stackId: string;
+  /** Only sends of this tenant (see AuditOwner) are counted. */
+  tenant: string;
   /** Epoch ms, inclusive. */
   from: number;
   /** Epoch ms, exclusive. */
@@ -115,9 +137,14 @@ export interface RouteAnalyticsRow {
  * Writers never wait on it in a send's path: record() is called off the hot path.
  */
 export interface AuditStore {
-  record(events: AuditEvent[]): Promise<void>;
-  /** The entry of a wamid of this stack; undefined for another stack's or an unknown wamid. */
-  entry(stackId: string, wamid: string): Promise<AuditEntry | undefined>;
+  /**
+   * `known`: the send ledger lines of the events' wamids the caller has already read (the inbound
+   * webhook worker reads them for its enrichment), null for a wamid read and not found; a store that
+   * needs them reads only the wamids missing from it.
+   */
+  record(events: AuditEvent[], known?: KnownLedger): Promise<void>;
+  /** The entry of a wamid of this stack and tenant; undefined for another stack's or tenant's, or an unknown wamid. */
+  entry(owner: AuditOwner, wamid: string): Promise<AuditEntry | undefined>;
   routes(query: RouteAnalyticsQuery): Promise<RouteAnalyticsRow[]>;
   close(): Promise<void>;
 }

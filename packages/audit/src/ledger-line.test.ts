@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditEntryOf, ledgerLine, parseLedgerLine } from './ledger-line.ts';
+import { auditEntryOf, ledgerLine, lineOwnedBy, parseLedgerLine, tenantOfLine } from './ledger-line.ts';
 
 const at = Date.parse('2026-03-04T05:06:07Z');
 
@@ -8,6 +8,7 @@ describe('the ledger line, which is the audit entry', () => {
     const raw = ledgerLine({
       kind: 'send',
       stackId: 's1',
+      tenant: 's1',
       wamid: 'wamid.A',
       at,
       route: 'cloud_api',
@@ -39,6 +40,24 @@ describe('the ledger line, which is the audit entry', () => {
       { endpoint: 'messages', status: 200, durationMs: 20 },
     ]);
     expect(entry).toMatchObject({ sentAt: '2026-03-04T05:06:07.000Z', statuses: [], clicks: [], mmErrorCode: 134100, idempotencyKey: 'k-1' });
+  });
+
+  it("records the sender's tenant when it is not the stack id, and owns a line by stack id and tenant", () => {
+    const send = { kind: 'send' as const, wamid: 'wamid.T', at, route: 'cloud_api' as const, reason: 'not_template' as const, calls: [] };
+    const stored = parseLedgerLine(ledgerLine({ ...send, stackId: 's1', tenant: 'uid-1' }))!;
+    expect(stored.tenant).toBe('uid-1');
+    expect(lineOwnedBy(stored, { stackId: 's1', tenant: 'uid-1' })).toBe(true);
+    // The same id re-created: another uid.
+    expect(lineOwnedBy(stored, { stackId: 's1', tenant: 'uid-2' })).toBe(false);
+    expect(lineOwnedBy(stored, { stackId: 's2', tenant: 'uid-1' })).toBe(false);
+    // A stack without a uid: its tenant is its id, not written.
+    const plain = parseLedgerLine(ledgerLine({ ...send, stackId: 's1', tenant: 's1' }))!;
+    expect(plain).not.toHaveProperty('tenant');
+    expect(tenantOfLine(plain)).toBe('s1');
+    expect(lineOwnedBy(plain, { stackId: 's1', tenant: 's1' })).toBe(true);
+    // A line from before tenants (none written): never a stored stack's (it has a uid).
+    expect(lineOwnedBy(plain, { stackId: 's1', tenant: 'uid-1' })).toBe(false);
+    expect(parseLedgerLine(JSON.stringify({ stackId: 's1', tenant: 7, route: 'cloud_api', reason: 'not_template', at }))).toBeUndefined();
   });
 
   it('reads a line written before the audit (no calls, no template) and refuses what is not a line', () => {

@@ -1,5 +1,5 @@
 import type { Route, RouteReason } from '@gw/contracts';
-import type { AuditEntry, MetaCall, SendAuditEvent } from './audit-store.ts';
+import type { AuditEntry, AuditOwner, MetaCall, SendAuditEvent } from './audit-store.ts';
 
 /**
  * The send ledger line (`ledger:{wamid}`), which is the message's audit entry: the worker
@@ -9,6 +9,12 @@ import type { AuditEntry, MetaCall, SendAuditEvent } from './audit-store.ts';
  */
 export interface LedgerLine {
   stackId: string;
+  /**
+   * The sending stack's tenant (its permanent uid), written when it differs from `stackId`. A line
+   * without one belongs to the tenant `stackId`: a stack without a uid (STACKS_FILE without a stack
+   * store), and no stored stack (lines written before tenants were recorded are refused to them).
+   */
+  tenant?: string;
   route: Route;
   reason: RouteReason;
   /** Epoch ms the send finished. */
@@ -24,6 +30,7 @@ const tenths = (ms: number) => Math.round(ms * 10) / 10;
 export function ledgerLine(event: SendAuditEvent): string {
   const line: LedgerLine = {
     stackId: event.stackId,
+    ...(event.tenant !== event.stackId ? { tenant: event.tenant } : {}),
     route: event.route,
     reason: event.reason,
     at: event.at,
@@ -39,11 +46,23 @@ export function parseLedgerLine(raw: string | null | undefined): LedgerLine | un
   if (!raw) return undefined;
   try {
     const line = JSON.parse(raw) as LedgerLine;
-    return line && typeof line.stackId === 'string' && typeof line.route === 'string' && typeof line.at === 'number' ? line : undefined;
+    return line &&
+      typeof line.stackId === 'string' &&
+      typeof line.route === 'string' &&
+      typeof line.at === 'number' &&
+      (line.tenant === undefined || typeof line.tenant === 'string')
+      ? line
+      : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** The tenant a line belongs to (see LedgerLine.tenant). */
+export const tenantOfLine = (line: Pick<LedgerLine, 'stackId' | 'tenant'>): string => line.tenant ?? line.stackId;
+
+/** Whether the message of this line is the owner's: same stack id and same tenant (a re-created stack id is another tenant). */
+export const lineOwnedBy = (line: Pick<LedgerLine, 'stackId' | 'tenant'>, owner: AuditOwner): boolean => line.stackId === owner.stackId && tenantOfLine(line) === owner.tenant;
 
 /** Timeline entries of a message: `s:<status>` (each status once) and `k:<click id>`; no spaces (the entry's separator). */
 export const statusField = (status: string) => `s:${status.replace(/\s/g, '_')}`;

@@ -27,14 +27,17 @@ export function redisKeys(prefix: string) {
     /** Token bucket and 130429 back-off of one phone number. */
     paceBucket: (phoneNumberId: string) => `${prefix}:pace:${phoneNumberId}`,
     paceBackoff: (phoneNumberId: string) => `${prefix}:pace-backoff:${phoneNumberId}`,
-    /** The send ledger line of a wamid, which is its audit entry (stack, route, reason, calls to Meta, template). */
+    /** The send ledger line of a wamid, which is its audit entry (stack, tenant, route, reason, calls to Meta, template). */
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
     /** A message's status and click timeline with its count-once flags (a list); expires after the ledger's retention. */
     auditTimeline: (wamid: string) => `${prefix}:audit:${wamid}`,
-    /** Count-once flag of a click Meta ties to no message, by its click_id. */
-    auditClick: (stackId: string, clickId: string) => `${prefix}:audit-click:${stackId}:${clickId}`,
-    /** Route analytics of one stack for one UTC hour (start, epoch ms): hash of `route|template|metric` -> count. */
-    analyticsBucket: (stackId: string, hourStart: number) => `${prefix}:analytics:${stackId}:${hourStart}`,
+    /** Count-once flag of a click Meta ties to no message, by its tenant (stack uid, else id) and click_id. */
+    auditClick: (tenant: string, clickId: string) => `${prefix}:audit-click:${tenant}:${clickId}`,
+    /**
+     * Route analytics of one tenant (stack uid, else id: a stack re-created under the same id starts empty)
+     * for one UTC hour (start, epoch ms): hash of `route|template|metric` -> count.
+     */
+    analyticsBucket: (tenant: string, hourStart: number) => `${prefix}:analytics:${tenant}:${hourStart}`,
     /** Set when a stack's webhook endpoint answered 410; holds a hash of that URL. */
     webhookEndpointGone: (stackId: string) => `${prefix}:wh-gone:${stackId}`,
     /** Stacks kept in Redis (admin API): hash of stack id -> stored record (secrets encrypted). */

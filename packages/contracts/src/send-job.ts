@@ -11,6 +11,8 @@ export type SendEndpoint = (typeof SEND_ENDPOINTS)[number];
 export const sendItemSchema = z.object({
   id: z.string().min(1),
   stackId: z.string().min(1),
+  /** The stack's tenant (`tenantOf`: its permanent uid) as the ingress authenticated it; the send's audit is kept under it. Absent: the worker's own directory decides. */
+  tenant: z.string().min(1).optional(),
   endpoint: z.enum(SEND_ENDPOINTS),
   // Not z.record: a payload may legitimately carry keys such as "constructor".
   payload: z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object'),

@@ -35,7 +35,7 @@ export function statusWamids(envelope: Envelope): string[] {
  * read would suggest a second charge. Everything else is left as Meta sent it.
  * Returns how many statuses were changed.
  */
-export function enrichStatuses(envelope: Envelope, ledger: Map<string, LedgerRoute>): number {
+export function enrichStatuses(envelope: Envelope, ledger: ReadonlyMap<string, LedgerRoute | null>): number {
   let changed = 0;
   for (const status of pricedStatuses(envelope)) {
     if (ledger.get(status.id as string)?.route !== 'marketing_messages') continue;

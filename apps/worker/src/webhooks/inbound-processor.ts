@@ -4,7 +4,7 @@ import { tenantOf, type StackDirectory } from '@gw/config';
 import type { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { webhookDeliveryJobId, jobOf, JOBS, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
-import { auditEventsOf } from './audit-events.ts';
+import { auditEventsOf, auditWamids } from './audit-events.ts';
 import { enrichStatuses, statusWamids } from './enrich-statuses.ts';
 import { isObject, type Envelope } from './envelope.ts';
 import { inboundMediaIds, type InboundMediaOwnership } from './inbound-media.ts';
@@ -72,7 +72,9 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
       return { deliveries: await queue(job.id!, inbound, [{ part: unroutable, body: inbound.body, unroutable: envelope }]), enriched: 0 };
     }
 
-    const enriched = enrichStatuses(envelope, await deps.ledger.read(statusWamids(envelope)));
+    // One MGET of the send ledger per webhook: the enrichment's lines and the audit's, which record() takes as read.
+    const ledger = await deps.ledger.read(deps.audit ? [...new Set([...statusWamids(envelope), ...auditWamids(envelope)])] : statusWamids(envelope));
+    const enriched = enrichStatuses(envelope, ledger);
     await applyCategoryActions(categoryActions(envelope), deps.categories, log);
     if (deps.templateOwners) await applyTemplateIds(templateIdsOf(envelope), deps.templateOwners);
     const { parts, totalChanges } = splitEnvelope(envelope, index);
@@ -87,11 +89,16 @@ export function createWebhookInboundProcessor(deps: InboundProcessorDeps) {
     }));
     const ids = await queue(job.id!, inbound, planned);
     // After the deliveries: the client's webhooks never wait for the audit.
-    const events = deps.audit ? auditEventsOf(parts, inbound.receivedAt) : [];
-    if (events.length) await deps.audit!.record(events);
+    const events = deps.audit ? auditEventsOf(parts, inbound.receivedAt, tenantOfStack) : [];
+    if (events.length) await deps.audit!.record(events, ledger);
     log.info({ deliveries: ids.length, changes: totalChanges, enriched }, 'webhook split into deliveries');
     return { deliveries: ids, enriched };
   };
+
+  function tenantOfStack(stackId: string): string | undefined {
+    const stack = deps.stacks.get(stackId);
+    return stack ? tenantOf(stack) : undefined;
+  }
 
   /** Each stack's media ids, by the tenant that may reach them. */
   function mediaOwners(parts: EnvelopePart[]): Array<{ tenant: string; mediaIds: string[] }> {

@@ -5,9 +5,9 @@ import { costOf } from './analytics-rules.ts';
 
 /** Columns each COPY writes, in order (`seq` comes from its sequence). */
 export const COPY_COLUMNS: Record<AuditTable, readonly string[]> = {
-  audit_sends: ['stack_id', 'wamid', 'at', 'route', 'reason', 'mm_error_code', 'calls', 'idempotency_key', 'template'],
-  audit_statuses: ['stack_id', 'wamid', 'at', 'status', 'meta_timestamp', 'errors', 'pricing', 'cost'],
-  audit_clicks: ['stack_id', 'wamid', 'at', 'click_id', 'data'],
+  audit_sends: ['stack_id', 'tenant', 'wamid', 'at', 'route', 'reason', 'mm_error_code', 'calls', 'idempotency_key', 'template'],
+  audit_statuses: ['stack_id', 'tenant', 'wamid', 'at', 'status', 'meta_timestamp', 'errors', 'pricing', 'cost'],
+  audit_clicks: ['stack_id', 'tenant', 'wamid', 'at', 'click_id', 'data'],
 };
 
 type Field = string | number | undefined | null;
@@ -21,12 +21,13 @@ const json = (value: unknown): string | undefined => (value === undefined ? unde
 
 const iso = (at: number): string => new Date(at).toISOString();
 
-const sendLine = (e: SendAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.route, e.reason, e.mmErrorCode, JSON.stringify(e.calls), e.idempotencyKey, e.template]);
+const sendLine = (e: SendAuditEvent): string =>
+  csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.route, e.reason, e.mmErrorCode, JSON.stringify(e.calls), e.idempotencyKey, e.template]);
 
 /** `cost` is parsed once here (number, string or `{amount}`) so the analytics sum a plain column. */
-const statusLine = (e: StatusAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.status, e.timestamp, json(e.errors), json(e.pricing), costOf(e.pricing)]);
+const statusLine = (e: StatusAuditEvent): string => csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.status, e.timestamp, json(e.errors), json(e.pricing), costOf(e.pricing)]);
 
-const clickLine = (e: ClickAuditEvent): string => csvLine([e.stackId, e.wamid, iso(e.at), e.clickId, JSON.stringify(e.data)]);
+const clickLine = (e: ClickAuditEvent): string => csvLine([e.stackId, e.tenant, e.wamid, iso(e.at), e.clickId, JSON.stringify(e.data)]);
 
 export interface CopyBatch {
   /** CSV text per table, only for tables with rows. */
@@ -47,7 +48,7 @@ export function toCopyBatch(events: readonly AuditEvent[]): CopyBatch {
   let rows = 0;
   for (const event of events) {
     if (event.kind === 'status') {
-      const key = `${event.stackId}\u0000${event.wamid}\u0000${event.status}`;
+      const key = `${event.stackId}\u0000${event.tenant}\u0000${event.wamid}\u0000${event.status}`;
       if (seenStatuses.has(key)) continue;
       seenStatuses.add(key);
       parts.audit_statuses.push(statusLine(event));

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { AuditEntry, AuditEvent, AuditStore, RouteAnalyticsQuery, RouteAnalyticsRow } from '../audit-store.ts';
+import type { AuditEntry, AuditEvent, AuditOwner, AuditStore, RouteAnalyticsQuery, RouteAnalyticsRow } from '../audit-store.ts';
 import { COPY_COLUMNS, toCopyBatch } from './copy-rows.ts';
 import { dropExpiredPartitions, ensurePartitions } from './partitions.ts';
 import { queryEntry, queryReasonGroups } from './queries.ts';
@@ -59,6 +59,7 @@ export class PostgresAuditStore implements AuditStore {
     });
   }
 
+  /** Statuses need no ledger line here (the reads join them to their sends), so `known` is not used. */
   record(events: AuditEvent[]): Promise<void> {
     this.buffer.push(events);
     return Promise.resolve();
@@ -73,8 +74,8 @@ export class PostgresAuditStore implements AuditStore {
     return this.buffer.stats();
   }
 
-  async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
-    return (await queryEntry(this.pool, stackId, wamid)) ?? this.options.recent?.entry(stackId, wamid);
+  async entry(owner: AuditOwner, wamid: string): Promise<AuditEntry | undefined> {
+    return (await queryEntry(this.pool, owner, wamid)) ?? this.options.recent?.entry(owner, wamid);
   }
 
   async routes(query: RouteAnalyticsQuery): Promise<RouteAnalyticsRow[]> {

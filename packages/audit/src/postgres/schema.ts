@@ -5,13 +5,17 @@
 export const AUDIT_TABLES = ['audit_sends', 'audit_statuses', 'audit_clicks'] as const;
 export type AuditTable = (typeof AUDIT_TABLES)[number];
 
-/** Bumped when the DDL below changes; the migration records it. */
-export const AUDIT_SCHEMA_VERSION = 1;
+/**
+ * Bumped when the DDL below changes; the migration records it. 2: every table has `tenant` (the
+ * stack's permanent uid, else its id), added to a version-1 schema by TENANT_DDL.
+ */
+export const AUDIT_SCHEMA_VERSION = 2;
 
 const PARENT_DDL: Record<AuditTable, string> = {
   audit_sends: `CREATE TABLE IF NOT EXISTS audit_sends (
     seq bigserial,
     stack_id text NOT NULL,
+    tenant text,
     wamid text NOT NULL,
     at timestamptz NOT NULL,
     route text NOT NULL,
@@ -24,6 +28,7 @@ const PARENT_DDL: Record<AuditTable, string> = {
   audit_statuses: `CREATE TABLE IF NOT EXISTS audit_statuses (
     seq bigserial,
     stack_id text NOT NULL,
+    tenant text,
     wamid text NOT NULL,
     at timestamptz NOT NULL,
     status text NOT NULL,
@@ -35,6 +40,7 @@ const PARENT_DDL: Record<AuditTable, string> = {
   audit_clicks: `CREATE TABLE IF NOT EXISTS audit_clicks (
     seq bigserial,
     stack_id text NOT NULL,
+    tenant text,
     wamid text,
     at timestamptz NOT NULL,
     click_id text,
@@ -50,10 +56,18 @@ const INDEX_DDL: string[] = [
   'CREATE INDEX IF NOT EXISTS audit_clicks_wamid ON audit_clicks (stack_id, wamid)',
 ];
 
+/**
+ * Version 1 -> 2: the tenant column, on the partitioned parents (PostgreSQL adds it to every partition).
+ * Rows from before it have NULL: they belong to the tenant `stack_id`, which only a stack without a uid
+ * has, so a stored stack never sees them (the rule of a ledger line without a tenant).
+ */
+const TENANT_DDL: string[] = AUDIT_TABLES.map((table) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS tenant text`);
+
 export const VERSION_DDL = 'CREATE TABLE IF NOT EXISTS audit_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())';
 
 export const parentDdl = (table: AuditTable): string => PARENT_DDL[table];
 export const indexDdl = (): readonly string[] => INDEX_DDL;
+export const tenantDdl = (): readonly string[] => TENANT_DDL;
 
 const DAY_MS = 86_400_000;
 

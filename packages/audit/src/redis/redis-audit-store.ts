@@ -1,8 +1,30 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@gw/contracts';
-import type { AuditEntry, AuditEvent, AuditStore, ClickAuditEvent, RouteAnalyticsQuery, RouteAnalyticsRow, SendAuditEvent, StatusAuditEvent } from '../audit-store.ts';
+import type {
+  AuditEntry,
+  AuditEvent,
+  AuditOwner,
+  AuditStore,
+  ClickAuditEvent,
+  KnownLedger,
+  RouteAnalyticsQuery,
+  RouteAnalyticsRow,
+  SendAuditEvent,
+  StatusAuditEvent,
+} from '../audit-store.ts';
 import { hourStart, hoursBetween, rowPrefix, UNATTRIBUTED } from '../buckets.ts';
-import { auditEntryOf, clickField, ledgerLine, parseLedgerLine, statusField, type LedgerLine, type StoredClick, type StoredStatus } from '../ledger-line.ts';
+import {
+  auditEntryOf,
+  clickField,
+  ledgerLine,
+  lineOwnedBy,
+  parseLedgerLine,
+  statusField,
+  tenantOfLine,
+  type LedgerLine,
+  type StoredClick,
+  type StoredStatus,
+} from '../ledger-line.ts';
 import { rowsOf } from '../rows.ts';
 import { CLICK_COUNT, costOf, statusCounts, type CountOnce } from '../status-counts.ts';
 import { COUNT_ONCE } from './count-once-script.ts';
@@ -45,13 +67,18 @@ export class RedisAuditStore implements AuditStore {
     this.countOnce = redis.auditCountOnce.bind(redis);
   }
 
-  async record(events: AuditEvent[]): Promise<void> {
+  /**
+   * Statuses and clicks count on the row of their message's send: its ledger line is needed. Lines in
+   * `known` (the inbound worker's enrichment read them) are not read again; the rest in one MGET (the
+   * keys share the prefix's hash tag, so one slot in a cluster). Per status: one count-once script.
+   */
+  async record(events: AuditEvent[], known?: KnownLedger): Promise<void> {
     const sends = events.filter((e): e is SendAuditEvent => e.kind === 'send');
     const statuses = events.filter((e): e is StatusAuditEvent => e.kind === 'status');
     const clicks = events.filter((e): e is ClickAuditEvent => e.kind === 'click');
     if (sends.length) await this.recordSends(sends);
     const wamids = [...new Set([...statuses.map((s) => s.wamid), ...clicks.flatMap((c) => (c.wamid ? [c.wamid] : []))])];
-    const lines = await this.lines(wamids);
+    const lines = await this.lines(wamids, known);
     // Messages at once, each message's events in order: the timeline keeps the order they came in.
     const byMessage = new Map<string, Array<() => Promise<void>>>();
     const later = (key: string, task: () => Promise<void>) => byMessage.set(key, [...(byMessage.get(key) ?? []), task]);
@@ -64,11 +91,11 @@ export class RedisAuditStore implements AuditStore {
     );
   }
 
-  async entry(stackId: string, wamid: string): Promise<AuditEntry | undefined> {
+  async entry(owner: AuditOwner, wamid: string): Promise<AuditEntry | undefined> {
     const { redis, keys } = this.options;
     const [raw, timeline] = await Promise.all([redis.get(keys.ledger(wamid)), redis.lrange(keys.auditTimeline(wamid), 0, -1)]);
     const line = parseLedgerLine(raw);
-    if (!line || line.stackId !== stackId) return undefined;
+    if (!line || !lineOwnedBy(line, owner)) return undefined;
     return auditEntryOf(wamid, line, timeline);
   }
 
@@ -76,7 +103,7 @@ export class RedisAuditStore implements AuditStore {
     const { redis, keys } = this.options;
     const hours = hoursBetween(query.from, query.to);
     // One HGETALL per hour, sent together (not a pipeline object, which a cluster would refuse across slots).
-    const buckets = await Promise.all(hours.map(async (hour) => ({ hour, fields: await redis.hgetall(keys.analyticsBucket(query.stackId, hour)) })));
+    const buckets = await Promise.all(hours.map(async (hour) => ({ hour, fields: await redis.hgetall(keys.analyticsBucket(query.tenant, hour)) })));
     return rowsOf(buckets, query);
   }
 
@@ -93,20 +120,27 @@ export class RedisAuditStore implements AuditStore {
     await tally.flush();
   }
 
-  private async lines(wamids: string[]): Promise<Map<string, LedgerLine>> {
+  private async lines(wamids: string[], known: KnownLedger | undefined): Promise<Map<string, LedgerLine>> {
     const found = new Map<string, LedgerLine>();
-    if (wamids.length === 0) return found;
-    const raws = await Promise.all(wamids.map((wamid) => this.options.redis.get(this.options.keys.ledger(wamid))));
+    const missing: string[] = [];
+    for (const wamid of wamids) {
+      if (known?.has(wamid)) {
+        const line = known.get(wamid);
+        if (line) found.set(wamid, line);
+      } else missing.push(wamid);
+    }
+    if (missing.length === 0) return found;
+    const raws = await this.options.redis.mget(...missing.map((wamid) => this.options.keys.ledger(wamid)));
     raws.forEach((raw, i) => {
       const line = parseLedgerLine(raw);
-      if (line) found.set(wamids[i]!, line);
+      if (line) found.set(missing[i]!, line);
     });
     return found;
   }
 
-  /** A status of a message this gateway did not send (or sent for another stack) is not audited. */
+  /** A status of a message this gateway did not send (or sent for another stack, or for a deleted stack of the same id) is not audited. */
   private async recordStatus(status: StatusAuditEvent, line: LedgerLine | undefined): Promise<void> {
-    if (!line || line.stackId !== status.stackId) return;
+    if (!line || !lineOwnedBy(line, status)) return;
     const stored: StoredStatus = {
       ...(status.timestamp !== undefined ? { timestamp: status.timestamp } : {}),
       receivedAt: status.at,
@@ -126,11 +160,11 @@ export class RedisAuditStore implements AuditStore {
     const { keys, auditRetentionSeconds } = this.options;
     const stored: StoredClick = { receivedAt: click.at, ...(click.clickId ? { clickId: click.clickId } : {}), data: click.data };
     const id = click.clickId ?? String(click.at);
-    if (line && line.stackId === click.stackId && click.wamid) {
+    if (line && lineOwnedBy(line, click) && click.wamid) {
       await this.count(keys.auditTimeline(click.wamid), line, clickField(id), JSON.stringify(stored), undefined, [CLICK_COUNT]);
       return;
     }
-    const bucket = keys.analyticsBucket(click.stackId, hourStart(click.at));
+    const bucket = keys.analyticsBucket(click.tenant, hourStart(click.at));
     const prefix = rowPrefix('marketing_messages', UNATTRIBUTED);
     if (!click.clickId) {
       await this.options.redis.hincrby(bucket, `${prefix}clicked`, 1);
@@ -139,7 +173,7 @@ export class RedisAuditStore implements AuditStore {
     }
     // Meta re-delivers a webhook for up to 7 days: the click's count-once flag need not outlive that.
     await this.countOnce(
-      keys.auditClick(click.stackId, click.clickId),
+      keys.auditClick(click.tenant, click.clickId),
       bucket,
       'k',
       '',
@@ -155,7 +189,7 @@ export class RedisAuditStore implements AuditStore {
   private async count(timeline: string, line: LedgerLine, timelineField: string, value: string, cost: number | undefined, counts: CountOnce[]): Promise<void> {
     const { keys, auditRetentionSeconds, analyticsRetentionSeconds } = this.options;
     // Counted in the bucket of the send: a row's rates compare its statuses with its own sends.
-    const bucket = keys.analyticsBucket(line.stackId, hourStart(line.at));
+    const bucket = keys.analyticsBucket(tenantOfLine(line), hourStart(line.at));
     const pairs = counts.flatMap(({ flag, metric }) => [flag, metric]);
     await this.countOnce(
       timeline,

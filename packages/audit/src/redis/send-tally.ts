@@ -32,8 +32,9 @@ export class SendTally {
     this.timer.unref();
   }
 
-  count(event: Pick<SendAuditEvent, 'stackId' | 'at' | 'route' | 'reason' | 'mmErrorCode' | 'template'>): void {
-    const key = this.options.keys.analyticsBucket(event.stackId, hourStart(event.at));
+  /** Counted in the hour bucket of the send's tenant: a stack re-created under the same id starts from nothing. */
+  count(event: Pick<SendAuditEvent, 'tenant' | 'at' | 'route' | 'reason' | 'mmErrorCode' | 'template'>): void {
+    const key = this.options.keys.analyticsBucket(event.tenant, hourStart(event.at));
     for (const metric of sendMetrics(event)) this.add(key, field(event.route, event.template, metric), 1);
   }
 

@@ -3,6 +3,7 @@ import type { AuditStore } from '@gw/audit';
 import type { CategoryListing } from '@gw/category-cache';
 import type { StackDirectory } from '@gw/config';
 import type { Logger } from '@gw/logger';
+import { ownerOf } from '../../audit-routes.ts';
 import { requireAdmin } from '../admin-guard.ts';
 import type { SessionStore } from '../admin-session.ts';
 import { dashboardFigures, dashboardWindow, windowBuckets } from './dashboard-model.ts';
@@ -42,9 +43,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     if (stack) {
       const wamid = param(req.query.wamid)?.slice(0, 256);
       const [figures, categories, search] = await Promise.allSettled([
-        deps.audit ? deps.audit.routes({ stackId: stack.id, from: window.from, to: window.to, granularity: window.granularity }) : Promise.reject(new Error('no audit store')),
+        deps.audit ? deps.audit.routes({ ...ownerOf(stack), from: window.from, to: window.to, granularity: window.granularity }) : Promise.reject(new Error('no audit store')),
         deps.categories.list(stack.wabaId),
-        wamid !== undefined && deps.audit ? deps.audit.entry(stack.id, wamid) : Promise.resolve(undefined),
+        wamid !== undefined && deps.audit ? deps.audit.entry(ownerOf(stack), wamid) : Promise.resolve(undefined),
       ]);
       if (figures.status === 'fulfilled') page.figures = dashboardFigures(figures.value, windowBuckets(window));
       else page.figuresError = deps.audit ? 'The audit store is unavailable; the figures could not be read. Retry later.' : 'No audit store is configured on this gateway.';
