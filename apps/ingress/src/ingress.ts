@@ -179,9 +179,13 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     ingressOperations.knowRoutes(app, [adminApi.board]);
     const operationsPort = await ingressOperations.listen();
 
-    const listening: Server = await new Promise((resolve) => {
+    const listening: Server = await new Promise((resolve, reject) => {
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
-      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => resolve(s));
+      // Express 5 hands a listen error to this callback: a taken PORT must fail the start, not announce a port someone else answers on.
+      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, (error?: NodeJS.ErrnoException) => {
+        if (!error) return resolve(s);
+        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error);
+      });
     });
     server = listening;
     listening.keepAliveTimeout = 65_000;
