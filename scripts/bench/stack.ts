@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { commonEnv, parseEnv, redisConnections } from '@gw/config';
-import { ENTRY_POINTS, REPO_ROOT, freePort, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
+import { announcedUrl, ENTRY_POINTS, REPO_ROOT, SIMULATOR_READY_LINE, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 import { z } from 'zod';
 import type { BenchOptions } from './options.ts';
 
@@ -105,16 +105,16 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
   };
 
   try {
-    const simPort = await freePort();
+    // Every process on port 0, reached at the port it announced (announcedUrl).
     const simulator = watch(
       await startService({
         name: 'simulator',
         entry: ENTRY_POINTS.simulator,
-        env: { ...process.env, SIM_PORT: String(simPort), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', SIM_WEBHOOK_URL: '' },
-        readyLine: /meta simulator listening/,
+        env: { ...process.env, SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', SIM_WEBHOOK_URL: '' },
+        readyLine: SIMULATOR_READY_LINE,
       }),
     );
-    const simulatorUrl = `http://127.0.0.1:${simPort}`;
+    const simulatorUrl = announcedUrl(simulator);
     const sim = async (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown) => {
       const response = await request(`${simulatorUrl}/_sim${path}`, {
         method,
@@ -151,39 +151,30 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       const entry = (path: string) => (root ? join(root, relative(REPO_ROOT, path)) : path);
       const workers: RunningService[] = [];
       const ingresses: RunningService[] = [];
-      const urls: string[] = [];
       // GATEWAY_PROCESSES (as `pnpm gateway` reads it): that many processes holding both roles, instead of the separate ones.
       const combined = Number(env.GATEWAY_PROCESSES ?? 0);
       for (let i = 0; i < combined; i++) {
-        const port = await freePort();
-        urls.push(`http://127.0.0.1:${port}`);
-        const service = await startService({
-          name: `gateway-${tag}${i}`,
-          entry: entry(ENTRY_POINTS.gateway),
-          env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-          timeoutMs: 60_000,
-        });
-        ingresses.push(watch(service));
+        ingresses.push(
+          watch(await startService({ name: `gateway-${tag}${i}`, entry: entry(ENTRY_POINTS.gateway), env: { ...env, PORT: '0', HOST: '127.0.0.1' }, timeoutMs: 60_000 })),
+        );
       }
-      if (combined > 0) return { workers, ingresses, urls };
+      if (combined > 0) return { workers, ingresses, urls: ingresses.map(announcedUrl) };
       for (let i = 0; i < options.workers; i++) {
         workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: entry(ENTRY_POINTS.worker), env, timeoutMs: 60_000 })));
       }
       for (let i = 0; i < options.ingresses; i++) {
-        const port = await freePort();
-        urls.push(`http://127.0.0.1:${port}`);
         ingresses.push(
           watch(
             await startService({
               name: `ingress-${tag}${i}`,
               entry: entry(ENTRY_POINTS.ingress),
-              env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+              env: { ...env, PORT: '0', HOST: '127.0.0.1' },
               timeoutMs: 60_000,
             }),
           ),
         );
       }
-      return { workers, ingresses, urls };
+      return { workers, ingresses, urls: ingresses.map(announcedUrl) };
     };
     const { workers, ingresses, urls: ingressUrls } = await startGateway(undefined, gatewayEnv);
     // A/B variants: the same code with other settings, on their own key prefix of the same Redis.
@@ -195,10 +186,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       variants.push({ name: 'before', gateway: await startGateway('before', { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-before` }, options.before) });
     }
     const proxies: RunningService[] = [];
-    const proxyUrls: string[] = [];
     for (let i = 0; i < options.proxies; i++) {
-      const port = await freePort();
-      proxyUrls.push(`http://127.0.0.1:${port}`);
       proxies.push(
         watch(
           await startService({
@@ -206,7 +194,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
             entry: ENTRY_POINTS.baselineProxy,
             env: {
               ...process.env,
-              PORT: String(port),
+              PORT: '0',
               HOST: '127.0.0.1',
               UPSTREAM_URL: simulatorUrl,
               UPSTREAM_VERSION: GRAPH_VERSION,
@@ -243,7 +231,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       },
       proxy: {
         name: 'proxy',
-        urls: proxyUrls,
+        urls: proxies.map(announcedUrl),
         path: '/messages',
         headers: { ...json, authorization: `Bearer ${BENCH_STACK.apiKey}` },
         processes: proxies.map(processOf('proxy')),

@@ -247,9 +247,11 @@ describe('tenancy', () => {
     for (const endpoint of ['template_manage', 'template', 'business_profile', 'phone_number', 'waba']) expect(after[endpoint]).toBe(before[endpoint]);
     expect(await simTemplate(theirs.wabaId, 'their_secret')).toMatchObject([{ category: 'MARKETING', status: 'APPROVED' }]);
 
-    // The ingress's log lines arrive over its stdout pipe, a moment after the answers.
+    // The ingress's log lines arrive over its stdout pipe, a moment after the answers; a chunk of it may hold several lines.
     const refusals = await waitFor('the refusals logged', async () => {
-      const lines = gateway.ingresses[0]!.output.filter((line) => line.includes('graph call refused'));
+      const lines = gateway.ingresses[0]!.output.join('')
+        .split('\n')
+        .filter((line) => line.includes('graph call refused'));
       return lines.length >= attempts.length && lines;
     });
     expect(refusals.some((line) => line.includes(secret!.id) && line.includes(mine.id))).toBe(true);

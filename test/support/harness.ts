@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { request, type Dispatcher } from 'undici';
-import { ENTRY_POINTS, freePort, startService, type RunningService } from '@gw/process-tools';
+import { announcedUrl, ENTRY_POINTS, SIMULATOR_READY_LINE, startService, type RunningService } from '@gw/process-tools';
 
 export interface TestStack {
   id: string;
@@ -44,15 +44,15 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
+/** Every process the tests start listens on port 0 and the harness uses the port it announced (see announcedUrl). */
 export async function startSimulator(env: NodeJS.ProcessEnv = {}): Promise<Simulator> {
-  const port = await freePort();
   const service = await startService({
     name: 'simulator',
     entry: ENTRY_POINTS.simulator,
-    env: { ...process.env, SIM_PORT: String(port), SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', ...env },
-    readyLine: /meta simulator listening/,
+    env: { ...process.env, SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', ...env },
+    readyLine: SIMULATOR_READY_LINE,
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = announcedUrl(service);
   return { url, service, control: new SimulatorControl(url), stop: async () => void (await service.stop()) };
 }
 
@@ -108,16 +108,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const combined = options.combined ?? 0;
   const workers = await Promise.all(Array.from({ length: combined > 0 ? 0 : (options.workers ?? 1) }, startWorker));
   const ingresses: RunningService[] = [];
-  const ports: number[] = [];
   for (let i = 0; i < (combined > 0 ? combined : (options.ingresses ?? 1)); i++) {
-    const port = await freePort();
-    ports.push(port);
     const [name, entry] = combined > 0 ? ['gateway', ENTRY_POINTS.gateway] : ['ingress', ENTRY_POINTS.ingress];
-    ingresses.push(await startService({ name, entry, env: { ...env, PORT: String(port), HOST: '127.0.0.1' } }));
+    ingresses.push(await startService({ name, entry, env: { ...env, PORT: '0', HOST: '127.0.0.1' } }));
   }
+  const urls = ingresses.map(announcedUrl);
   const gateway: Gateway = {
-    url: `http://127.0.0.1:${ports[0]}`,
-    urls: ports.map((port) => `http://127.0.0.1:${port}`),
+    url: urls[0]!,
+    urls,
     prefix,
     redisUrl,
     ingresses,

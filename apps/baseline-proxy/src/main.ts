@@ -55,7 +55,12 @@ app.post('/messages', async (req, res) => {
 });
 
 // The same listen backlog as the gateway's ingress (Node's default is 511).
-const server = app.listen(env.PORT, env.HOST, 4096, () => {
+const server = app.listen(env.PORT, env.HOST, 4096, (error?: Error) => {
+  // Express 5 hands a listen error (a taken PORT) to this callback: exit rather than announce a port someone else answers on.
+  if (error) {
+    process.stderr.write(`baseline proxy: cannot listen on ${env.HOST}:${env.PORT}: ${error.message}\n`);
+    process.exit(1);
+  }
   const { port } = server.address() as AddressInfo;
   announceReady({ port });
 });

@@ -19,10 +19,9 @@ import { createAdmin } from './admin/admin-routes.ts';
 import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
-import { GraphUpstream } from './graph/media/media-upstream.ts';
+import { GraphUpstream } from './graph/graph-upstream.ts';
 import { MediaOwnership } from './graph/media/media-ownership.ts';
 import { mediaRoutes } from './graph/media/media-routes.ts';
-import { createGraphPassthrough, type GraphPassthrough } from './graph/graph-passthrough.ts';
 import { graphRoutes } from './graph/graph-routes.ts';
 
 export interface RunningIngress {
@@ -64,7 +63,6 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let stackSource: { close(): Promise<void> } | undefined;
   let graphUpstream: GraphUpstream | undefined;
   let connections: Array<{ quit(): Promise<unknown> }> = [];
-  let passthrough: GraphPassthrough | undefined;
 
   async function start(): Promise<RunningIngress> {
     const keys = redisKeys(env.REDIS_KEY_PREFIX);
@@ -142,24 +140,19 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       categories,
     });
     admin = adminApi;
-    // Graph calls that are not sends go straight to Meta with the stack's token: no queue, no worker.
-    passthrough = createGraphPassthrough({
+    // Graph calls that are not sends (templates, profile, nodes, media) go straight to Meta with the stack's token, no queue,
+    // no worker: one client, one connection pool to Meta for all of them.
+    graphUpstream = new GraphUpstream({
       baseUrl: env.META_GRAPH_URL,
       version: env.META_GRAPH_VERSION,
-      timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
-      onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: `graph_${call.route}`, outcome: call.outcome }, call.ms / 1000),
-    });
-    const graph = { router: graphRoutes({ stacks, passthrough, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
-    // Failed authentication is counted per client across every route of this process.
-    authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
-    // Pass-through Graph calls (media) go straight from the ingress to Meta, on their own connection pool.
-    graphUpstream = new GraphUpstream({
-      baseUrl: env.META_GRAPH_URL.replace(/\/+$/, ''),
       timeoutMs: env.GRAPH_PASSTHROUGH_TIMEOUT_MS,
       idleTimeoutMs: env.MEDIA_IDLE_TIMEOUT_MS,
       onCall: (call) => metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: call.outcome }, call.ms / 1000),
     });
-    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, graphVersion: env.META_GRAPH_VERSION, logger });
+    const graph = { router: graphRoutes({ stacks, upstream: graphUpstream, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
+    // Failed authentication is counted per client across every route of this process.
+    authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
+    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, logger });
     const app = createIngressApp({
       stacks,
       dispatcher,
@@ -181,9 +174,13 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     ingressOperations.knowRoutes(app, [adminApi.board]);
     const operationsPort = await ingressOperations.listen();
 
-    const listening: Server = await new Promise((resolve) => {
+    const listening: Server = await new Promise((resolve, reject) => {
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
-      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => resolve(s));
+      // Express 5 hands a listen error to this callback: a taken PORT must fail the start, not announce a port someone else answers on.
+      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, (error?: NodeJS.ErrnoException) => {
+        if (!error) return resolve(s);
+        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error);
+      });
     });
     server = listening;
     listening.keepAliveTimeout = 65_000;
@@ -208,7 +205,6 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     await operations?.close();
     await stackSource?.close();
     await graphUpstream?.close();
-    await passthrough?.close();
     await Promise.allSettled(connections.map((c) => c.quit()));
   }
 

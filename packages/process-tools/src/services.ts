@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, pingRedis } from './net.ts';
+import { freePort, redisProcessId } from './net.ts';
 
 /** The repository root, so entry points resolve from anywhere. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -35,12 +35,29 @@ export interface StartOptions {
   /**
    * A line on stdout that says the service is ready, for programs that print one
    * (the simulator). Without it the service must call `announceReady` over IPC.
+   * Its named groups become `ready` (the simulator's `(?<url>…)`: where it really listens).
    */
   readyLine?: RegExp;
   timeoutMs?: number;
   /** Copy the service's output to this process's stderr. */
   echo?: boolean;
 }
+
+/**
+ * The loopback URL a started service really listens on, from what it announced when ready: its
+ * `url` (the simulator's ready line) or its `port`. Start services on port 0 and read this: a port
+ * picked beforehand and bound later by the child can be taken in between by another process (even
+ * the child's own port-0 operations server), and the caller would then talk to that process.
+ */
+export function announcedUrl(service: RunningService): string {
+  const { port, url } = service.ready;
+  if (typeof url === 'string') return url;
+  if (typeof port === 'number' && port > 0) return `http://127.0.0.1:${port}`;
+  throw new Error(`${service.name} (pid ${service.process.pid}) announced no port`);
+}
+
+/** The simulator's ready line, with the URL it listens on (SIM_PORT=0 picks a free port). */
+export const SIMULATOR_READY_LINE = /meta simulator listening on (?<url>http:\/\/\S+)/;
 
 /** Starts a TypeScript entry point under tsx and waits for its ready line. */
 export function startService(options: StartOptions): Promise<RunningService> {
@@ -79,18 +96,28 @@ export function startService(options: StartOptions): Promise<RunningService> {
       child.kill('SIGKILL');
       reject(new Error(`${options.name} did not become ready:\n${output.join('')}`));
     }, options.timeoutMs ?? 30_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output.push(text);
-      if (output.length > 2000) output.splice(0, 1000);
-      if (options.echo) process.stdout.write(text);
-      if (options.readyLine?.test(text)) becomeReady({});
+    /** Each stream's output; the ready line is matched whole, as a chunk may end in the middle of it (of its port). */
+    const reader = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const text = chunk.toString();
+        output.push(text);
+        if (output.length > 2000) output.splice(0, 1000);
+        if (options.echo) process.stdout.write(text);
+        if (!options.readyLine || ready) return;
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = options.readyLine.exec(line);
+          if (match) return becomeReady({ ...match.groups });
+        }
+      };
     };
     child.on('message', (message: { type?: string } & Record<string, unknown>) => {
       if (message?.type === 'ready') becomeReady(message);
     });
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout!.on('data', reader());
+    child.stderr!.on('data', reader());
     void exited.then((code) => {
       if (ready) return;
       clearTimeout(timer);
@@ -118,26 +145,46 @@ export interface PrivateRedisOptions {
   persistDir?: string;
 }
 
-/** A throwaway redis-server on a free loopback port; keeps nothing on disk unless asked. */
+/**
+ * A throwaway redis-server on a free loopback port; keeps nothing on disk unless asked. Ready once
+ * the Redis answering on the port is this child (its process id): a free port picked here can be
+ * taken by another process before redis-server binds it, and that process's Redis would answer a
+ * PING too. Then another free port is tried (a port that was asked for is not replaced: it fails).
+ */
 export async function startPrivateRedis(options: PrivateRedisOptions | number = {}): Promise<PrivateRedis> {
   const { port, persistDir } = typeof options === 'number' ? { port: options, persistDir: undefined } : options;
-  const chosen = port ?? (await freePort());
+  const failures: string[] = [];
+  for (let attempt = 0; attempt < (port === undefined ? 5 : 1); attempt++) {
+    const started = await tryPrivateRedis(port ?? (await freePort()), persistDir);
+    if (typeof started !== 'string') return started;
+    failures.push(started);
+  }
+  throw new Error(`redis-server did not start: ${failures.join('; ')}`);
+}
+
+async function tryPrivateRedis(chosen: number, persistDir: string | undefined): Promise<PrivateRedis | string> {
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'gw-redis-'));
   const persistence = persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'], {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${chosen}`;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let ended = false;
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      ended = true;
+      r();
+    }),
+  );
   const stop = async () => {
     child.kill('SIGTERM');
     await exited;
     if (!persistDir) rmSync(dir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 100; i++) {
-    if (await pingRedis(url)) return { url, port: chosen, stop };
+  for (let i = 0; i < 100 && !ended; i++) {
+    if ((await redisProcessId(url)) === child.pid) return { url, port: chosen, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop();
-  throw new Error(`redis-server did not start on port ${chosen}`);
+  return ended ? `port ${chosen} taken (redis-server exited)` : `no answer of its own on port ${chosen}`;
 }

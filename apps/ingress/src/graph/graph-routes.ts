@@ -5,8 +5,8 @@ import { gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { requireStack } from '../auth.ts';
 import { sendGatewayError } from '../http-errors.ts';
-import { graphErrors } from './graph-errors.ts';
-import { forwardableQuery, jsonOf, writeGraphAnswer, type GraphPassthrough, type GraphResult } from './graph-passthrough.ts';
+import { forwardableQueryOf, jsonOf, writeGraphAnswer } from './graph-passthrough.ts';
+import { UpstreamFailure, type GraphAnswer, type GraphUpstream } from './graph-upstream.ts';
 import { ownNode, TemplateTenancy } from './graph-tenancy.ts';
 import { afterCreate, afterDelete, afterEdit, afterList, rewritePaging, type TemplateCacheAction } from './template-cache-updates.ts';
 
@@ -19,13 +19,12 @@ const GRAPH_BODY_LIMIT = '1mb';
 
 export interface GraphRoutesDeps {
   stacks: StackDirectory;
-  passthrough: GraphPassthrough;
+  /** The ingress's one client of Meta's Graph API (shared with the media routes). */
+  upstream: GraphUpstream;
   categories: CategoryCache;
   owners: TemplateOwners;
   logger: Logger;
 }
-
-type Answered = Extract<GraphResult, { kind: 'response' }>;
 
 /**
  * The client's Graph calls for its own stack's resources, passed through to Meta
@@ -34,7 +33,7 @@ type Answered = Extract<GraphResult, { kind: 'response' }>;
  * the media routes, which leave every id that is not their media to these.
  */
 export function graphRoutes(deps: GraphRoutesDeps): Router {
-  const { passthrough, categories, owners, logger } = deps;
+  const { upstream, categories, owners, logger } = deps;
   const router = Router();
   const auth = requireStack(deps.stacks);
   // Bytes, not parsed JSON: the body reaches Meta exactly as the client wrote it (JSON or form-encoded).
@@ -88,8 +87,19 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     for (let page = 0; page < REFRESH_MAX_PAGES; page++) {
       const query = new URLSearchParams({ fields: 'name,language,category,status', limit: String(REFRESH_PAGE_SIZE) });
       if (after) query.set('after', after);
-      const result = await passthrough.call('message_templates', { method: 'GET', path: `${encodeURIComponent(stack.wabaId)}/message_templates`, query, token: stack.accessToken });
-      if (result.kind !== 'response' || result.status !== 200) return;
+      let result: GraphAnswer;
+      try {
+        result = await upstream.json(
+          'graph_message_templates',
+          { method: 'GET', path: `${encodeURIComponent(stack.wabaId)}/message_templates`, query, token: stack.accessToken },
+          'GET message_templates',
+        );
+      } catch (error) {
+        // Meta slow or unreachable: the map stays as it is (the id is then not the stack's, for now).
+        if (error instanceof UpstreamFailure) return;
+        throw error;
+      }
+      if (result.status !== 200) return;
       const body = jsonOf(result.body) as { paging?: { next?: string; cursors?: { after?: string } } } | undefined;
       await applyActions(stack, afterList(body));
       after = body?.paging?.next ? body.paging.cursors?.after : undefined;
@@ -105,25 +115,29 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
   }
 
   /** Calls Meta with the request's method, query and body; answers the gateway's 502/504 itself, else hands Meta's answer on. */
-  async function forward(req: Request, res: Response, route: string, path: string): Promise<Answered | undefined> {
+  async function forward(req: Request, res: Response, route: string, path: string): Promise<GraphAnswer | undefined> {
     const stack = res.locals.stack;
-    const query = forwardableQuery(new URL(req.originalUrl, 'http://gateway.invalid').searchParams);
-    const body = Buffer.isBuffer(req.body) ? req.body : undefined;
-    const result = await passthrough.call(route, {
-      method: req.method as 'GET' | 'POST' | 'DELETE',
-      path,
-      query,
-      body,
-      contentType: req.get('content-type'),
-      token: stack.accessToken,
-    });
-    const what = `${req.method} ${route}`;
-    if (result.kind === 'timeout') return void sendGatewayError(res, graphErrors.timeout(what, passthrough.timeoutMs));
-    if (result.kind === 'unreachable') return void sendGatewayError(res, graphErrors.unreachable(what));
-    return result;
+    const method = req.method as 'GET' | 'POST' | 'DELETE';
+    const what = `${method} ${route}`;
+    try {
+      return await upstream.json(
+        `graph_${route}`,
+        {
+          method,
+          path,
+          query: forwardableQueryOf(req.originalUrl),
+          body: Buffer.isBuffer(req.body) ? req.body : undefined,
+          contentType: req.get('content-type'),
+          token: stack.accessToken,
+        },
+        what,
+      );
+    } catch (error) {
+      return void sendGatewayError(res, upstream.failureOf(error, what, method));
+    }
   }
 
-  const ok = (result: Answered) => result.status >= 200 && result.status < 300;
+  const ok = (result: GraphAnswer) => result.status >= 200 && result.status < 300;
   /** The request body as fields: JSON, or a form Meta accepts too. */
   const fieldsOf = (req: Request): unknown => {
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) return undefined;
@@ -148,8 +162,8 @@ export function graphRoutes(deps: GraphRoutesDeps): Router {
     const body = ok(result) ? jsonOf(result.body) : undefined;
     if (body === undefined) return writeGraphAnswer(res, result);
     await learn(res.locals.stack, afterList(body));
-    const version = String(req.params.version ?? passthrough.version);
-    const rewritten = rewritePaging(body, passthrough.metaPrefix, `${req.protocol}://${req.get('host') ?? 'localhost'}/${version}/`);
+    const version = String(req.params.version ?? upstream.version);
+    const rewritten = rewritePaging(body, upstream.metaPrefix, `${req.protocol}://${req.get('host') ?? 'localhost'}/${version}/`);
     writeGraphAnswer(res, result, rewritten ? Buffer.from(JSON.stringify(body)) : result.body);
   };
 

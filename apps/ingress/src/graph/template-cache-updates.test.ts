@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forwardableQuery, withoutToken } from './graph-passthrough.ts';
+import { forwardableQuery } from './graph-passthrough.ts';
+import { withoutToken } from './graph-upstream.ts';
 import { ownNode } from './graph-tenancy.ts';
 import { afterCreate, afterDelete, afterEdit, afterList, rewritePaging } from './template-cache-updates.ts';
 

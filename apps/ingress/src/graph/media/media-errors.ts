@@ -9,7 +9,4 @@ export const mediaErrors = {
   unsupportedType: (type: string) =>
     metaError(400, 100, 'Invalid parameter', `Param file must be a file with one of the following types: ${SUPPORTED_MIME_TYPES.join(', ')}. Received ${type}.`),
   notMultipart: () => metaError(400, 100, 'Invalid parameter', 'The upload must be multipart/form-data with the fields file, type and messaging_product.'),
-  upstreamUnreachable: (what: string) => metaError(502, 2, 'Service temporarily unavailable', `Could not reach Meta's Graph API for ${what}.`, { isTransient: true }),
-  upstreamTimeout: (what: string, timeoutMs: number) =>
-    metaError(504, 2, 'Service temporarily unavailable', `Meta's Graph API did not answer ${what} within ${timeoutMs} ms.`, { isTransient: true }),
 };

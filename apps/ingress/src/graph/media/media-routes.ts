@@ -1,14 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { IncomingHttpHeaders } from 'node:http';
 import { tenantOf, type StackDirectory } from '@gw/config';
-import { gatewayErrors, type GatewayError } from '@gw/contracts';
+import { gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { requireStack } from '../../auth.ts';
 import { sendGatewayError } from '../../http-errors.ts';
 import type { MediaOwnership } from './media-ownership.ts';
 import { streamUpload } from './media-upload.ts';
-import { UpstreamFailure, upstreamFailureOf, type GraphUpstream } from './media-upstream.ts';
+import { forwardableQueryOf, jsonOf, writeGraphAnswer } from '../graph-passthrough.ts';
+import type { GraphUpstream } from '../graph-upstream.ts';
 
 const GRAPH_VERSION = /^v\d+\.\d+$/;
 /** What a media id may look like before it becomes part of a Redis key or a Graph path (Meta's are digits). */
@@ -19,9 +19,8 @@ const DOWNLOAD_HEADERS = ['content-type', 'content-length', 'content-disposition
 export interface MediaRoutesDeps {
   stacks: StackDirectory;
   ownership: MediaOwnership;
+  /** The ingress's one client of Meta's Graph API (shared with the graph routes); it calls META_GRAPH_VERSION whatever version the client's path names. */
   upstream: GraphUpstream;
-  /** META_GRAPH_VERSION: every call to Meta uses it, as sends do, whatever version the client's path names. */
-  graphVersion: string;
   logger: Logger;
 }
 
@@ -29,14 +28,6 @@ export interface MediaRoutesDeps {
 function mediaIdParam(req: Request): string {
   const params = req.params as { mediaId?: string; id?: string };
   return String(params.mediaId ?? params.id);
-}
-
-/** The query a client sent, minus any `access_token` (the client's would be its API key; Meta gets the stack's token in the header). */
-function forwardedQuery(req: Request): string {
-  const params = new URL(req.originalUrl, 'http://gateway').searchParams;
-  params.delete('access_token');
-  const query = params.toString();
-  return query ? `?${query}` : '';
 }
 
 /** The gateway's download URL for a media id: works with the stack's API key, never expires (each download asks Meta afresh). */
@@ -63,21 +54,9 @@ function discardRest(req: Request): void {
 }
 
 /** The `id` of Meta's upload answer, when it is one. */
-function mediaIdOf(text: string): string | undefined {
-  try {
-    const id = (JSON.parse(text) as { id?: unknown }).id;
-    return typeof id === 'string' && MEDIA_ID.test(id) ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Meta's status and body, unchanged. */
-function passThrough(res: Response, status: number, headers: IncomingHttpHeaders, text: string): void {
-  const type = headers['content-type'];
-  res.status(status);
-  if (typeof type === 'string') res.set('content-type', type);
-  res.send(text);
+function mediaIdOf(body: Buffer): string | undefined {
+  const id = (jsonOf(body) as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && MEDIA_ID.test(id) ? id : undefined;
 }
 
 /**
@@ -115,11 +94,14 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
       sendGatewayError(res, gatewayErrors.notYourResource('media', mediaId));
     };
 
-  const failed = (res: Response, error: unknown, what: string) => {
-    const answer: GatewayError = error instanceof UpstreamFailure ? error.answer : upstreamFailureOf(error, what, deps.upstream.options.timeoutMs);
+  /** Meta failed (UpstreamFailure) or broke off mid-answer: the gateway's 502/504, or a cut connection once Meta's answer has begun. */
+  const failed = (res: Response, error: unknown, what: string, method: string) => {
     if (res.headersSent) return void res.destroy();
-    sendGatewayError(res, answer);
+    sendGatewayError(res, deps.upstream.failureOf(error, what, method));
   };
+  /** A retrieve or delete of the media id, with the client's query and the stack's token. */
+  const call = (method: 'GET' | 'DELETE', req: Request, res: Response, mediaId: string, what: string) =>
+    deps.upstream.json('graph_media', { method, path: encodeURIComponent(mediaId), query: forwardableQueryOf(req.originalUrl), token: res.locals.stack.accessToken }, what);
 
   const upload: RequestHandler = async (req, res) => {
     const stack = res.locals.stack;
@@ -128,21 +110,15 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
       discardRest(req);
       return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
     }
-    const path = `/${deps.graphVersion}/${stack.phoneNumberId}/media`;
-    const outcome = await streamUpload(req, (contentType, body) => deps.upstream.upload(path, stack.accessToken, contentType, body, 'the media upload'));
+    const path = `${encodeURIComponent(stack.phoneNumberId)}/media`;
+    const outcome = await streamUpload(req, (contentType, body) => deps.upstream.upload('graph_media_upload', path, stack.accessToken, contentType, body, 'the media upload'));
     if (outcome.kind === 'aborted') return void res.destroy();
     // Refused, failed or answered early by Meta: the rest of the client's upload is not wanted.
     discardRest(req);
     if (outcome.kind === 'refused' || outcome.kind === 'failed') return sendGatewayError(res, outcome.error);
-    const { statusCode, headers, body } = outcome.response;
-    let text: string;
-    try {
-      text = await body.text();
-    } catch (error) {
-      return failed(res, error, 'the media upload');
-    }
-    if (statusCode >= 200 && statusCode < 300) {
-      const id = mediaIdOf(text);
+    const answer = outcome.answer;
+    if (answer.status >= 200 && answer.status < 300) {
+      const id = mediaIdOf(answer.body);
       if (id !== undefined) {
         // Meta has the file either way: an id the stack cannot retrieve later beats losing the answer.
         await deps.ownership
@@ -150,21 +126,19 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
           .catch((error: Error) => deps.logger.error({ stackId: stack.id, mediaId: id, err: error.message }, 'media ownership not recorded'));
       }
     }
-    passThrough(res, statusCode, headers, text);
+    writeGraphAnswer(res, answer);
   };
 
   const retrieve: RequestHandler = async (req, res) => {
-    const stack = res.locals.stack;
     const mediaId = mediaIdParam(req);
     try {
-      const response = await deps.upstream.call('GET', `/${deps.graphVersion}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media retrieve');
-      const text = await response.body.text();
-      if (response.statusCode !== 200) return passThrough(res, response.statusCode, response.headers, text);
-      const body = JSON.parse(text) as Record<string, unknown>;
+      const answer = await call('GET', req, res, mediaId, 'the media retrieve');
+      if (answer.status !== 200) return writeGraphAnswer(res, answer);
+      const body = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
       if (typeof body['url'] === 'string') body['url'] = gatewayDownloadUrl(req, mediaId);
       res.status(200).json(body);
     } catch (error) {
-      failed(res, error, 'the media retrieve');
+      failed(res, error, 'the media retrieve', 'GET');
     }
   };
 
@@ -173,12 +147,11 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
     const mediaId = mediaIdParam(req);
     try {
       // Meta's URL lasts 5 minutes: each download asks for a fresh one.
-      const meta = await deps.upstream.call('GET', `/${deps.graphVersion}/${mediaId}`, stack.accessToken, 'the media download');
-      const text = await meta.body.text();
-      if (meta.statusCode !== 200) return passThrough(res, meta.statusCode, meta.headers, text);
-      const url = (JSON.parse(text) as { url?: unknown }).url;
+      const meta = await deps.upstream.json('graph_media', { method: 'GET', path: encodeURIComponent(mediaId), token: stack.accessToken }, 'the media download');
+      if (meta.status !== 200) return writeGraphAnswer(res, meta);
+      const url = (JSON.parse(meta.body.toString('utf8')) as { url?: unknown }).url;
       if (typeof url !== 'string') return sendGatewayError(res, gatewayErrors.internal());
-      const file = await deps.upstream.download(url, stack.accessToken, 'the media download');
+      const file = await deps.upstream.download('graph_media_download', url, stack.accessToken, 'the media download');
       const headers: Record<string, string> = {};
       for (const name of DOWNLOAD_HEADERS) {
         const value = file.headers[name];
@@ -188,20 +161,18 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
       // Streamed: a client that stops reading slows Meta's side too; one that leaves aborts it.
       await pipeline(file.body, res);
     } catch (error) {
-      failed(res, error, 'the media download');
+      failed(res, error, 'the media download', 'GET');
     }
   };
 
   const remove: RequestHandler = async (req, res) => {
-    const stack = res.locals.stack;
     const mediaId = mediaIdParam(req);
     try {
-      const response = await deps.upstream.call('DELETE', `/${deps.graphVersion}/${mediaId}${forwardedQuery(req)}`, stack.accessToken, 'the media delete');
-      const text = await response.body.text();
-      if (response.statusCode >= 200 && response.statusCode < 300) await deps.ownership.forget(mediaId).catch(() => undefined);
-      passThrough(res, response.statusCode, response.headers, text);
+      const answer = await call('DELETE', req, res, mediaId, 'the media delete');
+      if (answer.status >= 200 && answer.status < 300) await deps.ownership.forget(mediaId).catch(() => undefined);
+      writeGraphAnswer(res, answer);
     } catch (error) {
-      failed(res, error, 'the media delete');
+      failed(res, error, 'the media delete', 'DELETE');
     }
   };
 

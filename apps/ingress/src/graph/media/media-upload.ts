@@ -1,10 +1,10 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { Request } from 'express';
 import busboy from 'busboy';
-import type { Dispatcher } from 'undici';
 import type { GatewayError } from '@gw/contracts';
+import { graphErrors } from '../graph-errors.ts';
+import { UpstreamFailure, type GraphAnswer } from '../graph-upstream.ts';
 import { mediaErrors } from './media-errors.ts';
-import { UpstreamFailure } from './media-upstream.ts';
 import { MultipartWriter } from './multipart-writer.ts';
 import { checkContentLength, checkUpload, planFileLimit } from './upload-limits.ts';
 
@@ -12,14 +12,14 @@ export type UploadOutcome =
   /** The gateway refused it (limits, not multipart); `reachedMeta`: an upstream request was opened and then aborted, never completed. */
   | { kind: 'refused'; error: GatewayError; reachedMeta: boolean }
   /** Meta's answer, to pass through. */
-  | { kind: 'answered'; response: Dispatcher.ResponseData }
+  | { kind: 'answered'; answer: GraphAnswer }
   /** Meta unreachable or too slow. */
   | { kind: 'failed'; error: GatewayError }
   /** The client went away mid-upload; the upstream request was aborted. */
   | { kind: 'aborted' };
 
-/** Opens the upstream request with the given body (the stack's token and URL are the caller's). */
-export type OpenUpstream = (contentType: string, body: Readable) => Promise<Dispatcher.ResponseData>;
+/** Opens the upstream request with the given body (the stack's token and URL are the caller's); rejects with an UpstreamFailure. */
+export type OpenUpstream = (contentType: string, body: Readable) => Promise<GraphAnswer>;
 
 /** Resolves when the stream wants more, or is gone. */
 function drained(stream: Writable): Promise<void> {
@@ -81,9 +81,8 @@ export function streamUpload(req: Request, openUpstream: OpenUpstream): Promise<
       body = stream;
       // Meta's answer (or its failure) settles the upload, even one that comes before the body is complete.
       openUpstream(form.contentType, stream).then(
-        (response) => settle({ kind: 'answered', response }),
-        (error: unknown) =>
-          settle(error instanceof UpstreamFailure ? { kind: 'failed', error: error.answer } : { kind: 'failed', error: mediaErrors.upstreamUnreachable('the upload') }),
+        (answer) => settle({ kind: 'answered', answer }),
+        (error: unknown) => settle({ kind: 'failed', error: error instanceof UpstreamFailure ? error.answer : graphErrors.unreachable('the media upload') }),
       );
       return stream;
     };
