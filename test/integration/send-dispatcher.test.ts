@@ -98,44 +98,6 @@ describe('SendDispatcher without replies', () => {
     expect(new Set(answers.map((a) => batchJobIdOf(a.jobId!))).size).toBe(1);
   });
 
-  it('while a batch is on its way to Redis, the sends of the next ticks wait in one batch and leave together when it lands', async () => {
-    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
-    closers.push(() => queue.close());
-    const subscriber = new Redis(connection());
-    closers.push(() => subscriber.quit());
-    const commands = new Redis(connection());
-    closers.push(() => commands.quit());
-    const admin = new Redis(connection());
-    closers.push(() => admin.quit());
-    const { dispatcher: grouped } = await startSendPath({
-      env: { SEND_BATCH_MAX_ITEMS: 64, SEND_BATCH_ADDS_IN_FLIGHT: 1, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 },
-      queue,
-      commands,
-      subscriber,
-      keys: redisKeys(prefix),
-      ingressId: 'group-test',
-      jobCheckIntervalMs: 100,
-    });
-    const dispatch = (n: number) => grouped.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } });
-    // Redis holds writes for 300 ms: the first batch's add stays in flight while four more sends arrive, each in a tick of its own.
-    await admin.call('CLIENT', 'PAUSE', '300', 'WRITE');
-    const first = dispatch(0);
-    const later: Array<Promise<Awaited<ReturnType<typeof dispatch>>>> = [];
-    for (let n = 1; n <= 4; n++) {
-      await new Promise((r) => setTimeout(r, 20));
-      later.push(dispatch(n));
-    }
-    const answers = [await first, ...(await Promise.all(later))];
-    expect(answers.map((a) => a.body)).toEqual([0, 1, 2, 3, 4].map((n) => ({ echo: n })));
-    const jobs = answers.map((a) => batchJobIdOf(a.jobId!));
-    expect(jobs[0]).not.toBe(jobs[1]);
-    // Without the limit each of the four ticks would have queued a job of its own.
-    expect(new Set(jobs.slice(1)).size).toBe(1);
-    // A lone send after that never waits for company: it leaves in its own tick.
-    const lone = await dispatch(5);
-    expect(lone.body).toEqual({ echo: 5 });
-  });
-
   it('answers every send of a failed batch with "outcome unknown", and remembers it under its key', async () => {
     const answers = await Promise.all([send({ n: 1, fail: true }, 'key-lost'), send({ n: 2 })]);
     for (const answer of answers) {

@@ -26,8 +26,6 @@ export const ingressEnvSchema = z
     /** When at least SEND_BATCH_WINDOW_PENDING sends await replies, a batch stays open this long (ms); 0: never. */
     SEND_BATCH_WINDOW_MS: intFromEnv(0, 10),
     SEND_BATCH_WINDOW_PENDING: intFromEnv(1, 256),
-    /** Most send-batch jobs on their way to Redis at once; while they are, the next batch keeps collecting sends. 0: no limit. */
-    SEND_BATCH_ADDS_IN_FLIGHT: intFromEnv(0, 1),
     /** How long an Idempotency-Key is remembered. */
     IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
     /** Largest send body: a WhatsApp message (4,096-character text, templates, interactive) is a few KB. */

@@ -15,12 +15,6 @@ export interface SendBatcherOptions {
   windowMs?: number;
   /** Whether the ingress is busy enough to hold a batch open for windowMs (sends awaiting replies). */
   busy?: () => boolean;
-  /**
-   * At most this many batches on their way to Redis at once (0: no limit). While they are, the open batch
-   * keeps collecting sends and leaves when one of them lands (or when full): a lone send never waits, and a
-   * busy ingress queues fewer, larger jobs instead of one per tick (group commit).
-   */
-  addsInFlight?: number;
   /** How long the ingress waits for a send's result: finished jobs are kept for twice that. */
   sendTimeoutMs: number;
   /** Told the size of every batch queued (metrics); must not throw. */
@@ -44,8 +38,6 @@ interface Batch {
   outstanding: number;
   closed: boolean;
   flushed: boolean;
-  /** Its tick (or window) is over, but it waits for an add in flight to land before it closes. */
-  due: boolean;
   enqueued: Promise<void>;
   settle: (error?: unknown) => void;
 }
@@ -61,7 +53,6 @@ interface Batch {
  */
 export class SendBatcher {
   private open: Batch | undefined;
-  private adding = 0;
 
   constructor(private readonly options: SendBatcherOptions) {}
 
@@ -93,28 +84,14 @@ export class SendBatcher {
     const enqueued = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('enqueue failed')));
     });
-    const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, due: false, enqueued, settle };
+    const batch: Batch = { jobId: randomUUID(), items: [], reserved: 0, outstanding: 0, closed: false, flushed: false, enqueued, settle };
     // Every request that arrives in this tick joins; the batch closes right after it, or,
-    // when many sends are already waiting on Meta, after a short window; and, while enough
-    // batches are on their way to Redis, only once one of them has landed.
+    // when many sends are already waiting on Meta, after a short window.
     const { windowMs = 0, busy } = this.options;
-    if (windowMs > 0 && busy?.()) setTimeout(() => this.closeWhenDue(batch), windowMs);
-    else setImmediate(() => this.closeWhenDue(batch));
+    if (windowMs > 0 && busy?.()) setTimeout(() => this.close(batch), windowMs);
+    else setImmediate(() => this.close(batch));
     this.open = batch;
     return batch;
-  }
-
-  private closeWhenDue(batch: Batch): void {
-    const limit = this.options.addsInFlight ?? 0;
-    if (limit > 0 && this.adding >= limit && !batch.closed) batch.due = true;
-    else this.close(batch);
-  }
-
-  /** An add landed (or failed): the open batch, if its time is over, may leave now. */
-  private added(): void {
-    this.adding--;
-    const open = this.open;
-    if (open?.due) this.close(open);
   }
 
   private close(batch: Batch): void {
@@ -129,17 +106,10 @@ export class SendBatcher {
     if (batch.items.length === 0) return batch.settle();
     this.options.onBatch?.(batch.items.length);
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
-    this.adding++;
     // No deadline here: an enqueue that is slow may still land, and its sends then go out (the dispatcher decides what to answer).
     enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId }).then(
-      () => {
-        this.added();
-        batch.settle();
-      },
-      (error: unknown) => {
-        this.added();
-        batch.settle(error ?? new Error('enqueue failed'));
-      },
+      () => batch.settle(),
+      (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
     );
   }
 }

@@ -11,7 +11,6 @@ export interface SendPathOptions {
     SEND_BATCH_MAX_ITEMS: number;
     SEND_BATCH_WINDOW_MS?: number;
     SEND_BATCH_WINDOW_PENDING?: number;
-    SEND_BATCH_ADDS_IN_FLIGHT?: number;
     SEND_TIMEOUT_MS: number;
     IDEMPOTENCY_TTL_SECONDS: number;
   };
@@ -49,7 +48,6 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
       maxItems: env.SEND_BATCH_MAX_ITEMS,
       windowMs: env.SEND_BATCH_WINDOW_MS,
       busy: () => replies.size >= (env.SEND_BATCH_WINDOW_PENDING ?? Infinity),
-      addsInFlight: env.SEND_BATCH_ADDS_IN_FLIGHT,
       sendTimeoutMs: env.SEND_TIMEOUT_MS,
       onBatch: options.onBatch,
     }),
