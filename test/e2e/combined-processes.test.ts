@@ -1,5 +1,8 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { REPO_ROOT } from '@gw/process-tools';
 import { makeStack, post, startGateway, startSimulator, templateMessage, type Gateway, type HttpAnswer, type Simulator } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 
@@ -102,4 +105,30 @@ describe('ingress and worker in one process', () => {
     // The other process carries on alone.
     expect((await send(gateway.urls[0]!, '+15558199999')).status).toBe(200);
   });
+
+  it('`pnpm gateway` with GATEWAY_PROCESSES=1 runs one such process and no separate ones, and stops it on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/gateway.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...gateway.env, GATEWAY_PROCESSES: '1', PORT: '0', HOST: '127.0.0.1', INGRESS_METRICS_PORT: '0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor('the ingress listening', async () => output.includes('ingress listening'), 60_000);
+      const port = Number(/"port":(\d+)[^\n]*ingress listening/.exec(output)?.[1]);
+      const answer = await send(`http://127.0.0.1:${port}`, '+15558299999');
+      expect(answer.status, answer.text).toBe(200);
+      // One process with both roles, and no separate ingress or worker: the entry points of its children.
+      const children = execFileSync('ps', ['--ppid', String(child.pid), '-o', 'args='], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
+      expect(children.map((args) => /apps\/(\w+)\/src\/main\.ts/.exec(args)?.[1])).toEqual(['gateway']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 90_000);
 });
