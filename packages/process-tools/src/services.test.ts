@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ENTRY_POINTS, INGRESS_NODE_FLAGS, nodeFlagsOf } from './services.ts';
+
+describe('nodeFlagsOf', () => {
+  it("gives the ingress its V8 flags, also another checkout's ingress (the bench's --before)", () => {
+    expect(nodeFlagsOf(ENTRY_POINTS.ingress)).toEqual(INGRESS_NODE_FLAGS);
+    expect(nodeFlagsOf(join('/elsewhere', 'apps', 'ingress', 'src', 'main.ts'))).toEqual(INGRESS_NODE_FLAGS);
+    expect(INGRESS_NODE_FLAGS).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--no-wasm-dynamic-tiering']));
+  });
+
+  it('gives the worker, the simulator and the baseline proxy none', () => {
+    for (const entry of [ENTRY_POINTS.worker, ENTRY_POINTS.simulator, ENTRY_POINTS.baselineProxy]) expect(nodeFlagsOf(entry)).toEqual([]);
+  });
+});
