@@ -30,4 +30,4 @@ EXPOSE 8080 9464 9480
 # SIGTERM reaches node directly (no shell): the processes drain in-flight work on shutdown.
 # The ingress's V8 flags (INGRESS_NODE_FLAGS in packages/process-tools; docs/operating.md) bound what a
 # 100 MB media upload or download adds to its memory.
-CMD ["node", "--max-semi-space-size=1", "--minor-gc-task-trigger=20", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "--import", "tsx", "apps/ingress/src/main.ts"]
+CMD ["node", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "--import", "tsx", "apps/ingress/src/main.ts"]

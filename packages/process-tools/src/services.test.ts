@@ -6,7 +6,13 @@ describe('nodeFlagsOf', () => {
   it("gives the ingress its V8 flags, also another checkout's ingress (the bench's --before)", () => {
     expect(nodeFlagsOf(ENTRY_POINTS.ingress)).toEqual(INGRESS_NODE_FLAGS);
     expect(nodeFlagsOf(join('/elsewhere', 'apps', 'ingress', 'src', 'main.ts'))).toEqual(INGRESS_NODE_FLAGS);
-    expect(INGRESS_NODE_FLAGS).toEqual(expect.arrayContaining(['--max-semi-space-size=1', '--no-wasm-dynamic-tiering']));
+    expect(INGRESS_NODE_FLAGS).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
+  });
+
+  it("takes the ingress's from INGRESS_NODE_FLAGS in its environment when set (empty: none)", () => {
+    expect(nodeFlagsOf(ENTRY_POINTS.ingress, { INGRESS_NODE_FLAGS: '' })).toEqual([]);
+    expect(nodeFlagsOf(ENTRY_POINTS.ingress, { INGRESS_NODE_FLAGS: ' --max-semi-space-size=2  --no-wasm-tier-up ' })).toEqual(['--max-semi-space-size=2', '--no-wasm-tier-up']);
+    expect(nodeFlagsOf(ENTRY_POINTS.worker, { INGRESS_NODE_FLAGS: '--max-semi-space-size=2' })).toEqual([]);
   });
 
   it('gives the worker, the simulator and the baseline proxy none', () => {

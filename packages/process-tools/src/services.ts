@@ -17,23 +17,33 @@ export const ENTRY_POINTS = {
 
 /**
  * V8 flags of the ingress process, wherever it is started (startService, so `pnpm gateway`, the tests
- * and the bench; the Dockerfile's and docker-compose.yml's command repeat them). They bound what a
- * 100 MB media upload or download adds to its resident memory (issue #12: under 20 MB, measured by
- * test/e2e/media-memory.test.ts; docs/operating.md has the figures):
- * - `--max-semi-space-size=1` and `--minor-gc-task-trigger=20`: every socket read of a transfer is a
- *   fresh 64 KB buffer, garbage once written on, and V8 frees such buffers only at a young-generation
- *   GC. Left alone it runs one when 32 MB of them have piled up (a fixed threshold); a 1 MB young
- *   generation, collected once a fifth full, collects them every few MB.
- * - `--no-wasm-tier-up --no-wasm-dynamic-tiering`: undici's HTTP parser (llhttp, WebAssembly) stays
- *   on V8's baseline compiler. Re-compiling it with the optimizing compiler, which V8 does once it is
- *   hot (the first large transfer), takes 20 to 28 MB for a moment. The ingress parses only Meta's
- *   answers to pass-through calls with it; its send path does not use undici.
+ * and the bench; the Dockerfile's and docker-compose.yml's command repeat them; docs/operating.md has
+ * the figures): undici's HTTP parser (llhttp, WebAssembly) stays on V8's baseline compiler. V8
+ * re-compiles it with its optimizing compiler once it is hot, on a fresh ingress during its first
+ * large media transfer, and that took 20 to 28 MB of compiler memory for a moment (issue #12). The
+ * ingress parses only Meta's answers to pass-through calls with it; its send path does not use undici.
  */
-export const INGRESS_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--minor-gc-task-trigger=20', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
+export const INGRESS_NODE_FLAGS: readonly string[] = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
-/** The V8 flags an entry point runs with (matched by its path in the repository, so another checkout's too). */
-export function nodeFlagsOf(entry: string): readonly string[] {
-  return entry.endsWith(join('apps', 'ingress', 'src', 'main.ts')) ? INGRESS_NODE_FLAGS : [];
+/**
+ * Opt-in (INGRESS_NODE_FLAGS=`${MEDIA_MEMORY_NODE_FLAGS} ${INGRESS_NODE_FLAGS}`), not the default: they
+ * keep a 100 MB media transfer from growing the ingress's memory by more than 20 MB, and cost its send
+ * path much of its throughput. Every socket read of a transfer is a fresh buffer of up to 64 KB,
+ * garbage once written on, which V8 frees only at a young-generation GC; left alone it runs one when
+ * 32 MB of them wait (a fixed threshold). A 1 MB young generation collected once a tenth full frees
+ * them every few MB, and collects the send path's objects as often.
+ */
+export const MEDIA_MEMORY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--minor-gc-task-trigger=10'];
+
+/**
+ * The V8 flags an entry point runs with (matched by its path in the repository, so another checkout's
+ * too): the ingress's are INGRESS_NODE_FLAGS unless its environment's INGRESS_NODE_FLAGS says otherwise
+ * (space-separated; empty: none).
+ */
+export function nodeFlagsOf(entry: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  if (!entry.endsWith(join('apps', 'ingress', 'src', 'main.ts'))) return [];
+  const given = env.INGRESS_NODE_FLAGS;
+  return given === undefined ? INGRESS_NODE_FLAGS : given.split(/\s+/).filter(Boolean);
 }
 
 export interface RunningService {
@@ -63,7 +73,7 @@ export interface StartOptions {
 
 /** Starts a TypeScript entry point under tsx, with its V8 flags (nodeFlagsOf), and waits for its ready line. */
 export function startService(options: StartOptions): Promise<RunningService> {
-  const child = spawn(process.execPath, [...nodeFlagsOf(options.entry), '--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(options.entry, options.env), '--import', 'tsx', options.entry], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: options.readyLine ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
