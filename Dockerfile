@@ -28,4 +28,6 @@ ENV NODE_ENV=production \
 EXPOSE 8080 9464 9480
 
 # SIGTERM reaches node directly (no shell): the processes drain in-flight work on shutdown.
-CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]
+# The ingress's V8 flags (INGRESS_NODE_FLAGS in packages/process-tools; docs/operating.md) bound what a
+# 100 MB media upload or download adds to its memory.
+CMD ["node", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "--import", "tsx", "apps/ingress/src/main.ts"]

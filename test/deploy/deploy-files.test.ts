@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '@gw/process-tools';
+import { INGRESS_NODE_FLAGS, REPO_ROOT } from '@gw/process-tools';
 import { createGatewayMetrics } from '@gw/metrics';
 import { ingressEnvSchema } from '../../apps/ingress/src/config.ts';
 import { workerEnvSchema } from '../../apps/worker/src/config.ts';
@@ -72,6 +72,19 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('pnpm install --frozen-lockfile');
     expect(dockerfile).toContain('"--import", "tsx"');
     expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it("runs the ingress by default with the V8 flags startService gives it (pnpm gateway's)", () => {
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(cmd).toEqual(['node', ...INGRESS_NODE_FLAGS, '--import', 'tsx', 'apps/ingress/src/main.ts']);
+  });
+});
+
+describe("the processes' V8 flags in docker-compose.yml", () => {
+  it('are INGRESS_NODE_FLAGS for the ingress and none for the worker or the simulator', () => {
+    expect(compose.services.ingress!.command).toEqual(['node', ...INGRESS_NODE_FLAGS, '--import', 'tsx', 'apps/ingress/src/main.ts']);
+    expect(compose.services.worker!.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
+    expect(compose.services.simulator!.command).toEqual(['node', '--import', 'tsx', 'apps/meta-simulator/src/main.ts']);
   });
 });
 

@@ -17,6 +17,38 @@ export const ENTRY_POINTS = {
   baselineProxy: join(REPO_ROOT, 'apps/baseline-proxy/src/main.ts'),
 } as const;
 
+/**
+ * V8 flags of the ingress process, wherever it is started (startService, so `pnpm gateway`, the tests
+ * and the bench; the Dockerfile's and docker-compose.yml's command repeat them; docs/operating.md has
+ * the figures): undici's HTTP parser (llhttp, WebAssembly) stays on V8's baseline compiler. V8
+ * re-compiles it with its optimizing compiler once it is hot, on a fresh ingress during its first
+ * large media transfer, and that took 20 to 28 MB of compiler memory for a moment (issue #12). The
+ * ingress parses only Meta's answers to pass-through calls with it; its send path does not use undici.
+ */
+export const INGRESS_NODE_FLAGS: readonly string[] = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
+
+/**
+ * Opt-in (INGRESS_NODE_FLAGS=`${MEDIA_MEMORY_NODE_FLAGS} ${INGRESS_NODE_FLAGS}`), not the default: they
+ * keep a 100 MB media transfer from growing the ingress's memory by more than 20 MB, and cost its send
+ * path much of its throughput. Every socket read of a transfer is a fresh buffer of up to 64 KB,
+ * garbage once written on, which V8 frees only at a young-generation GC; left alone it runs one when
+ * 32 MB of them wait (a fixed threshold). A 1 MB young generation collected once a tenth full frees
+ * them every few MB, and collects the send path's objects as often.
+ */
+export const MEDIA_MEMORY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--minor-gc-task-trigger=10'];
+
+/**
+ * The V8 flags an entry point runs with (matched by its path in the repository, so another checkout's
+ * too): the ingress's (and apps/gateway's) are INGRESS_NODE_FLAGS unless its environment's INGRESS_NODE_FLAGS says otherwise
+ * (space-separated; empty: none).
+ */
+export function nodeFlagsOf(entry: string, env: NodeJS.ProcessEnv = {}): readonly string[] {
+  // The ingress, and the process holding both roles (its ingress serves media too).
+  if (!['ingress', 'gateway'].some((app) => entry.endsWith(join('apps', app, 'src', 'main.ts')))) return [];
+  const given = env.INGRESS_NODE_FLAGS;
+  return given === undefined ? INGRESS_NODE_FLAGS : given.split(/\s+/).filter(Boolean);
+}
+
 export interface RunningService {
   name: string;
   process: ChildProcess;
@@ -59,9 +91,9 @@ export function announcedUrl(service: RunningService): string {
 /** The simulator's ready line, with the URL it listens on (SIM_PORT=0 picks a free port). */
 export const SIMULATOR_READY_LINE = /meta simulator listening on (?<url>http:\/\/\S+)/;
 
-/** Starts a TypeScript entry point under tsx and waits for its ready line. */
+/** Starts a TypeScript entry point under tsx, with its V8 flags (nodeFlagsOf), and waits for its ready line. */
 export function startService(options: StartOptions): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [...nodeFlagsOf(options.entry, options.env), '--import', 'tsx', options.entry], {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: options.readyLine ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
