@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from '@gw/process-tools';
 import { makeStack, post, startGateway, startSimulator, templateMessage, type Gateway, type HttpAnswer, type Simulator } from '../support/harness.ts';
-import { waitFor } from '../support/assertions.ts';
+import { sendsLoggedBy, waitFor } from '../support/assertions.ts';
 
 /**
  * Both roles in one process (apps/gateway; `pnpm gateway` with GATEWAY_PROCESSES), two such processes
@@ -17,21 +17,6 @@ let gateway: Gateway;
 let listener: Redis;
 /** Send ids published on any reply channel of this gateway. */
 const published = new Set<string>();
-
-/** The send ids (`<queue job>.<item>`) a process logged as sent, read from its own output. */
-function sendsLoggedBy(process: Gateway['ingresses'][number]): Set<string> {
-  const ids = new Set<string>();
-  for (const line of process.output.join('').split('\n')) {
-    if (!line.includes('"msg":"send"')) continue;
-    try {
-      const entry = JSON.parse(line) as { jobId?: string };
-      if (entry.jobId) ids.add(entry.jobId);
-    } catch {
-      // a line cut by the output buffer
-    }
-  }
-  return ids;
-}
 
 beforeAll(async () => {
   sim = await startSimulator();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeStack, post, startGateway, startSimulator, templateMessage, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
-import { waitFor } from '../support/assertions.ts';
+import { sendsLoggedBy, waitFor } from '../support/assertions.ts';
 
 /**
  * Two ingress and two worker processes on one Redis: every reply must reach the
@@ -9,21 +9,6 @@ import { waitFor } from '../support/assertions.ts';
 const stack = makeStack();
 let sim: Simulator;
 let gateway: Gateway;
-
-/** The send ids (`<queue job>.<item>`) each worker logged as sent, read from its own output. */
-function jobsLoggedBy(worker: Gateway['workers'][number]): Set<string> {
-  const ids = new Set<string>();
-  for (const line of worker.output.join('').split('\n')) {
-    if (!line.includes('"msg":"send"')) continue;
-    try {
-      const entry = JSON.parse(line) as { jobId?: string };
-      if (entry.jobId) ids.add(entry.jobId);
-    } catch {
-      // a line cut by the output buffer
-    }
-  }
-  return ids;
-}
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -75,11 +60,11 @@ describe('scale-out: two ingress and two worker processes on one Redis', () => {
     expect(new Set(jobIds).size).toBe(sends.length);
     // A worker publishes the answer before it logs the send: give the last log lines a moment to arrive.
     const loggedSomewhere = () => {
-      const logs = gateway.workers.map(jobsLoggedBy);
+      const logs = gateway.workers.map(sendsLoggedBy);
       return jobIds.every((id) => logs.some((ids) => ids.has(id)));
     };
     await waitFor('every answered send in a worker log', async () => loggedSomewhere(), 5000).catch(() => undefined);
-    const [first, second] = gateway.workers.map(jobsLoggedBy) as [Set<string>, Set<string>];
+    const [first, second] = gateway.workers.map(sendsLoggedBy) as [Set<string>, Set<string>];
     expect(first.size, 'jobs of worker 1').toBeGreaterThan(0);
     expect(second.size, 'jobs of worker 2').toBeGreaterThan(0);
     // Each job ran on exactly one worker, and every answered job ran somewhere.

@@ -1,5 +1,28 @@
 import type { Route, RouteReason } from '@gw/contracts';
-import type { LedgerLine } from './ledger-line.ts';
+
+/**
+ * The send ledger line (`ledger:{wamid}`), which is the message's audit entry: the worker
+ * writes it once per send in the pipeline it already runs, so auditing adds no Redis command
+ * to a send. The webhook enrichment reads `stackId` and `route` from it. Calls are tuples
+ * `[endpoint, status, ms, errorCode?]` to keep the line small (it lives for the retention).
+ */
+export interface LedgerLine {
+  stackId: string;
+  /**
+   * The sending stack's tenant (its permanent uid), written when it differs from `stackId`. A line
+   * without one belongs to the tenant `stackId`: a stack without a uid (STACKS_FILE without a stack
+   * store), and no stored stack (lines written before tenants were recorded are refused to them).
+   */
+  tenant?: string;
+  route: Route;
+  reason: RouteReason;
+  /** Epoch ms the send finished. */
+  at: number;
+  mmErrorCode?: number;
+  calls?: Array<[MetaCall['endpoint'], number, number, number?]>;
+  idempotencyKey?: string;
+  template?: string;
+}
 
 /** Send ledger lines by wamid as read by a caller; null: read, and there was none. */
 export type KnownLedger = ReadonlyMap<string, LedgerLine | null>;

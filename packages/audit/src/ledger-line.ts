@@ -1,29 +1,6 @@
-import type { Route, RouteReason } from '@gw/contracts';
-import type { AuditEntry, AuditOwner, MetaCall, SendAuditEvent } from './audit-store.ts';
+import type { AuditEntry, AuditOwner, LedgerLine, SendAuditEvent } from './audit-store.ts';
 
-/**
- * The send ledger line (`ledger:{wamid}`), which is the message's audit entry: the worker
- * writes it once per send in the pipeline it already runs, so auditing adds no Redis command
- * to a send. The webhook enrichment reads `stackId` and `route` from it. Calls are tuples
- * `[endpoint, status, ms, errorCode?]` to keep the line small (it lives for the retention).
- */
-export interface LedgerLine {
-  stackId: string;
-  /**
-   * The sending stack's tenant (its permanent uid), written when it differs from `stackId`. A line
-   * without one belongs to the tenant `stackId`: a stack without a uid (STACKS_FILE without a stack
-   * store), and no stored stack (lines written before tenants were recorded are refused to them).
-   */
-  tenant?: string;
-  route: Route;
-  reason: RouteReason;
-  /** Epoch ms the send finished. */
-  at: number;
-  mmErrorCode?: number;
-  calls?: Array<[MetaCall['endpoint'], number, number, number?]>;
-  idempotencyKey?: string;
-  template?: string;
-}
+export type { LedgerLine } from './audit-store.ts';
 
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
 
