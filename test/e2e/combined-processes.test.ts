@@ -110,7 +110,8 @@ describe('ingress and worker in one process', () => {
       const children = execFileSync('ps', ['--ppid', String(child.pid), '-o', 'args='], { encoding: 'utf8' })
         .trim()
         .split('\n');
-      expect(children.map((args) => /apps\/(\w+)\/src\/main\.ts/.exec(args)?.[1])).toEqual(['gateway']);
+      // (Other children, such as tsx's esbuild service on a cold cache, are not the gateway's.)
+      expect(children.map((args) => /apps\/(\w+)\/src\/main\.ts/.exec(args)?.[1]).filter(Boolean)).toEqual(['gateway']);
     } finally {
       child.kill('SIGTERM');
     }
