@@ -51,31 +51,44 @@ export function sendAuditEvent(
   };
 }
 
+export interface SendOutcomeWriterOptions {
+  /** Counts (Redis) or records (PostgreSQL sink) each finished send's audit event. */
+  tally?: SendAuditCounter;
+  /** The tenant of a stack id in this process's directory, for items queued without one (an ingress of an earlier version). */
+  tenantOf?: (stackId: string) => string | undefined;
+  /** The ingress of this process, if any: its replies skip Redis. */
+  local?: LocalReplies;
+}
+
 /**
  * Everything a finished send writes: the send ledger line (wamid -> stack, route,
  * reason, calls to Meta, template), which is the message's audit entry and what the
  * webhook enrichment reads; the Idempotency-Key's final answer, stored before the reply
  * so a repeat always finds it; then the reply to the waiting ingress. The sends that
  * finish in one event-loop tick share one pipeline (one round trip) and one PUBLISH per
- * ingress, whose message is the list of replies (handed over in memory to an ingress in this
- * process). The route analytics count the send in
- * process (SendTally), so the audit adds no command to this pipeline.
+ * ingress, whose message is the list of replies (handed over in memory to an ingress in
+ * this process). The route analytics count the send in process (SendTally), so the audit
+ * adds no command to this pipeline.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendOutcomeWriter {
   private pending: Outcome[] = [];
 
+  private readonly tally?: SendAuditCounter;
+  private readonly tenantOf: (stackId: string) => string | undefined;
+  private readonly local?: LocalReplies;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ledgerRetentionSeconds: number,
-    private readonly tally?: SendAuditCounter,
-    /** The tenant of a stack id in this process's directory, for items queued without one (an ingress of an earlier version). */
-    private readonly tenantOf: (stackId: string) => string | undefined = () => undefined,
-    /** The ingress of this process, if any: its replies skip Redis. */
-    private readonly local?: LocalReplies,
-  ) {}
+    options: SendOutcomeWriterOptions = {},
+  ) {
+    this.tally = options.tally;
+    this.tenantOf = options.tenantOf ?? (() => undefined);
+    this.local = options.local;
+  }
 
   /** Resolves once written (or once writing failed and was logged); never rejects. */
   write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = []): Promise<void> {

@@ -63,17 +63,14 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     wabaCooldownSeconds: env.MM_WABA_COOLDOWN_SECONDS,
     syncingRetrySeconds: env.MM_SYNCING_RETRY_SECONDS,
   });
-  const outcomes = new SendOutcomeWriter(
-    commands,
-    keys,
-    env.LEDGER_RETENTION_SECONDS,
-    options.tally,
-    (stackId) => {
+  const outcomes = new SendOutcomeWriter(commands, keys, env.LEDGER_RETENTION_SECONDS, {
+    tally: options.tally,
+    tenantOf: (stackId) => {
       const stack = options.stacks.get(stackId);
       return stack ? tenantOf(stack) : undefined;
     },
-    options.localReplies,
-  );
+    local: options.localReplies,
+  });
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);
