@@ -20,6 +20,7 @@ import { countSendResults } from './operations/metrics-routes.ts';
 import { StackLimits } from './stack-limits.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { GraphUpstream } from './graph/graph-upstream.ts';
+import { MediaGarbage, youngGenerationGc } from './graph/media/media-garbage.ts';
 import { MediaOwnership } from './graph/media/media-ownership.ts';
 import { mediaRoutes } from './graph/media/media-routes.ts';
 import { graphRoutes } from './graph/graph-routes.ts';
@@ -152,7 +153,8 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const graph = { router: graphRoutes({ stacks, upstream: graphUpstream, categories, owners: new TemplateOwners({ redis: commands, keys }), logger }) };
     // Failed authentication is counted per client across every route of this process.
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
-    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, logger });
+    const garbage = new MediaGarbage(env.MEDIA_GC_EVERY_MB > 0 ? youngGenerationGc() : () => undefined, env.MEDIA_GC_EVERY_MB * 1024 * 1024);
+    const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, garbage, logger });
     const app = createIngressApp({
       stacks,
       dispatcher,

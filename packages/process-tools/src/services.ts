@@ -28,16 +28,6 @@ export const ENTRY_POINTS = {
 export const INGRESS_NODE_FLAGS: readonly string[] = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
 /**
- * Opt-in (INGRESS_NODE_FLAGS=`${MEDIA_MEMORY_NODE_FLAGS} ${INGRESS_NODE_FLAGS}`), not the default: they
- * keep a 100 MB media transfer from growing the ingress's memory by more than 20 MB, and cost its send
- * path much of its throughput. Every socket read of a transfer is a fresh buffer of up to 64 KB,
- * garbage once written on, which V8 frees only at a young-generation GC; left alone it runs one when
- * 32 MB of them wait (a fixed threshold). A 1 MB young generation collected once a tenth full frees
- * them every few MB, and collects the send path's objects as often.
- */
-export const MEDIA_MEMORY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--minor-gc-task-trigger=10'];
-
-/**
  * The V8 flags an entry point runs with (matched by its path in the repository, so another checkout's
  * too): the ingress's (and apps/gateway's) are INGRESS_NODE_FLAGS unless its environment's INGRESS_NODE_FLAGS says otherwise
  * (space-separated; empty: none).

@@ -5,6 +5,7 @@ import { gatewayErrors } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { requireStack } from '../../auth.ts';
 import { sendGatewayError } from '../../http-errors.ts';
+import type { MediaGarbage } from './media-garbage.ts';
 import type { MediaOwnership } from './media-ownership.ts';
 import { streamUpload } from './media-upload.ts';
 import { forwardableQueryOf, jsonOf, writeGraphAnswer } from '../graph-passthrough.ts';
@@ -21,6 +22,8 @@ export interface MediaRoutesDeps {
   ownership: MediaOwnership;
   /** The ingress's one client of Meta's Graph API (shared with the graph routes); it calls META_GRAPH_VERSION whatever version the client's path names. */
   upstream: GraphUpstream;
+  /** Told every piece of media moved, so its buffers are freed as the transfer goes. */
+  garbage: MediaGarbage;
   logger: Logger;
 }
 
@@ -111,7 +114,11 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
       return sendGatewayError(res, gatewayErrors.wrongPhoneNumber(phoneNumberId));
     }
     const path = `${encodeURIComponent(stack.phoneNumberId)}/media`;
-    const outcome = await streamUpload(req, (contentType, body) => deps.upstream.upload('graph_media_upload', path, stack.accessToken, contentType, body, 'the media upload'));
+    const outcome = await streamUpload(
+      req,
+      (contentType, body) => deps.upstream.upload('graph_media_upload', path, stack.accessToken, contentType, body, 'the media upload'),
+      (bytes) => deps.garbage.count(bytes),
+    );
     if (outcome.kind === 'aborted') return void res.destroy();
     // Refused, failed or answered early by Meta: the rest of the client's upload is not wanted.
     discardRest(req);
@@ -158,6 +165,7 @@ export function mediaRoutes(deps: MediaRoutesDeps): Router {
         if (typeof value === 'string') headers[name] = value;
       }
       res.writeHead(file.statusCode, headers);
+      file.body.on('data', (chunk: Buffer) => deps.garbage.count(chunk.length));
       // Streamed: a client that stops reading slows Meta's side too; one that leaves aborts it.
       await pipeline(file.body, res);
     } catch (error) {

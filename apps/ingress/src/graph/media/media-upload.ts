@@ -45,8 +45,9 @@ function contentLengthOf(req: Request): number | undefined {
  * the file part starts and its limit is known; a file over its limit aborts it mid-stream, and the
  * closing boundary is written only after the whole form passed the checks, so Meta never receives a
  * complete upload the gateway refused. After a refusal the rest of the client's body is read and dropped.
+ * `moved` is told the size of each piece of the file passed on.
  */
-export function streamUpload(req: Request, openUpstream: OpenUpstream): Promise<UploadOutcome> {
+export function streamUpload(req: Request, openUpstream: OpenUpstream, moved: (bytes: number) => void): Promise<UploadOutcome> {
   const contentLength = contentLengthOf(req);
   const early = checkContentLength(contentLength);
   if (early) return Promise.resolve({ kind: 'refused', error: early, reachedMeta: false });
@@ -98,6 +99,7 @@ export function streamUpload(req: Request, openUpstream: OpenUpstream): Promise<
           // After a refusal or an early answer the rest is read (busboy stalls on an unread file) and dropped.
           if (settled) return;
           fileSize += chunk.length;
+          moved(chunk.length);
           if (fileSize > maxBytes) return refuse(mediaErrors.fileTooLarge(label, maxBytes));
           if (!upstream.write(chunk)) {
             file.pause();
