@@ -1,9 +1,11 @@
+import type { RequestListener } from 'node:http';
 import express, { type RequestHandler, type Router } from 'express';
 import type { AuditStore } from '@gw/audit';
 import type { StackDirectory } from '@gw/config';
 import { auditRoutes } from './audit-routes.ts';
 import type { Logger } from '@gw/logger';
 import { errorHandler, notFound } from './http-errors.ts';
+import { withSendFastPath } from './send-fast-path.ts';
 import { sendRoutes } from './send-routes.ts';
 import type { SendDispatcher } from './send-dispatcher.ts';
 import type { StackLimits } from './stack-limits.ts';
@@ -33,7 +35,13 @@ export interface IngressAppDeps extends TemplateRoutesDeps {
   graph?: { router: Router };
 }
 
-export function createIngressApp(deps: IngressAppDeps): express.Express {
+export interface IngressApp {
+  app: express.Express;
+  /** What the ingress's HTTP server runs: the app, with the send routes on a fast path (send-fast-path.ts). */
+  listener: RequestListener;
+}
+
+export function createIngressApp(deps: IngressAppDeps): IngressApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -41,7 +49,8 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
 
   app.use(deps.operations.timing);
   // The hot path first: a send does not walk the operator routes. Each router parses its own bodies.
-  app.use(sendRoutes(deps));
+  const sends = sendRoutes(deps);
+  app.use(sends.router);
   app.use(deps.operations.router);
   app.use(deps.admin.router);
   // Before every JSON parser: the webhook signature is checked over the raw bytes.
@@ -53,6 +62,7 @@ export function createIngressApp(deps: IngressAppDeps): express.Express {
   // Last before the 404: its `/{version}/{id}` routes answer 403 for every id that is not the stack's.
   if (deps.graph) app.use(deps.graph.router);
   app.use(notFound);
-  app.use(errorHandler(deps.logger, deps.bodyLimit));
-  return app;
+  const onError = errorHandler(deps.logger, deps.bodyLimit);
+  app.use(onError);
+  return { app, listener: withSendFastPath(app, { before: [deps.operations.timing], sends, onError }) };
 }

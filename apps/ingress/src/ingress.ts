@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
@@ -155,7 +155,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     const garbage = new MediaGarbage(env.MEDIA_GC_EVERY_MB > 0 ? youngGenerationGc() : () => undefined, env.MEDIA_GC_EVERY_MB * 1024 * 1024);
     const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, garbage, logger });
-    const app = createIngressApp({
+    const { app, listener } = createIngressApp({
       stacks,
       dispatcher,
       logger,
@@ -178,11 +178,12 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
 
     const listening: Server = await new Promise((resolve, reject) => {
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
-      // Express 5 hands a listen error to this callback: a taken PORT must fail the start, not announce a port someone else answers on.
-      const s = app.listen(env.PORT, env.HOST, LISTEN_BACKLOG, (error?: NodeJS.ErrnoException) => {
-        if (!error) return resolve(s);
-        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error);
-      });
+      // A taken PORT must fail the start, not announce a port someone else answers on.
+      const s = createServer(listener);
+      s.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error),
+      );
+      s.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => resolve(s));
     });
     server = listening;
     listening.keepAliveTimeout = 65_000;

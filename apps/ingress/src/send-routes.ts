@@ -33,8 +33,48 @@ function writeResult(res: Response, result: DispatchResult): void {
   res.writeHead(result.status, headers).end(body);
 }
 
+/** Which send route a path is: its endpoint, the path parameters and the route's pattern (the metrics label). */
+export interface SendRouteMatch {
+  endpoint: SendEndpoint;
+  params: { version?: string; phoneNumberId?: string };
+  pattern: string;
+}
+
+const SEND_PATH = new RegExp(`^/(?:([^/]+)/([^/]+)/)?(${SEND_ENDPOINTS.join('|')})/?$`, 'i');
+
+/**
+ * The send route a request's method and URL name, matched as Express's router matches the routes
+ * `sendRoutes` registers (case-insensitive, an optional trailing slash, parameters URL-decoded,
+ * a Graph version only); undefined for anything else, including a parameter that does not decode.
+ */
+export function matchSendRoute(method: string | undefined, url: string | undefined): SendRouteMatch | undefined {
+  if (method !== 'POST' || url === undefined) return undefined;
+  const query = url.indexOf('?');
+  const match = SEND_PATH.exec(query === -1 ? url : url.slice(0, query));
+  if (!match) return undefined;
+  const endpoint = match[3]!.toLowerCase() as SendEndpoint;
+  if (match[1] === undefined) return { endpoint, params: {}, pattern: `/${endpoint}` };
+  let version: string;
+  let phoneNumberId: string;
+  try {
+    version = decodeURIComponent(match[1]);
+    phoneNumberId = decodeURIComponent(match[2]!);
+  } catch {
+    return undefined;
+  }
+  if (!GRAPH_VERSION.test(version)) return undefined;
+  return { endpoint, params: { version, phoneNumberId }, pattern: `/:version/:phoneNumberId/${endpoint}` };
+}
+
+export interface SendRoutes {
+  /** The routes as Express registers them: the route table (OpenAPI, metrics labels) and what serves a send the fast path does not. */
+  router: Router;
+  /** The handlers of one send route, in order (authentication, limits, body, send), for the fast path. */
+  handlersOf(endpoint: SendEndpoint): RequestHandler[];
+}
+
 /** `/messages`, `/marketing_messages`, `/messages_encrypted` and their Graph-compatible twins. */
-export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutesDeps): Router {
+export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutesDeps): SendRoutes {
   const router = Router();
   // Any content type is read as JSON: some clients omit the header, Meta accepts them.
   // Parsed only after authentication, and only on these routes.
@@ -83,9 +123,10 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutes
   };
   // `/{not a Graph version}/x/messages` is not a send route: leave it to the other routers (then 404).
   const graphVersion: RequestHandler = (req, _res, next) => next(GRAPH_VERSION.test(String(req.params.version)) ? undefined : 'route');
+  const handlers = new Map(SEND_ENDPOINTS.map((endpoint) => [endpoint, [auth, limited, json, handle(endpoint)]]));
   for (const endpoint of SEND_ENDPOINTS) {
-    router.post(`/${endpoint}`, auth, limited, json, handle(endpoint));
-    router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, auth, limited, json, handle(endpoint));
+    router.post(`/${endpoint}`, ...handlers.get(endpoint)!);
+    router.post(`/:version/:phoneNumberId/${endpoint}`, graphVersion, ...handlers.get(endpoint)!);
   }
-  return router;
+  return { router, handlersOf: (endpoint) => handlers.get(endpoint)! };
 }
