@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { SEND_ENDPOINTS } from '@gw/contracts';
 import { matchSendRoute, type SendRoutes } from './send-routes.ts';
 
 export interface SendFastPathOptions {
@@ -36,6 +37,7 @@ function runHandlers(handlers: RequestHandler[], req: Request, res: Response, on
  * any request the match declines (a parameter that does not decode, a version that is not Graph's).
  */
 export function withSendFastPath(app: Express, { before, sends, onError }: SendFastPathOptions): RequestListener {
+  const chains = new Map(SEND_ENDPOINTS.map((endpoint) => [endpoint, [...before, ...sends.handlersOf(endpoint)]]));
   return (incoming: IncomingMessage, outgoing: ServerResponse) => {
     const match = matchSendRoute(incoming.method, incoming.url);
     if (!match) return void app(incoming, outgoing);
@@ -49,6 +51,6 @@ export function withSendFastPath(app: Express, { before, sends, onError }: SendF
     req.baseUrl = '';
     req.params = match.params;
     req.route = { path: match.pattern };
-    runHandlers([...before, ...sends.handlersOf(match.endpoint)], req, res, onError);
+    runHandlers(chains.get(match.endpoint)!, req, res, onError);
   };
 }
