@@ -19,7 +19,7 @@ function runHandlers(handlers: RequestHandler[], req: Request, res: Response, on
     const handler = handlers[at++];
     if (!handler) return;
     try {
-      const settled = handler(req, res, next) as unknown;
+      const settled = handler(req, res, next);
       if (settled instanceof Promise) settled.catch((thrown: unknown) => next(thrown ?? new Error('handler rejected')));
     } catch (thrown) {
       next(thrown);
