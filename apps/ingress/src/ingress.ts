@@ -180,10 +180,13 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
       // A taken PORT must fail the start, not announce a port someone else answers on.
       const s = createServer(listener);
-      s.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error),
-      );
-      s.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => resolve(s));
+      const failed = (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error);
+      s.once('error', failed);
+      s.listen(env.PORT, env.HOST, LISTEN_BACKLOG, () => {
+        s.off('error', failed);
+        resolve(s);
+      });
     });
     server = listening;
     listening.keepAliveTimeout = 65_000;

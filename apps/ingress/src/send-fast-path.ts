@@ -11,11 +11,11 @@ export interface SendFastPathOptions {
   onError: ErrorRequestHandler;
 }
 
-/** Runs the handlers in order, Express's way: `next(error)` and a throw or a rejection go to onError. */
+/** Runs the handlers in order, Express's way: `next(error)` and a throw or a rejection go to onError (none of them skips a route). */
 function runHandlers(handlers: RequestHandler[], req: Request, res: Response, onError: ErrorRequestHandler): void {
   let at = 0;
   const next: NextFunction = (error?: unknown) => {
-    if (error !== undefined && error !== 'route' && error !== 'router') return onError(error, req, res, () => undefined);
+    if (error) return onError(error, req, res, () => undefined);
     const handler = handlers[at++];
     if (!handler) return;
     try {
@@ -31,7 +31,7 @@ function runHandlers(handlers: RequestHandler[], req: Request, res: Response, on
 /**
  * The ingress's request listener: the send routes straight to their handlers, everything else to the
  * Express app. Express's router walks its layers and matches patterns on every step of every request,
- * a fifth of the ingress's CPU per send; here a send is matched once (`matchSendRoute`, as the router
+ * about a tenth of the ingress's CPU per send (docs/performance.md); here a send is matched once (`matchSendRoute`, as the router
  * would) and runs the same handlers on Express's request and response, so answers, errors, limits and
  * metrics are the app's own. The routes stay registered in the app: the route table, and the path of
  * any request the match declines (a parameter that does not decode, a version that is not Graph's).
