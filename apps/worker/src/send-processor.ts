@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Logger } from '@gw/logger';
+import { lazyChild, type Logger } from '@gw/logger';
 import { finishedBatchData, gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
 import type { MetaCallTiming, SendService } from './send-service.ts';
 import type { SendOutcomeWriter } from './send-outcome-writer.ts';
@@ -42,7 +42,9 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
 
   async function runItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
     const started = performance.now();
-    const log = logger.child({ jobId: item.id, batchJobId, stackId: item.stackId });
+    const bindings = { jobId: item.id, batchJobId, stackId: item.stackId };
+    // Made only if the send logs a warning or an error; its one info line names the send itself.
+    const log = lazyChild(logger, bindings);
     const metaCalls: MetaCallTiming[] = [];
     let result: SendResult;
     try {
@@ -54,8 +56,9 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
     await outcomes.write(item, replyTo, result, log, metaCalls);
     const durationMs = performance.now() - started;
     observer?.onSend(result, durationMs);
-    log.info(
+    logger.info(
       {
+        ...bindings,
         endpoint: item.endpoint,
         route: result.route,
         reason: result.reason,

@@ -45,3 +45,19 @@ export function createLogger({ name, level = 'info', destination }: LoggerSettin
   };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }
+
+/**
+ * `logger.child(bindings)`, made on first use. A child costs a redaction pass over its bindings; a hot
+ * path that gives every unit of work its own logger but rarely logs through it (a send logs a warning
+ * only when something goes wrong) pays that only when it does.
+ */
+export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  return new Proxy(logger, {
+    get(target, key) {
+      child ??= target.child(bindings);
+      const value: unknown = Reflect.get(child, key, child);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './index.ts';
+import { createLogger, lazyChild } from './index.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -30,5 +30,18 @@ describe('createLogger', () => {
       expect(line).not.toContain(secret);
     }
     expect(line).toContain('[redacted]');
+  });
+});
+
+describe('lazyChild', () => {
+  it("logs with the bindings, redacted as a child's, once anything is logged through it", () => {
+    const { lines, destination } = capture();
+    const log = lazyChild(createLogger({ name: 't', level: 'info', destination }), { jobId: 'j1', stackId: 's1', token: 'EAAG-secret' });
+    log.debug('below the level');
+    expect(lines).toEqual([]);
+    log.warn({ err: 'x' }, 'it went wrong');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ jobId: 'j1', stackId: 's1', token: '[redacted]', err: 'x', msg: 'it went wrong', level: 40 });
+    expect(log.isLevelEnabled('debug')).toBe(false);
   });
 });
