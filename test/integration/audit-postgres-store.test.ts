@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PostgresAuditStore, dayStart, migrateAuditSchema, type AuditEvent } from '@gw/audit';
-import { NO_POSTGRES, createTestDatabase, postgresAdminUrl, type TestDatabase } from '../support/postgres.ts';
+import { NO_POSTGRES, createTestDatabase, endPool, postgresAdminUrl, type TestDatabase } from '../support/postgres.ts';
 
 const adminUrl = await postgresAdminUrl();
 if (!adminUrl) console.warn(NO_POSTGRES);
@@ -45,7 +45,7 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
     // A pool of one: the migration must do everything on the connection that holds its lock.
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     await migrateAuditSchema(pool, T0);
-    await pool.end();
+    await endPool(pool);
     store = new PostgresAuditStore({ connectionString: db.url, logger: silent, flushIntervalMs: 50 });
   });
 
@@ -65,7 +65,7 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
       expect(again.addedColumns).toEqual([]);
       expect(again.version).toBe(2);
     } finally {
-      await pool.end();
+      await endPool(pool);
     }
     expect((await store.entry(A, 'wamid.migrate'))?.route).toBe('marketing_messages');
   });
@@ -249,7 +249,7 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
         await upgraded.close();
       }
     } finally {
-      await pool.end();
+      await endPool(pool);
       await v1.drop();
     }
   });
@@ -277,7 +277,7 @@ describe.skipIf(!adminUrl)('PostgresAuditStore against a real PostgreSQL', () =>
       await store.flush();
       expect(await store.entry(A, 'wamid.again')).toBeDefined();
     } finally {
-      await pool.end();
+      await endPool(pool);
     }
   });
 

@@ -69,3 +69,20 @@ export async function createTestDatabase(adminUrl: string): Promise<TestDatabase
     },
   };
 }
+
+/**
+ * Ends a pool and waits until each of its connections has closed. `pool.end()` resolves as soon as it
+ * has asked them to: a database dropped right after (`WITH (FORCE)`) would cut a connection still
+ * closing, and the pool, ended and without an 'error' listener, would throw that in the test process.
+ */
+export async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on('remove', () => {
+      if (--open === 0) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
+}
