@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeStack, post, startGateway, startSimulator, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
+import { makeStack, post, sendVia, startGateway, startSimulator, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 import { metricSum, scrape } from '../support/metrics.ts';
 
 /**
@@ -23,12 +23,10 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-const auth = () => ({ authorization: `Bearer ${stack.apiKey}` });
-
 describe('the send fast path', () => {
   it('sends on the short and the Graph forms, any case, a trailing slash and a query, and labels each by its registered pattern', async () => {
     for (const path of ['/messages', `/v24.0/${stack.phoneNumberId}/messages`, '/MESSAGES/', `/v24.0/${encodeURIComponent(stack.phoneNumberId)}/Messages?x=1`]) {
-      const answer = await post(`${gateway.url}${path}`, textMessage(), auth());
+      const answer = await sendVia(gateway, stack, textMessage(), path);
       expect(answer.status, path).toBe(200);
       expect(answer.body.messages?.[0]?.id, path).toMatch(/^wamid\./);
       expect(answer.headers['x-gateway-route'], path).toBe('cloud_api');
@@ -42,25 +40,25 @@ describe('the send fast path', () => {
     const unauthenticated = await post(`${gateway.url}/messages`, textMessage());
     expect(unauthenticated.status).toBe(401);
     expect(unauthenticated.body.error).toMatchObject({ type: 'OAuthException', code: 190 });
-    const other = await post(`${gateway.url}/v24.0/999000999/messages`, textMessage(), auth());
+    const other = await sendVia(gateway, stack, textMessage(), '/v24.0/999000999/messages');
     expect(other.status).toBe(403);
     expect(other.body.error).toMatchObject({ code: 200, error_data: { details: expect.stringContaining('999000999') } });
-    const badJson = await post(`${gateway.url}/messages`, '{"messaging_product":', auth());
+    const badJson = await sendVia(gateway, stack, '{"messaging_product":');
     expect(badJson.status).toBe(400);
     expect(badJson.body.error).toMatchObject({ type: 'OAuthException', code: 100 });
-    const huge = await post(`${gateway.url}/messages`, { ...textMessage(), padding: 'x'.repeat(128 * 1024) }, auth());
+    const huge = await sendVia(gateway, stack, { ...textMessage(), padding: 'x'.repeat(128 * 1024) });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toMatchObject({ code: 100, error_data: { details: expect.stringContaining('64kb') } });
-    const invalid = await post(`${gateway.url}/messages`, { messaging_product: 'whatsapp' }, auth());
+    const invalid = await sendVia(gateway, stack, { messaging_product: 'whatsapp' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe(100);
   });
 
   it('leaves what it declines to the app: a version that is not a Graph version, a parameter that does not decode', async () => {
-    const notAVersion = await post(`${gateway.url}/V24.0/${stack.phoneNumberId}/messages`, textMessage(), auth());
+    const notAVersion = await sendVia(gateway, stack, textMessage(), `/V24.0/${stack.phoneNumberId}/messages`);
     expect(notAVersion.status).toBe(404);
     expect(notAVersion.body.error).toMatchObject({ code: 100, error_data: { details: `No route for POST /V24.0/${stack.phoneNumberId}/messages.` } });
-    const undecodable = await post(`${gateway.url}/v24.0/%E0%A4%A/messages`, textMessage(), auth());
+    const undecodable = await sendVia(gateway, stack, textMessage(), '/v24.0/%E0%A4%A/messages');
     expect(undecodable.status).toBe(400);
     expect(undecodable.body.error).toMatchObject({ code: 100, error_data: { details: 'The request could not be read.' } });
   });

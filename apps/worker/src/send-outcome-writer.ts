@@ -75,20 +75,12 @@ export interface SendOutcomeWriterOptions {
 export class SendOutcomeWriter {
   private pending: Outcome[] = [];
 
-  private readonly tally?: SendAuditCounter;
-  private readonly tenantOf: (stackId: string) => string | undefined;
-  private readonly local?: LocalReplies;
-
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ledgerRetentionSeconds: number,
-    options: SendOutcomeWriterOptions = {},
-  ) {
-    this.tally = options.tally;
-    this.tenantOf = options.tenantOf ?? (() => undefined);
-    this.local = options.local;
-  }
+    private readonly options: SendOutcomeWriterOptions = {},
+  ) {}
 
   /** Resolves once written (or once writing failed and was logged); never rejects. */
   write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = []): Promise<void> {
@@ -109,10 +101,10 @@ export class SendOutcomeWriter {
     for (const outcome of outcomes) {
       const { item, result } = outcome;
       if (result.wamid && result.route !== 'none') {
-        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now, this.tenantOf);
+        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now, this.options.tenantOf);
         pipeline.set(this.keys.ledger(result.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds);
         owners.push(outcome);
-        this.tally?.count(event);
+        this.options.tally?.count(event);
       }
       if (item.idempotency) {
         const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
@@ -123,7 +115,8 @@ export class SendOutcomeWriter {
       channel.push({ jobId: item.id, result });
       replies.set(outcome.replyTo, channel);
     }
-    const localChannel = this.local?.channel();
+    const { local } = this.options;
+    const localChannel = local?.channel();
     const localReplies = localChannel === undefined ? undefined : replies.get(localChannel);
     if (localReplies) replies.delete(localChannel!);
     for (const [channel, list] of replies) pipeline.publish(channel, JSON.stringify(list));
@@ -139,7 +132,7 @@ export class SendOutcomeWriter {
       for (const { log, result } of outcomes) log.error({ err: error, wamid: result.wamid }, 'could not record a finished send');
     }
     // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
-    if (localReplies) this.local!.deliver(localReplies);
+    if (localReplies) local!.deliver(localReplies);
     for (const outcome of outcomes) outcome.written();
   }
 }
