@@ -54,6 +54,18 @@ describe('Pacer against a real Redis', () => {
     expect(calls).toBeLessThan(250);
   });
 
+  it('gives a burst on a quiet number its tokens in one call, not a lease doubling its way up', async () => {
+    const pacer = new Pacer({ redis, keys: redisKeys(uniquePrefix()), maxWaitMs: 1000, backoffMs: 500 });
+    const before = await scriptCalls();
+    // 1,000 msg/s: a lease holds up to 50 tokens. Doubling from one token would take 6 calls (1, 2, 4, 8, 16, 19).
+    expect((await burst(pacer, '444', 1000, 50)).sent).toBe(50);
+    expect((await scriptCalls()) - before).toBe(1);
+    // More than a lease holds: the rest comes in the next call.
+    const more = await scriptCalls();
+    expect((await burst(pacer, '555', 1000, 80)).sent).toBe(80);
+    expect((await scriptCalls()) - more).toBe(2);
+  });
+
   it('holds a number back after a 130429 and drops its lease', async () => {
     const pacer = new Pacer({ redis, keys: redisKeys(uniquePrefix()), maxWaitMs: 100, backoffMs: 400 });
     await pacer.acquire('333', 1000);

@@ -50,7 +50,7 @@ export interface PacerOptions {
 }
 
 /** Tokens this process took ahead of need, valid only briefly so the shared bucket stays honest. */
-interface Lease {
+export interface Lease {
   size: number;
   tokens: number;
   /** When its tokens may be used (a reservation in the bucket's future). */
@@ -61,22 +61,25 @@ interface Lease {
 /**
  * A lease holds at most 1/20 s of a number's rate and lives 50 ms, so a busy worker
  * asks Redis about once per 50 ms instead of once per send. Its size follows what
- * this process actually used, so a quiet number takes one token at a time and
- * wastes nothing of Meta's throughput.
+ * this process actually used, and at least the sends waiting for it now, so a quiet
+ * number takes one token at a time and wastes nothing of Meta's throughput, and a
+ * burst on a number gets its tokens in one call instead of doubling its way up.
  */
 const LEASE_FRACTION = 20;
 const LEASE_MS = 50;
 
-function nextLeaseSize(previous: Lease | undefined, max: number): number {
-  if (!previous) return 1;
-  const used = previous.size - previous.tokens;
-  return Math.max(1, Math.min(max, previous.tokens === 0 ? previous.size * 2 : used));
+export function nextLeaseSize(previous: Lease | undefined, waiting: number, max: number): number {
+  const used = previous ? previous.size - previous.tokens : 0;
+  const grown = previous && previous.tokens === 0 ? previous.size * 2 : used;
+  return Math.max(1, Math.min(max, Math.max(grown, waiting)));
 }
 
 export class Pacer {
   private readonly redis: PacingRedis;
   private readonly leases = new Map<string, Lease>();
   private readonly refills = new Map<string, Promise<boolean>>();
+  /** Sends of each number waiting for a token now: a refill takes at least one for each (within a lease's limit). */
+  private readonly waiting = new Map<string, number>();
 
   constructor(private readonly options: PacerOptions) {
     options.redis.defineCommand('takeSlot', { numberOfKeys: 2, lua: TAKE_SLOT });
@@ -85,29 +88,45 @@ export class Pacer {
 
   /** Waits for this number's next slot; throws PacingRejected when it is too far away. */
   async acquire(phoneNumberId: string, messagesPerSecond: number): Promise<void> {
-    for (;;) {
-      const lease = this.leases.get(phoneNumberId);
-      if (lease && lease.tokens > 0 && lease.until > Date.now()) {
-        lease.tokens -= 1;
-        const wait = lease.availableAt - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        return;
+    this.countWaiting(phoneNumberId, 1);
+    let waiting = true;
+    try {
+      for (;;) {
+        const lease = this.leases.get(phoneNumberId);
+        if (lease && lease.tokens > 0 && lease.until > Date.now()) {
+          lease.tokens -= 1;
+          waiting = false;
+          this.countWaiting(phoneNumberId, -1);
+          const wait = lease.availableAt - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          return;
+        }
+        // One refill per number at a time: concurrent sends share it instead of each taking a lease.
+        let refill = this.refills.get(phoneNumberId);
+        if (!refill) {
+          refill = this.refill(phoneNumberId, messagesPerSecond, lease).finally(() => this.refills.delete(phoneNumberId));
+          this.refills.set(phoneNumberId, refill);
+        }
+        if (!(await refill)) return; // Redis unreadable: Meta's own limit still protects the number.
       }
-      // One refill per number at a time: concurrent sends share it instead of each taking a lease.
-      let refill = this.refills.get(phoneNumberId);
-      if (!refill) {
-        refill = this.refill(phoneNumberId, messagesPerSecond, lease).finally(() => this.refills.delete(phoneNumberId));
-        this.refills.set(phoneNumberId, refill);
-      }
-      if (!(await refill)) return; // Redis unreadable: Meta's own limit still protects the number.
+    } finally {
+      if (waiting) this.countWaiting(phoneNumberId, -1);
     }
+  }
+
+  private countWaiting(phoneNumberId: string, change: number): void {
+    const now = (this.waiting.get(phoneNumberId) ?? 0) + change;
+    if (now > 0) this.waiting.set(phoneNumberId, now);
+    else this.waiting.delete(phoneNumberId);
   }
 
   /** Takes a lease from the shared bucket; false when Redis cannot be asked. */
   private async refill(phoneNumberId: string, messagesPerSecond: number, previous: Lease | undefined): Promise<boolean> {
     const { keys, maxWaitMs } = this.options;
     const take = (count: number) => this.redis.takeSlot(keys.paceBucket(phoneNumberId), keys.paceBackoff(phoneNumberId), messagesPerSecond, maxWaitMs, count);
-    let count = nextLeaseSize(previous, Math.max(1, Math.floor(messagesPerSecond / LEASE_FRACTION)));
+    // The sends that started with this one (a batch's items) reach here a few microtasks later: count them in.
+    await Promise.resolve();
+    let count = nextLeaseSize(previous, this.waiting.get(phoneNumberId) ?? 1, Math.max(1, Math.floor(messagesPerSecond / LEASE_FRACTION)));
     let wait: number;
     try {
       wait = await take(count);
