@@ -22,6 +22,26 @@ export interface SendProcessorDeps {
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
 const internalError = (): SendResult => ({ ...gatewayErrors.internal(), route: 'none', reason: 'gateway_error' });
 
+/** A send's one info line: the job, batch and stack ids, its route and its Meta calls. */
+function logSend(logger: Logger, bindings: Record<string, unknown>, item: SendItem, result: SendResult, metaCalls: MetaCallTiming[], durationMs: number): void {
+  logger.info(
+    {
+      ...bindings,
+      endpoint: item.endpoint,
+      route: result.route,
+      reason: result.reason,
+      status: result.status,
+      wamid: result.wamid,
+      mmErrorCode: result.mmErrorCode,
+      queueWaitMs: tenths(Math.max(0, Date.now() - item.receivedAt - durationMs)),
+      durationMs: tenths(durationMs),
+      metaMs: tenths(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
+      metaCalls,
+    },
+    'send',
+  );
+}
+
 /**
  * One processor for the send queue: a send-batch job's items run concurrently,
  * and each is answered as soon as it is done. It never throws: every outcome,
@@ -56,22 +76,8 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
     await outcomes.write(item, replyTo, result, log, metaCalls);
     const durationMs = performance.now() - started;
     observer?.onSend(result, durationMs);
-    logger.info(
-      {
-        ...bindings,
-        endpoint: item.endpoint,
-        route: result.route,
-        reason: result.reason,
-        status: result.status,
-        wamid: result.wamid,
-        mmErrorCode: result.mmErrorCode,
-        queueWaitMs: tenths(Math.max(0, Date.now() - item.receivedAt - durationMs)),
-        durationMs: tenths(durationMs),
-        metaMs: tenths(metaCalls.reduce((sum, call) => sum + call.ms, 0)),
-        metaCalls,
-      },
-      'send',
-    );
+    // Built only when it is written: the bench and many deployments log warnings only.
+    if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, durationMs);
     return result;
   }
 
