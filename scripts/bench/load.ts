@@ -14,6 +14,11 @@ export interface LoadSpec {
   rate?: number;
   /** Stop after this many requests instead of after durationSec. */
   amount?: number;
+  /**
+   * Answers to requests sent in the run's first this many ms stay out of p50/p90/p99/max (they are in
+   * p99All): every connection of a run is new and sends at once, and that start is not the steady state.
+   */
+  latencyFromMs?: number;
 }
 
 export interface LoadResult {
@@ -31,12 +36,19 @@ export interface LoadResult {
   p90: number;
   p99: number;
   max: number;
+  /** p99 over every answer, the run's start included. */
+  p99All: number;
+  /** Answers left out of the percentiles above (sent in the first latencyFromMs). */
+  startAnswers: number;
 }
 
 /** Runs autocannon in this process and reads every answer's latency itself. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const latencyFromMs = spec.latencyFromMs ?? 0;
   let latencies = new Float64Array(1 << 16);
   let count = 0;
+  /** Latencies of the answers to requests sent in the first latencyFromMs. */
+  const startLatencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let clients = 0;
@@ -64,6 +76,10 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         const elapsedMs = performance.now() - started;
         const sorted = latencies.subarray(0, count).sort();
+        const all = new Float64Array(count + startLatencies.length);
+        all.set(sorted);
+        all.set(startLatencies, count);
+        all.sort();
         resolve({
           rps: (ok * 1000) / elapsedMs,
           statuses,
@@ -76,6 +92,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
           p90: percentile(sorted, 90),
           p99: percentile(sorted, 99),
           max: count ? sorted[count - 1]! : NaN,
+          p99All: percentile(all, 99),
+          startAnswers: startLatencies.length,
         });
       },
     );
@@ -83,6 +101,11 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       if (statusCode >= 200 && statusCode < 300) ok += 1;
       else non2xx += 1;
+      // Sent at (now - responseTime) into the run.
+      if (performance.now() - started - responseTime < latencyFromMs) {
+        startLatencies.push(responseTime);
+        return;
+      }
       if (count === latencies.length) {
         const bigger = new Float64Array(latencies.length * 2);
         bigger.set(latencies);

@@ -30,7 +30,7 @@ function orderFor(round: number, names: string[]): string[] {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function loadSpec(target: Target, connections: number, durationSec: number, rate?: number): LoadSpec {
+export function loadSpec(target: Target, connections: number, durationSec: number, rate?: number, latencyFromMs?: number): LoadSpec {
   return {
     urls: target.urls,
     path: target.path,
@@ -40,6 +40,7 @@ export function loadSpec(target: Target, connections: number, durationSec: numbe
     connections,
     durationSec,
     rate,
+    latencyFromMs,
   };
 }
 
@@ -48,11 +49,11 @@ export function loadSpec(target: Target, connections: number, durationSec: numbe
  * Meta (requests still in flight when the load stops are finished by the gateway), and divided
  * by the sends Meta saw, so per-message costs include every message's whole path.
  */
-export async function measureOnce(stack: BenchStack, target: Target, concurrency: number, durationSec: number) {
+export async function measureOnce(stack: BenchStack, target: Target, concurrency: number, durationSec: number, latencyFromMs = 0) {
   const sent = async () => Object.values((await stack.sim('GET', '/counters')) as Record<string, number>).reduce((a, b) => a + b, 0);
   const before = await snapshot(stack);
   const sentBefore = await sent();
-  const load = await runLoad(loadSpec(target, concurrency, durationSec));
+  const load = await runLoad(loadSpec(target, concurrency, durationSec, undefined, latencyFromMs));
   await stack.settle();
   const messages = (await sent()) - sentBefore;
   const after = await snapshot(stack);
@@ -84,7 +85,7 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
           await stack.settle();
           await pause(100);
           const loadAverage = loadavg()[0]!;
-          const { load, usage, ownCpuUsPerMsg } = await measureOnce(stack, target, concurrency, options.durationSec);
+          const { load, usage, ownCpuUsPerMsg } = await measureOnce(stack, target, concurrency, options.durationSec, options.latencyFromMs);
           records.push({
             ...load,
             round,

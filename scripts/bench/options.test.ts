@@ -39,4 +39,10 @@ describe('bench options', () => {
   it('keep a shorter campaign for --quick', () => {
     expect(parseOptions(['--quick']).campaign).toBe(10_000);
   });
+
+  it("leave a run's first second out of its latency percentiles, half a second with --quick, as asked", () => {
+    expect(parseOptions([]).latencyFromMs).toBe(1000);
+    expect(parseOptions(['--quick']).latencyFromMs).toBe(500);
+    expect(parseOptions(['--latency-from', '0']).latencyFromMs).toBe(0);
+  });
 });
