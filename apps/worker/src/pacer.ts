@@ -115,8 +115,8 @@ export class Pacer {
   }
 
   private countWaiting(phoneNumberId: string, change: number): void {
-    const now = (this.waiting.get(phoneNumberId) ?? 0) + change;
-    if (now > 0) this.waiting.set(phoneNumberId, now);
+    const count = (this.waiting.get(phoneNumberId) ?? 0) + change;
+    if (count > 0) this.waiting.set(phoneNumberId, count);
     else this.waiting.delete(phoneNumberId);
   }
 
