@@ -25,7 +25,8 @@ export const ingressEnvSchema = z
     SEND_BATCH_MAX_ITEMS: intFromEnv(1, 64),
     /** When at least SEND_BATCH_WINDOW_PENDING sends await replies, a batch stays open this long (ms); 0: never. */
     SEND_BATCH_WINDOW_MS: intFromEnv(0, 10),
-    SEND_BATCH_WINDOW_PENDING: intFromEnv(1, 256),
+    /** "Busy": this many sends awaiting replies in this ingress; a closed loop of a few clients (c=16) stays under it and is never held. */
+    SEND_BATCH_WINDOW_PENDING: intFromEnv(1, 64),
     /** How long an Idempotency-Key is remembered. */
     IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
     /** Largest send body: a WhatsApp message (4,096-character text, templates, interactive) is a few KB. */
