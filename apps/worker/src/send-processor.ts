@@ -73,9 +73,10 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
       log.error({ err: error }, 'send failed unexpectedly');
       result = internalError();
     }
-    await outcomes.write(item, replyTo, result, log, metaCalls);
     const durationMs = performance.now() - started;
+    // Counted before the answer is written: a client that scrapes /metrics once answered finds its send there.
     observer?.onSend(result, durationMs);
+    await outcomes.write(item, replyTo, result, log, metaCalls);
     // Built only when it is written: the bench and many deployments log warnings only.
     if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, durationMs);
     return result;
