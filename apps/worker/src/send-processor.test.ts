@@ -19,10 +19,10 @@ describe('the send processor', () => {
       write: async () => countedAtAnswer.push((await metrics.fallbacks.get()).values),
     } as unknown as SendOutcomeWriter;
     const service = { send: async () => fallback } as unknown as SendService;
-    const process = createSendProcessor({ service, outcomes, logger: createLogger({ name: 'worker', level: 'silent' }), observer: new SendObserver(metrics) });
+    const processSendBatch = createSendProcessor({ service, outcomes, logger: createLogger({ name: 'worker', level: 'silent' }), observer: new SendObserver(metrics) });
     const job = { id: 'b1', data: { replyTo: 'ingress:1', items: [item] }, updateData: async () => undefined } as unknown as Job;
 
-    expect(await process(job)).toEqual({ results: { 'j.0': fallback } });
+    expect(await processSendBatch(job)).toEqual({ results: { 'j.0': fallback } });
     expect(countedAtAnswer).toEqual([[{ value: 1, labels: { reason: 'checked_fallback', error_code: '134100' } }]]);
   });
 });

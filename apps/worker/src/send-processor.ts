@@ -77,8 +77,8 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
     // Counted before the answer is written: a client that scrapes /metrics once answered finds its send there.
     observer?.onSend(result, durationMs);
     await outcomes.write(item, replyTo, result, log, metaCalls);
-    // Built only when it is written: the bench and many deployments log warnings only.
-    if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, durationMs);
+    // Built only when it is written: the bench and many deployments log warnings only. Its duration includes the answer's write.
+    if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, performance.now() - started);
     return result;
   }
 
