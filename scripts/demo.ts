@@ -93,7 +93,8 @@ async function redisForDemo(): Promise<DemoRedis> {
         'or set REDIS_URL to a Redis 7 it may write to (it uses a fresh key prefix there and deletes its keys on exit).',
     );
   }
-  const redis = await startPrivateRedis();
+  // Out of the terminal's Ctrl-C: the ingress and the worker drain against it first, then stopAll removes it.
+  const redis = await startPrivateRedis({ ownProcessGroup: true });
   return { url: redis.url, prefix: 'gw-demo', cleanUp: () => redis.stop() };
 }
 
@@ -139,14 +140,14 @@ async function main() {
 
   const services: RunningService[] = [];
   let stopping = false;
-  const stopAll = async () => {
+  const stopAll = async (code = 0) => {
     if (stopping) return;
     stopping = true;
     for (const s of services.reverse()) await s.stop();
     client.close();
     await redis.cleanUp();
     console.log('Demo stopped; it left nothing behind in Redis.');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stopAll());
   process.on('SIGTERM', () => void stopAll());
@@ -173,23 +174,30 @@ async function main() {
     // The demo client listens on loopback.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
-  services.push(
-    await startService({
-      name: 'simulator',
-      entry: ENTRY_POINTS.simulator,
-      env: {
-        ...env,
-        SIM_PORT: String(simPort),
-        SIM_SEED_FILE: join(REPO_ROOT, 'apps/meta-simulator/seed/demo.json'),
-        SIM_APP_SECRET: DEMO_SECRETS.appSecret,
-        SIM_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/meta`,
+  // A service that does not start stops the ones that did, and the private Redis.
+  const start = (options: Parameters<typeof startService>[0]) =>
+    startService(options).then(
+      (service) => void services.push(service),
+      async (error: unknown) => {
+        console.error(error);
+        await stopAll(1);
       },
-      readyLine: /meta simulator listening/,
-      echo: true,
-    }),
-  );
-  services.push(await startService({ name: 'worker', entry: ENTRY_POINTS.worker, env, echo: true }));
-  services.push(await startService({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true }));
+    );
+  await start({
+    name: 'simulator',
+    entry: ENTRY_POINTS.simulator,
+    env: {
+      ...env,
+      SIM_PORT: String(simPort),
+      SIM_SEED_FILE: join(REPO_ROOT, 'apps/meta-simulator/seed/demo.json'),
+      SIM_APP_SECRET: DEMO_SECRETS.appSecret,
+      SIM_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/meta`,
+    },
+    readyLine: /meta simulator listening/,
+    echo: true,
+  });
+  await start({ name: 'worker', entry: ENTRY_POINTS.worker, env, echo: true });
+  await start({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true });
 
   const gateway = `http://127.0.0.1:${port}`;
   const send = (name: string, extra: Record<string, unknown> = {}) =>

@@ -27,7 +27,12 @@ interface DemoRun {
   media: { uploaded: string[]; sentInHeaders: string[] };
   /** How `pnpm start` ended: `exit 0`, or the signal (Ctrl-C reaches pnpm too). */
   ended: string;
+  /** The demo's own Redis (none with REDIS_URL): whether its port still answered once the demo had ended. */
+  privateRedisLeft?: boolean;
 }
+
+/** The Redis the banner's warm-up command names. */
+const redisPortOf = (output: string) => Number(/REDIS_URL=redis:\/\/127\.0\.0\.1:(\d+) /.exec(output)?.[1]);
 
 async function demoEnv(redisUrl?: string): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = {
@@ -85,6 +90,7 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
     process.kill(-child.pid!, 'SIGINT');
     const ended = await exited;
     return {
+      privateRedisLeft: env.REDIS_URL ? undefined : !(await refused('127.0.0.1', redisPortOf(output))),
       steps,
       warmup: { promised: promisedCounts.map(Number), shown: [count('│ marketing'), count('non-marketing'), count('errors')], code: warmup.code },
       output,
@@ -94,7 +100,15 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<DemoRun> {
       ended,
     };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGKILL');
+      // Its private Redis runs in a process group of its own: a demo killed here cannot remove it.
+      if (!env.REDIS_URL && redisPortOf(output)) {
+        const leftover = new Redis(redisPortOf(output), { maxRetriesPerRequest: 0, retryStrategy: () => null });
+        await leftover.call('shutdown', 'nosave').catch(() => undefined);
+        leftover.disconnect();
+      }
+    }
   }
 }
 
@@ -119,6 +133,9 @@ function expectBannerKept(demo: DemoRun) {
   expect(['exit 0', 'SIGINT']).toContain(demo.ended);
   expect(demo.output).toContain('Demo stopped');
   expect(demo.output).not.toContain('ELIFECYCLE');
+  // The ingress and the worker drained against a Redis that was still there (Ctrl-C does not reach it), which then went.
+  expect(demo.output).not.toMatch(/ECONNREFUSED|ECONNRESET|Unhandled error event/);
+  if (demo.privateRedisLeft !== undefined) expect(demo.privateRedisLeft).toBe(false);
 }
 
 function refused(host: string, port: number): Promise<boolean> {

@@ -165,6 +165,11 @@ export interface PrivateRedisOptions {
    * does, so a restart on the same folder loses nothing. Left on disk by stop().
    */
   persistDir?: string;
+  /**
+   * Start it in a process group of its own, so a Ctrl-C at the terminal (SIGINT to the whole
+   * foreground group) does not stop it under the processes still draining against it; stop() ends it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -174,21 +179,22 @@ export interface PrivateRedisOptions {
  * PING too. Then another free port is tried (a port that was asked for is not replaced: it fails).
  */
 export async function startPrivateRedis(options: PrivateRedisOptions | number = {}): Promise<PrivateRedis> {
-  const { port, persistDir } = typeof options === 'number' ? { port: options, persistDir: undefined } : options;
+  const { port, persistDir, ownProcessGroup = false } = typeof options === 'number' ? { port: options } : options;
   const failures: string[] = [];
   for (let attempt = 0; attempt < (port === undefined ? 5 : 1); attempt++) {
-    const started = await tryPrivateRedis(port ?? (await freePort()), persistDir);
+    const started = await tryPrivateRedis(port ?? (await freePort()), persistDir, ownProcessGroup);
     if (typeof started !== 'string') return started;
     failures.push(started);
   }
   throw new Error(`redis-server did not start: ${failures.join('; ')}`);
 }
 
-async function tryPrivateRedis(chosen: number, persistDir: string | undefined): Promise<PrivateRedis | string> {
+async function tryPrivateRedis(chosen: number, persistDir: string | undefined, detached: boolean): Promise<PrivateRedis | string> {
   const dir = persistDir ?? mkdtempSync(join(tmpdir(), 'gw-redis-'));
   const persistence = persistDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--maxmemory-policy', 'noeviction'], {
     stdio: 'ignore',
+    detached,
   });
   const url = `redis://127.0.0.1:${chosen}`;
   let ended = false;
