@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerOptions } from 'node:http';
 import express, { type RequestHandler, type Router } from 'express';
 import type { AuditStore } from '@gw/audit';
 import type { StackDirectory } from '@gw/config';
@@ -39,6 +39,8 @@ export interface IngressApp {
   app: express.Express;
   /** What the ingress's HTTP server runs: the app, with the send routes on a fast path (send-fast-path.ts). */
   listener: RequestListener;
+  /** The HTTP server's options for the listener: its requests and responses made with the app's prototypes. */
+  serverOptions: ServerOptions;
 }
 
 export function createIngressApp(deps: IngressAppDeps): IngressApp {
@@ -64,5 +66,5 @@ export function createIngressApp(deps: IngressAppDeps): IngressApp {
   app.use(notFound);
   const onError = errorHandler(deps.logger, deps.bodyLimit);
   app.use(onError);
-  return { app, listener: withSendFastPath(app, { before: [deps.operations.timing], sends, onError }) };
+  return { app, ...withSendFastPath(app, { before: [deps.operations.timing], sends, onError }) };
 }

@@ -155,7 +155,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     authThrottle.configure({ limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW_SECONDS * 1000 });
     const garbage = new MediaGarbage(env.MEDIA_GC_EVERY_MB > 0 ? youngGenerationGc() : () => undefined, env.MEDIA_GC_EVERY_MB * 1024 * 1024);
     const media = mediaRoutes({ stacks, ownership: new MediaOwnership(commands, keys), upstream: graphUpstream, garbage, logger });
-    const { app, listener } = createIngressApp({
+    const { app, listener, serverOptions } = createIngressApp({
       stacks,
       dispatcher,
       logger,
@@ -179,7 +179,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     const listening: Server = await new Promise((resolve, reject) => {
       // A campaign's senders connect by the thousand at once: Node's default backlog of 511 would drop some.
       // A taken PORT must fail the start, not announce a port someone else answers on.
-      const s = createServer(listener);
+      const s = createServer(serverOptions, listener);
       const failed = (error: NodeJS.ErrnoException) =>
         reject(error.code === 'EADDRINUSE' ? new Error(`PORT ${env.PORT} on ${env.HOST} is already in use. Give the ingress a free port, or 0 for any free one.`) : error);
       s.once('error', failed);

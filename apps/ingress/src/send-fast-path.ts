@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse, type RequestListener, type ServerOptions } from 'node:http';
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { SEND_ENDPOINTS } from '@gw/contracts';
 import { matchSendRoute, type SendRoutes } from './send-routes.ts';
@@ -29,21 +29,31 @@ function runHandlers(handlers: RequestHandler[], req: Request, res: Response, on
 }
 
 /**
- * The ingress's request listener: the send routes straight to their handlers, everything else to the
- * Express app. Express's router walks its layers and matches patterns on every step of every request,
- * about a tenth of the ingress's CPU per send (docs/performance.md); here a send is matched once (`matchSendRoute`, as the router
- * would) and runs the same handlers on Express's request and response, so answers, errors, limits and
- * metrics are the app's own. The routes stay registered in the app: the route table, and the path of
- * any request the match declines (a parameter that does not decode, a version that is not Graph's).
+ * The ingress's HTTP server options and request listener: the send routes straight to their handlers,
+ * everything else to the Express app. Express's router walks its layers and matches patterns on every step
+ * of every request, about a tenth of the ingress's CPU per send (docs/performance.md); here a send is matched
+ * once (`matchSendRoute`, as the router would) and runs the same handlers on Express's request and response,
+ * so answers, errors, limits and metrics are the app's own. The routes stay registered in the app: the route
+ * table, and the path of any request the match declines (a parameter that does not decode, a version that is
+ * not Graph's).
+ *
+ * The server's requests and responses are born with the app's prototypes (`serverOptions`): Express gives a
+ * plain request its prototype with `Object.setPrototypeOf` on every request, which costs the call and leaves
+ * the object's later property reads and writes slower (Node's stream and event code runs on it throughout).
  */
-export function withSendFastPath(app: Express, { before, sends, onError }: SendFastPathOptions): RequestListener {
+export function withSendFastPath(app: Express, { before, sends, onError }: SendFastPathOptions): { serverOptions: ServerOptions; listener: RequestListener } {
+  class AppRequest extends IncomingMessage {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  class AppResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {}
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
   const chains = new Map(SEND_ENDPOINTS.map((endpoint) => [endpoint, [...before, ...sends.handlersOf(endpoint)]]));
-  return (incoming: IncomingMessage, outgoing: ServerResponse) => {
+  const listener: RequestListener = (incoming, outgoing) => {
     const match = matchSendRoute(incoming.method, incoming.url);
     if (!match) return void app(incoming, outgoing);
-    // What app.handle and its router give a request: Express's prototypes, locals, params, the route (the metrics label).
-    const req = Object.setPrototypeOf(incoming, app.request) as Request;
-    const res = Object.setPrototypeOf(outgoing, app.response) as Response;
+    // What app.handle and its router give a request: Express's prototypes (from the server, or set here for
+    // a server without them), locals, params, the route (the metrics label).
+    const req = (incoming instanceof AppRequest ? incoming : Object.setPrototypeOf(incoming, app.request)) as Request;
+    const res = (outgoing instanceof AppResponse ? outgoing : Object.setPrototypeOf(outgoing, app.response)) as Response;
     req.res = res;
     res.req = req;
     res.locals = Object.create(null) as Response['locals'];
@@ -53,4 +63,5 @@ export function withSendFastPath(app: Express, { before, sends, onError }: SendF
     req.route = { path: match.pattern };
     runHandlers(chains.get(match.endpoint)!, req, res, onError);
   };
+  return { serverOptions: { IncomingMessage: AppRequest, ServerResponse: AppResponse }, listener };
 }
