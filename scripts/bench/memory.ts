@@ -15,7 +15,7 @@ export interface MemoryResult {
   atMeta: number;
   rps: number;
   failures: number;
-  /** RSS in MB per process: before the load, the highest sampled under it, and once it is over. */
+  /** RSS in MB per process: before the load, the highest sampled from its start to 2 s after it, and then. */
   rssMb: Record<string, { idle: number; peak: number; after: number }>;
 }
 
@@ -38,14 +38,18 @@ export async function measureMemory(stack: BenchStack, target: Target, options: 
   let load;
   try {
     load = await runLoad(loadSpec(target, options.memory, durationSec));
+    // Still sampled while the sends left over finish: the processes grow after the clients are gone too.
+    await stack.settle();
+    await stack.setUpstreamLatency(0);
+    await new Promise((r) => setTimeout(r, 2000));
   } finally {
     clearInterval(sampler);
   }
-  await stack.settle();
-  await stack.setUpstreamLatency(0);
-  await new Promise((r) => setTimeout(r, 2000));
   const rssMb: MemoryResult['rssMb'] = {};
-  for (const p of processes) rssMb[p.name] = { idle: mb(idle.get(p.name)), peak: mb(peak.get(p.name)), after: mb(rssBytes(p.pid)) };
+  for (const p of processes) {
+    const after = rssBytes(p.pid) ?? 0;
+    rssMb[p.name] = { idle: mb(idle.get(p.name)), peak: mb(Math.max(after, peak.get(p.name) ?? 0)), after: mb(after) };
+  }
   return {
     target: target.name,
     connections: options.memory,
