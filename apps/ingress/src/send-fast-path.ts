@@ -11,15 +11,6 @@ export interface SendFastPathOptions {
   onError: ErrorRequestHandler;
 }
 
-/** A constructor of `base`'s objects whose prototype is `prototype` (which inherits from base's) from the start. */
-function bornWith<C extends new (...args: never[]) => object>(base: C, prototype: object): C {
-  function Born(...args: ConstructorParameters<C>) {
-    return Reflect.construct(base, args, Born) as object;
-  }
-  Born.prototype = prototype;
-  return Born as unknown as C;
-}
-
 /** Runs the handlers in order, Express's way: `next(error)` and a throw or a rejection go to onError (none of them skips a route). */
 function runHandlers(handlers: RequestHandler[], req: Request, res: Response, onError: ErrorRequestHandler): void {
   let at = 0;
@@ -49,12 +40,12 @@ function runHandlers(handlers: RequestHandler[], req: Request, res: Response, on
  * The server's requests and responses are born with the app's prototypes (`serverOptions`): Express gives a
  * plain request its prototype with `Object.setPrototypeOf` on every request, which costs the call and leaves
  * the object's later property reads and writes slower (Node's stream and event code runs on it throughout).
- * The app's own routes (webhooks, operations) still make that call, but with the prototype the object has,
- * which changes nothing.
  */
 export function withSendFastPath(app: Express, { before, sends, onError }: SendFastPathOptions): { serverOptions: ServerOptions; listener: RequestListener } {
-  const AppRequest = bornWith(IncomingMessage, app.request);
-  const AppResponse = bornWith(ServerResponse, app.response);
+  class AppRequest extends IncomingMessage {}
+  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  class AppResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {}
+  Object.setPrototypeOf(AppResponse.prototype, app.response);
   const chains = new Map(SEND_ENDPOINTS.map((endpoint) => [endpoint, [...before, ...sends.handlersOf(endpoint)]]));
   const listener: RequestListener = (incoming, outgoing) => {
     const match = matchSendRoute(incoming.method, incoming.url);
