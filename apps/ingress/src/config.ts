@@ -27,6 +27,11 @@ export const ingressEnvSchema = z
     SEND_BATCH_WINDOW_MS: intFromEnv(0, 10),
     /** "Busy": this many sends awaiting replies in this ingress; a closed loop of a few clients (c=16) stays under it and is never held. */
     SEND_BATCH_WINDOW_PENDING: intFromEnv(1, 64),
+    /**
+     * Send carriers: batches go onto this many lanes per ingress, each run by one long-lived BullMQ job at a time
+     * (a few Redis commands per batch instead of a job's ~70); 0: one BullMQ job per batch.
+     */
+    SEND_CARRIERS: intFromEnv(0, 0),
     /** How long an Idempotency-Key is remembered. */
     IDEMPOTENCY_TTL_SECONDS: intFromEnv(60, 24 * 3600),
     /** Largest send body: a WhatsApp message (4,096-character text, templates, interactive) is a few KB. */

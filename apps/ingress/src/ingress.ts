@@ -58,6 +58,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let replies: ReplyWaiter | undefined;
   let queues: Queue[] = [];
   let webhooks: { close(): Promise<void> } | undefined;
+  let carriers: { close(): void } | undefined;
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
   let audit: AuditStore | undefined;
@@ -107,8 +108,10 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       ingressId,
       onBatch: (sends) => metrics.sendBatchSize.observe(sends),
       onResult: countSendResults(metrics),
+      logger,
     });
     replies = sendPath.replies;
+    carriers = sendPath.carriers;
     const dispatcher = sendPath.dispatcher;
     await templateSyncQueue.waitUntilReady();
     // No in-process copy here: operators must see and evict what Redis holds.
@@ -204,6 +207,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       server.closeIdleConnections();
     }
     while (replies && replies.size > 0) await new Promise((r) => setTimeout(r, 50));
+    carriers?.close();
     await Promise.all(queues.map((q) => q.close()));
     await webhooks?.close();
     await admin?.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { enqueue, JOBS, sendItemId, type SendBatchJob, type SendItem } from '@gw/contracts';
+import type { SendCarriers } from './send-carriers.ts';
 
 export interface SendBatcherOptions {
   queue: Queue;
@@ -19,6 +20,8 @@ export interface SendBatcherOptions {
   sendTimeoutMs: number;
   /** Told the size of every batch queued (metrics); must not throw. */
   onBatch?: (sends: number) => void;
+  /** Send carriers (SEND_CARRIERS): a batch is pushed for one instead of being a job of its own. */
+  carriers?: SendCarriers;
 }
 
 /** A reserved place in a batch: its id is known before the send is (an Idempotency-Key records it first). */
@@ -107,7 +110,10 @@ export class SendBatcher {
     this.options.onBatch?.(batch.items.length);
     const data: SendBatchJob = { replyTo: this.options.replyTo, items: batch.items };
     // No deadline here: an enqueue that is slow may still land, and its sends then go out (the dispatcher decides what to answer).
-    enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId }).then(
+    const queued: Promise<unknown> = this.options.carriers
+      ? this.options.carriers.push(batch.jobId, data)
+      : enqueue(this.options.queue, JOBS.sendBatch, data, { sendTimeoutMs: this.options.sendTimeoutMs }, { jobId: batch.jobId });
+    queued.then(
       () => batch.settle(),
       (error: unknown) => batch.settle(error ?? new Error('enqueue failed')),
     );

@@ -2,6 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import { batchJobIdOf, gatewayErrors, type SendBatchResult, type SendEndpoint, type SendItem, type SendResult } from '@gw/contracts';
 import type { IdempotencyStore } from './idempotency-store.ts';
 import type { SendBatcher } from './send-batcher.ts';
+import { NotQueued, type SendCarriers } from './send-carriers.ts';
 import type { ReplyWaiter } from './reply-waiter.ts';
 import { TimedOut, withTimeout } from './with-timeout.ts';
 
@@ -26,6 +27,8 @@ export interface SendDispatcherOptions {
   jobCheckIntervalMs?: number;
   /** Told every answer (metrics); must not throw. */
   onResult?: (result: DispatchResult) => void;
+  /** Send carriers (SEND_CARRIERS), when batches go to them: they, not the batch's job, know a send's outcome. */
+  carriers?: SendCarriers;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,7 +87,9 @@ export class SendDispatcher {
       () => 'queued' as const,
       async (error: unknown) => {
         if (error instanceof TimedOut) return 'unknown' as const;
-        if (neverWritten(error)) return 'refused' as const;
+        if (neverWritten(error) || error instanceof NotQueued) return 'refused' as const;
+        // A carrier's push lost with its connection after it was written: it may be in Redis, and run.
+        if (this.options.carriers) return 'unknown' as const;
         // Lost with its connection after it was written (a failover): Redis may hold the job. Ask it.
         return (await this.batchExists(jobId, deadline)) ?? ('unknown' as const);
       },
@@ -101,6 +106,7 @@ export class SendDispatcher {
       return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
     }
     const result = await this.awaitJob(jobId, reply, deadline, idem);
+    this.options.carriers?.answered(jobId);
     return { ...result, jobId };
   }
 
@@ -180,6 +186,7 @@ export class SendDispatcher {
 
   /** The send's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
   private async jobOutcome(itemId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
+    if (this.options.carriers) return this.options.carriers.outcome(itemId);
     try {
       const job = await withTimeout(Job.fromId<unknown, SendBatchResult>(this.options.queue, batchJobIdOf(itemId)), 1000);
       if (!job) return 'pending';

@@ -5,12 +5,16 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendBatcher } from './send-batcher.ts';
 import { SendDispatcher, type DispatchResult } from './send-dispatcher.ts';
+import { SendCarriers } from './send-carriers.ts';
+import type { Logger } from '@gw/logger';
 
 export interface SendPathOptions {
   env: {
     SEND_BATCH_MAX_ITEMS: number;
     SEND_BATCH_WINDOW_MS?: number;
     SEND_BATCH_WINDOW_PENDING?: number;
+    /** Lanes of send carriers per ingress; 0 (or unset): a BullMQ job per batch. */
+    SEND_CARRIERS?: number;
     SEND_TIMEOUT_MS: number;
     IDEMPOTENCY_TTL_SECONDS: number;
   };
@@ -25,10 +29,14 @@ export interface SendPathOptions {
   ingressId: string;
   /** How often a long wait checks whether the job's worker died (default 3 s). */
   jobCheckIntervalMs?: number;
+  /** How often batches waiting on send carriers are checked against them (default 1 s). */
+  carrierCheckMs?: number;
   /** Told the size of every batch queued (metrics). */
   onBatch?: (sends: number) => void;
   /** Told every answer (metrics). */
   onResult?: (result: DispatchResult) => void;
+  /** Where send carriers report trouble. */
+  logger?: Logger;
 }
 
 /**
@@ -36,10 +44,22 @@ export interface SendPathOptions {
  * anything is queued), the batcher, the Idempotency-Key store and the dispatcher
  * that gives each request its one answer. See docs/architecture.md.
  */
-export async function startSendPath(options: SendPathOptions): Promise<{ dispatcher: SendDispatcher; replies: ReplyWaiter }> {
+export async function startSendPath(options: SendPathOptions): Promise<{ dispatcher: SendDispatcher; replies: ReplyWaiter; carriers?: SendCarriers }> {
   const { env, queue } = options;
   const replies = new ReplyWaiter(options.subscriber, options.keys.replyChannel(options.ingressId));
   await replies.start();
+  const carriers = env.SEND_CARRIERS
+    ? new SendCarriers({
+        queue,
+        commands: options.commands,
+        keys: options.keys,
+        ingressId: options.ingressId,
+        lanes: env.SEND_CARRIERS,
+        sendTimeoutMs: env.SEND_TIMEOUT_MS,
+        checkMs: options.carrierCheckMs,
+        logger: options.logger,
+      })
+    : undefined;
   const dispatcher = new SendDispatcher({
     queue,
     batcher: new SendBatcher({
@@ -50,12 +70,14 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
       busy: () => replies.size >= (env.SEND_BATCH_WINDOW_PENDING ?? Infinity),
       sendTimeoutMs: env.SEND_TIMEOUT_MS,
       onBatch: options.onBatch,
+      carriers,
     }),
     replies,
     idempotency: new IdempotencyStore(options.commands, options.keys, env.IDEMPOTENCY_TTL_SECONDS),
     sendTimeoutMs: env.SEND_TIMEOUT_MS,
     jobCheckIntervalMs: options.jobCheckIntervalMs,
     onResult: options.onResult,
+    carriers,
   });
-  return { dispatcher, replies };
+  return { dispatcher, replies, carriers };
 }

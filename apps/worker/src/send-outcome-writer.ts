@@ -10,6 +10,8 @@ interface Outcome {
   result: SendResult;
   log: Logger;
   calls: MetaCallTiming[];
+  /** A send carrier's results hash, which keeps the answer for an ingress whose reply is lost. */
+  resultsKey?: string;
   written: () => void;
 }
 
@@ -83,10 +85,10 @@ export class SendOutcomeWriter {
   ) {}
 
   /** Resolves once written (or once writing failed and was logged); never rejects. */
-  write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = []): Promise<void> {
+  write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = [], resultsKey?: string): Promise<void> {
     return new Promise((written) => {
       if (this.pending.length === 0) setImmediate(() => void this.flush());
-      this.pending.push({ item, replyTo, result, log, calls, written });
+      this.pending.push({ item, replyTo, result, log, calls, resultsKey, written });
     });
   }
 
@@ -109,6 +111,10 @@ export class SendOutcomeWriter {
       if (item.idempotency) {
         const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
         pipeline.set(item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX');
+        owners.push(outcome);
+      }
+      if (outcome.resultsKey) {
+        pipeline.hset(outcome.resultsKey, item.id, JSON.stringify(result));
         owners.push(outcome);
       }
       const channel = replies.get(outcome.replyTo) ?? [];

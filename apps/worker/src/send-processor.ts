@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { lazyChild, type Logger } from '@gw/logger';
-import { finishedBatchData, gatewayErrors, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
+import { finishedBatchData, gatewayErrors, JOBS, sendBatchJobSchema, sendItemSchema, type SendBatchResult, type SendItem, type SendResult } from '@gw/contracts';
+import type { CarrierSummary, SendCarrierRunner } from './send-carrier-runner.ts';
 import type { MetaCallTiming, SendService } from './send-service.ts';
 import type { SendOutcomeWriter } from './send-outcome-writer.ts';
 import type { SendObserver } from './operations/send-observer.ts';
@@ -17,6 +18,8 @@ export interface SendProcessorDeps {
   slots?: SendSlots;
   /** Resolves once the job's start is safe from a failover (a replica has it); unset: nothing to wait for. */
   replicated?: () => Promise<unknown>;
+  /** Runs send-carrier jobs (SEND_CARRIERS on an ingress); unset: this worker runs send batches only. */
+  carriers?: SendCarrierRunner;
 }
 
 const tenths = (ms: number) => Math.round(ms * 10) / 10;
@@ -49,18 +52,18 @@ function logSend(logger: Logger, bindings: Record<string, unknown>, item: SendIt
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
-export function createSendProcessor({ service, outcomes, logger, observer, slots, replicated }: SendProcessorDeps) {
-  async function processItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
+export function createSendProcessor({ service, outcomes, logger, observer, slots, replicated, carriers }: SendProcessorDeps) {
+  async function processItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey?: string): Promise<SendResult> {
     const waiting = slots?.acquire();
     if (waiting) await waiting;
     try {
-      return await runItem(batchJobId, replyTo, item);
+      return await runItem(batchJobId, replyTo, item, resultsKey);
     } finally {
       slots?.release();
     }
   }
 
-  async function runItem(batchJobId: string, replyTo: string, item: SendItem): Promise<SendResult> {
+  async function runItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey: string | undefined): Promise<SendResult> {
     const started = performance.now();
     const bindings = { jobId: item.id, batchJobId, stackId: item.stackId };
     // Made only if the send logs a warning or an error; its one info line names the send itself.
@@ -76,38 +79,52 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
     const durationMs = performance.now() - started;
     // Counted before the answer is written: a client that scrapes /metrics once answered finds its send there.
     observer?.onSend(result, durationMs);
-    await outcomes.write(item, replyTo, result, log, metaCalls);
+    await outcomes.write(item, replyTo, result, log, metaCalls, resultsKey);
     // Built only when it is written: the bench and many deployments log warnings only. Its duration includes the answer's write.
     if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, performance.now() - started);
     return result;
   }
 
-  return async function processSendBatch(job: Job): Promise<SendBatchResult> {
+  /** Runs a batch's sends concurrently, each answered as soon as it is done (and written to `resultsKey` if given). */
+  async function runBatch(batchJobId: string, data: { replyTo: string; items: unknown[] }, resultsKey?: string): Promise<SendBatchResult['results']> {
     const results: SendBatchResult['results'] = {};
-    const batch = sendBatchJobSchema.safeParse(job.data);
-    if (!batch.success) {
-      logger.error({ jobId: job.id, issues: batch.error.issues }, 'malformed send-batch job');
-      return { results };
-    }
-    const { replyTo, items } = batch.data;
-    // A job started on a primary that dies before replicating it would be waiting again on the promoted replica,
-    // and a second worker would call Meta for it: let a replica see it active first.
-    await replicated?.().catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'no replica confirmed the send job'));
+    const { replyTo, items } = data;
     await Promise.all(
       items.map(async (raw) => {
         const item = sendItemSchema.safeParse(raw);
         if (item.success) {
-          results[item.data.id] = await processItem(job.id!, replyTo, item.data);
+          results[item.data.id] = await processItem(batchJobId, replyTo, item.data, resultsKey);
           return;
         }
         // Built by the ingress, so only a bug gets here: answer the item if it can be named.
-        logger.error({ jobId: job.id, issues: item.error.issues }, 'malformed send in a send-batch job');
+        logger.error({ jobId: batchJobId, issues: item.error.issues }, 'malformed send in a send batch');
         const id = (raw as { id?: unknown } | null)?.id;
         if (typeof id === 'string') results[id] = internalError();
       }),
     );
+    return results;
+  }
+
+  async function processSendBatch(job: Job): Promise<SendBatchResult> {
+    const batch = sendBatchJobSchema.safeParse(job.data);
+    if (!batch.success) {
+      logger.error({ jobId: job.id, issues: batch.error.issues }, 'malformed send-batch job');
+      return { results: {} };
+    }
+    // A job started on a primary that dies before replicating it would be waiting again on the promoted replica,
+    // and a second worker would call Meta for it: let a replica see it active first.
+    await replicated?.().catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'no replica confirmed the send job'));
+    const results = await runBatch(job.id!, batch.data);
     // Every item is answered: the finished job keeps no message (recipient, content), only a summary.
     await job.updateData(finishedBatchData(batch.data)).catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'could not strip the finished send-batch job'));
     return { results };
+  }
+
+  return async function processSendJob(job: Job): Promise<SendBatchResult | CarrierSummary> {
+    if (job.name === JOBS.sendCarrier.name) {
+      if (!carriers) throw new Error('this worker runs no send carriers');
+      return carriers.run(job, runBatch);
+    }
+    return processSendBatch(job);
   };
 }

@@ -24,4 +24,21 @@ describe('send slots', () => {
     expect(slots.inFlight).toBe(0);
     expect(slots.acquire()).toBeUndefined();
   });
+
+  it('tell a send carrier when a send could start at once again', async () => {
+    const slots = new SendSlots(1);
+    expect(slots.whenFree()).toBeUndefined();
+    expect(slots.acquire()).toBeUndefined();
+    let free = false;
+    const whenFree = slots.whenFree()!.then(() => (free = true));
+    const waiting = slots.acquire()!;
+    slots.release(); // passes to the waiting send: still no room
+    await waiting;
+    await Promise.resolve();
+    expect(free).toBe(false);
+    slots.release();
+    await whenFree;
+    expect(free).toBe(true);
+    expect(slots.whenFree()).toBeUndefined();
+  });
 });

@@ -6,6 +6,7 @@
 export class SendSlots {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly freeWaiters: Array<() => void> = [];
 
   constructor(readonly limit: number) {}
 
@@ -20,9 +21,18 @@ export class SendSlots {
 
   release(): void {
     const next = this.waiting.shift();
-    if (next)
+    if (next) {
       next(); // the slot passes straight to the next send
-    else this.active--;
+      return;
+    }
+    this.active--;
+    for (const free of this.freeWaiters.splice(0)) free();
+  }
+
+  /** Undefined while a send could start at once; else resolves once one could (a slot is free and none waits). */
+  whenFree(): Promise<void> | undefined {
+    if (this.active < this.limit && this.waiting.length === 0) return undefined;
+    return new Promise((resolve) => this.freeWaiters.push(resolve));
   }
 
   get inFlight(): number {

@@ -13,6 +13,7 @@ import { Pacer } from './pacer.ts';
 import { ProbeCoordinator } from './probe-coordinator.ts';
 import { SendOutcomeWriter } from './send-outcome-writer.ts';
 import { createSendProcessor } from './send-processor.ts';
+import { SendCarrierRunner } from './send-carrier-runner.ts';
 import { SendService } from './send-service.ts';
 import { SendSlots } from './send-slots.ts';
 import { logWorkerEvents } from './queue-worker.ts';
@@ -45,7 +46,7 @@ export interface SendWorkerOptions {
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
-export function startSendWorker(options: SendWorkerOptions): Worker {
+export function startSendWorker(options: SendWorkerOptions): { worker: Worker; carriers: SendCarrierRunner } {
   const { env, commands, keys } = options;
   const service = new SendService({
     stacks: options.stacks,
@@ -77,7 +78,15 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
   // With Sentinels, the connection that moved the job to active WAITs for a replica before Meta is called.
   const { replicaAck } = options;
   const replicated = replicaAck ? async () => replicaAck.wait((await worker.getBackend().client) as unknown as Redis) : undefined;
-  const processor = createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots, replicated });
+  // Every worker runs send carriers, whichever ingress pushes for them (SEND_CARRIERS is the ingress's setting).
+  const carriers = new SendCarrierRunner({
+    commands,
+    room: () => slots.whenFree(),
+    onTaken: (receivedAt) => options.observer.onCarriedBatch(receivedAt),
+    replicated: replicaAck ? (connection) => replicaAck.wait(connection) : undefined,
+    logger: options.logger,
+  });
+  const processor = createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots, replicated, carriers });
   const worker: Worker = new Worker(QUEUES.send, processor, {
     connection: options.connection,
     prefix: env.REDIS_KEY_PREFIX,
@@ -89,5 +98,5 @@ export function startSendWorker(options: SendWorkerOptions): Worker {
     stalledInterval: 5_000,
   });
   logWorkerEvents(worker, options.logger);
-  return worker;
+  return { worker, carriers };
 }

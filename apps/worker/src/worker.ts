@@ -125,7 +125,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
     // Template ids the sync reads, so the ingress's Graph pass-through knows which WABA each belongs to.
     const templateOwners = new TemplateOwners({ redis: commands, keys });
     const templateSync = startTemplateSyncWorker({ env, connection, stacks, meta, categories, templateOwners, logger });
-    const workers: Worker[] = [send, templateSync.worker];
+    const workers: Worker[] = [send.worker, templateSync.worker];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await scheduleTemplateSyncs(templateSync.queue, stacks.all(), env.TEMPLATE_SYNC_INTERVAL_MS);
     const webhookWorkers = await startWebhookWorkers({ env, connection, prefix: env.REDIS_KEY_PREFIX, stacks, commands, keys, categories, audit, logger });
@@ -152,7 +152,11 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
         : undefined;
     stops.push(
       () => operations.close(),
-      () => Promise.all(workers.map((w) => w.close())),
+      () => {
+        // Running send carriers give their lanes up first, so that new batches go to carriers elsewhere.
+        send.carriers.stop();
+        return Promise.all(workers.map((w) => w.close()));
+      },
       () => {
         retention?.stop();
         clearInterval(sinkGauge);

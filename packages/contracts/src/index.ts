@@ -8,3 +8,4 @@ export * from './template-sync-job.ts';
 export * from './webhook-jobs.ts';
 export * from './jobs.ts';
 export * from './media.ts';
+export * from './send-carrier.ts';

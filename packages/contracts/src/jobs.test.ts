@@ -7,6 +7,7 @@ describe('the job catalog', () => {
     const names = Object.fromEntries(Object.entries(JOBS).map(([key, spec]) => [key, `${spec.queue}/${spec.name}`]));
     expect(names).toEqual({
       sendBatch: 'send/send-batch',
+      sendCarrier: 'send/send-carrier',
       templateWarmup: 'template-sync/warmup',
       templateSync: 'template-sync/sync',
       webhookInbound: 'webhook-inbound/inbound',

@@ -2,6 +2,7 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { z } from 'zod';
 import { QUEUES, type QueueName } from './queues.ts';
 import { sendBatchJobSchema, type SendBatchJob } from './send-job.ts';
+import { sendCarrierJobSchema, type SendCarrierJob } from './send-carrier.ts';
 import { templateSyncJobSchema, type TemplateSyncJob } from './template-sync-job.ts';
 import { webhookDeliveryJobSchema, webhookInboundJobSchema, type WebhookDeliveryJob, type WebhookInboundJob } from './webhook-jobs.ts';
 
@@ -43,6 +44,21 @@ export const JOBS = {
     queue: QUEUES.send,
     name: 'send-batch',
     schema: sendBatchJobSchema,
+    options: ({ sendTimeoutMs }: { sendTimeoutMs: number }) => ({
+      attempts: 1,
+      removeOnComplete: { age: Math.max(60, Math.ceil((2 * sendTimeoutMs) / 1000)), count: 100_000 },
+      removeOnFail: { age: 24 * 3600 },
+    }),
+  }),
+
+  /**
+   * A send carrier (SEND_CARRIERS): runs the batches an ingress pushes onto one lane until none comes for a
+   * second (send-carrier.ts). Never retried, like a send batch: a stalled carrier's sends may have reached Meta.
+   */
+  sendCarrier: defineJob<SendCarrierJob>()({
+    queue: QUEUES.send,
+    name: 'send-carrier',
+    schema: sendCarrierJobSchema,
     options: ({ sendTimeoutMs }: { sendTimeoutMs: number }) => ({
       attempts: 1,
       removeOnComplete: { age: Math.max(60, Math.ceil((2 * sendTimeoutMs) / 1000)), count: 100_000 },

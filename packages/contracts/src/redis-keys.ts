@@ -22,6 +22,8 @@ export function redisKeys(prefix: string) {
     /** Webhook deliveries in flight for one stack, across workers: sorted set of lease -> expiry (epoch ms). */
     webhookSlots: (stackId: string) => `${prefix}:wh-slots:${stackId}`,
     replyChannel: (ingressId: string) => `${prefix}:reply:${ingressId}`,
+    /** One of an ingress's send-carrier lanes (see send-carrier.ts): its keys share this hash tag. */
+    sendLane: (ingressId: string, lane: number) => `${prefix}:lane:{${ingressId}.${lane}}`,
     /** One client Idempotency-Key of one stack; the key itself is hashed to bound its length. */
     idempotency: (stackId: string, keyHash: string) => `${prefix}:idem:${stackId}:${keyHash}`,
     /** Token bucket and 130429 back-off of one phone number. */

@@ -1,4 +1,4 @@
-import type { SendResult } from '@gw/contracts';
+import { QUEUES, type SendResult } from '@gw/contracts';
 import type { MetaCallEvent } from '@gw/meta-client';
 import { statusClass, type GatewayMetrics } from '@gw/metrics';
 
@@ -14,6 +14,11 @@ export class SendObserver {
   readonly onMetaCall = (call: MetaCallEvent): void => {
     this.metrics.metaRequestDuration.observe({ endpoint: call.endpoint, outcome: outcomeOf(call) }, call.ms / 1000);
   };
+
+  /** A send carrier took a batch: its queue wait, from its oldest send's arrival at the ingress. */
+  onCarriedBatch(receivedAt: number): void {
+    this.metrics.queueWait.observe({ queue: QUEUES.send }, Math.max(0, Date.now() - receivedAt) / 1000);
+  }
 
   onSend(result: SendResult, durationMs: number): void {
     const { route, reason } = result;

@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import { isDeadLettered, QUEUES } from '@gw/contracts';
+import { isDeadLettered, JOBS, QUEUES } from '@gw/contracts';
 import { attemptBucket, type GatewayMetrics } from '@gw/metrics';
 
 /** Time in queue of a job's first attempt; a delayed job counts from when it became due. */
@@ -9,9 +9,10 @@ export function queueWaitSeconds(job: Pick<Job, 'timestamp' | 'processedOn' | 'a
   return Math.max(0, ((job.processedOn ?? now) - due) / 1000);
 }
 
-/** Queue wait of every job this process starts. */
+/** Queue wait of every job this process starts; a send carrier's batches count theirs as they are taken (SendObserver). */
 export function observeQueueWait(worker: Worker, metrics: Pick<GatewayMetrics, 'queueWait'>): void {
   worker.on('active', (job) => {
+    if (job.name === JOBS.sendCarrier.name) return;
     const seconds = queueWaitSeconds(job);
     if (seconds !== undefined) metrics.queueWait.observe({ queue: worker.name }, seconds);
   });

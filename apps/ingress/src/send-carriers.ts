@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { batchJobIdOf, CARRIER_CLOSE, CARRIER_PUSH, carrierKeys, enqueue, JOBS, type RedisKeys, type SendBatchJob, type SendResult } from '@gw/contracts';
+import type { Logger } from '@gw/logger';
+import { withTimeout } from './with-timeout.ts';
+
+export interface SendCarriersOptions {
+  /** The `send` queue, on a fail-fast connection (carrier jobs are added to it). */
+  queue: Queue;
+  /** Fail-fast command connection. */
+  commands: Redis;
+  keys: RedisKeys;
+  ingressId: string;
+  /** How many lanes (each with one carrier at a time) this ingress spreads its batches over. */
+  lanes: number;
+  sendTimeoutMs: number;
+  /** How often batches still waiting are checked against their carrier (default 1 s). */
+  checkMs?: number;
+  logger?: Logger;
+}
+
+/** The batch was taken back from Redis before any worker took it: none of its sends was made. */
+export class NotQueued extends Error {
+  constructor(cause: unknown) {
+    super(`the send carrier's job could not be added: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+interface CarriedBatch {
+  lane: string;
+  carrierId: string;
+  /** The batch as pushed: LREM takes it back by this exact string. */
+  raw: string;
+  /** Its sends not answered yet. */
+  waiting: Set<string>;
+  createdAt: number;
+  pushedAt: number;
+  /** Taken by a carrier that died: its sends' outcome is unknown. */
+  lost: boolean;
+  /** Taken back from a carrier that will not run it, and not pushed again yet. */
+  unqueued: boolean;
+}
+
+interface CarrierScripts {
+  carrierPush(open: string, lane: string, candidate: string, batch: string, keepSeconds: number): Promise<[string, number]>;
+  carrierClose(open: string, pending: string, id: string, force: '0' | '1'): Promise<number>;
+}
+
+/**
+ * The ingress side of send carriers (SEND_CARRIERS; contracts' send-carrier.ts): each batch is pushed for
+ * the open carrier of one of this ingress's lanes, and a carrier job is added when a push opens one. The
+ * batches whose sends are still waiting are checked every `checkMs`: while their carrier's mark stands,
+ * nothing is done (one GET per lane); once it is gone (the carrier closed, lapsed or died), a batch still
+ * on that carrier's list is taken back (LREM: it either removes the batch, which then no carrier can take,
+ * or finds that a carrier took it) and pushed again; a batch its carrier took is lost only when BullMQ
+ * fails that carrier as stalled. A send is thus run by at most one carrier, and answered once.
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
+ */
+export class SendCarriers {
+  private readonly laneNames: string[];
+  private next = 0;
+  private readonly batches = new Map<string, CarriedBatch>();
+  /** Adds of carrier jobs this ingress opened and that are not done yet: a batch for it waits for its add. */
+  private readonly opening = new Map<string, Promise<unknown>>();
+  private readonly scripts: CarrierScripts;
+  private readonly keepSeconds: number;
+  private readonly timer: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(private readonly options: SendCarriersOptions) {
+    this.laneNames = Array.from({ length: options.lanes }, (_, i) => options.keys.sendLane(options.ingressId, i));
+    options.commands.defineCommand('carrierPush', { numberOfKeys: 1, lua: CARRIER_PUSH });
+    options.commands.defineCommand('carrierClose', { numberOfKeys: 2, lua: CARRIER_CLOSE });
+    this.scripts = options.commands as unknown as CarrierScripts;
+    this.keepSeconds = Math.max(60, Math.ceil((2 * options.sendTimeoutMs) / 1000));
+    this.timer = setInterval(() => void this.check(), options.checkMs ?? 1000).unref();
+  }
+
+  /**
+   * Pushes a batch for a carrier. Resolves once it is in Redis and its carrier's job exists; rejects with
+   * NotQueued when it was taken back (nothing was sent), or with Redis's error (it may be in Redis).
+   */
+  async push(batchJobId: string, data: SendBatchJob): Promise<void> {
+    const lane = this.laneNames[this.next++ % this.laneNames.length]!;
+    const batch: CarriedBatch = {
+      lane,
+      carrierId: '',
+      raw: JSON.stringify({ id: batchJobId, data }),
+      waiting: new Set(data.items.map((item) => item.id)),
+      createdAt: Date.now(),
+      pushedAt: Date.now(),
+      lost: false,
+      unqueued: false,
+    };
+    // Known before the push: a reply may arrive before the push's own answer.
+    this.batches.set(batchJobId, batch);
+    try {
+      await this.pushFor(batch);
+    } catch (error) {
+      this.batches.delete(batchJobId);
+      throw error;
+    }
+  }
+
+  /** A send's answer as its carrier stored it, 'lost' when its carrier died with it, else 'pending'; undefined when Redis cannot say. */
+  async outcome(itemId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
+    const batch = this.batches.get(batchJobIdOf(itemId));
+    if (!batch) return 'pending';
+    try {
+      const stored = await withTimeout(this.options.commands.hget(carrierKeys(batch.lane, batch.carrierId).results, itemId), 1000);
+      if (stored) return JSON.parse(stored) as SendResult;
+    } catch {
+      return undefined;
+    }
+    return batch.lost ? 'lost' : 'pending';
+  }
+
+  /** The send has its answer: its batch is forgotten once all of its sends have theirs. */
+  answered(itemId: string): void {
+    const id = batchJobIdOf(itemId);
+    const batch = this.batches.get(id);
+    if (!batch) return;
+    batch.waiting.delete(itemId);
+    if (batch.waiting.size === 0) this.batches.delete(id);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private async pushFor(batch: CarriedBatch): Promise<void> {
+    const { commands, queue, sendTimeoutMs } = this.options;
+    const candidate = `carrier-${randomUUID()}`;
+    const [carrierId, opened] = await this.scripts.carrierPush(carrierKeys(batch.lane, '').open, batch.lane, candidate, batch.raw, this.keepSeconds);
+    batch.carrierId = carrierId;
+    if (opened === 1) {
+      const adding = enqueue(queue, JOBS.sendCarrier, { lane: batch.lane, keepSeconds: this.keepSeconds }, { sendTimeoutMs }, { jobId: carrierId });
+      this.opening.set(carrierId, adding);
+      void adding.then(
+        () => this.opening.delete(carrierId),
+        () => setTimeout(() => this.opening.delete(carrierId), sendTimeoutMs).unref(),
+      );
+    }
+    const adding = this.opening.get(carrierId);
+    if (!adding) return;
+    try {
+      await adding;
+    } catch (error) {
+      // No job runs this carrier: give its mark up, and take the batch back.
+      const keys = carrierKeys(batch.lane, carrierId);
+      await this.scripts.carrierClose(keys.open, keys.pending, carrierId, '1').catch(() => undefined);
+      if ((await commands.lrem(keys.pending, 1, batch.raw)) === 1) throw new NotQueued(error);
+      throw error;
+    }
+  }
+
+  /** Batches waiting longer than a check, whose carrier's mark is gone: taken back and pushed again, or found lost. */
+  private async check(): Promise<void> {
+    if (this.checking || this.batches.size === 0) return;
+    this.checking = true;
+    try {
+      const now = Date.now();
+      const due = now - (this.options.checkMs ?? 1000);
+      // Every send of a batch this old has had its answer, a timeout at the latest.
+      const expired = now - this.options.sendTimeoutMs - 2 * (this.options.checkMs ?? 1000);
+      const marks = new Map<string, string | null>();
+      for (const [id, batch] of this.batches) {
+        if (batch.createdAt < expired) {
+          this.batches.delete(id);
+          continue;
+        }
+        if (batch.lost || batch.pushedAt > due) continue;
+        if (batch.unqueued) {
+          await this.repush(batch);
+          continue;
+        }
+        const keys = carrierKeys(batch.lane, batch.carrierId);
+        if (!marks.has(batch.lane)) marks.set(batch.lane, await this.options.commands.get(keys.open));
+        if (marks.get(batch.lane) === batch.carrierId || this.opening.has(batch.carrierId)) continue;
+        if ((await this.options.commands.lrem(keys.pending, 1, batch.raw)) === 1) {
+          batch.unqueued = true;
+          await this.repush(batch);
+          continue;
+        }
+        // Its carrier took it: lost only if that carrier died.
+        const carrier = await Job.fromId(this.options.queue, batch.carrierId);
+        if (carrier?.failedReason) batch.lost = true;
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, 'could not check the batches waiting on send carriers');
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async repush(batch: CarriedBatch): Promise<void> {
+    try {
+      await this.pushFor(batch);
+      batch.unqueued = false;
+      batch.pushedAt = Date.now();
+    } catch (error) {
+      // Still not in Redis (NotQueued) or unknown: tried again at the next check, until its sends time out.
+      if (!(error instanceof NotQueued)) batch.unqueued = false;
+      this.options.logger?.warn({ err: (error as Error).message }, 'could not push a batch again for a new send carrier');
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type CarrierKeys, type SendBatchJob } from '@gw/contracts';
+import type { Logger } from '@gw/logger';
+
+/** Runs one batch of a carrier: its sends' answers also go to `resultsKey`. */
+export type CarriedBatchRunner = (batchJobId: string, data: SendBatchJob, resultsKey: string) => Promise<unknown>;
+
+export interface SendCarrierRunnerOptions {
+  /** The fail-fast command connection; each running carrier also holds a blocking duplicate of it. */
+  commands: Redis;
+  /**
+   * Undefined while the worker can start a send at once, else a promise of that moment (SendSlots.whenFree): a
+   * carrier takes no batch the worker has no room for: waiting batches stay in Redis (memory stays bounded,
+   * and a crash strands only the batches the worker was running).
+   */
+  room?: () => Promise<void> | undefined;
+  /** Told each batch taken, with its oldest send's arrival at the ingress (the queue-wait metric). */
+  onTaken?: (receivedAt: number) => void;
+  /** Resolves once a replica has seen what the given connection wrote (Sentinels); unset: nothing to wait for. */
+  replicated?: (connection: Redis) => Promise<unknown>;
+  logger: Logger;
+}
+
+export interface CarrierSummary {
+  batches: number;
+  sends: number;
+}
+
+interface CarrierScripts {
+  carrierBeat(open: string, taken: string, results: string, id: string, ttl: number): Promise<number>;
+  carrierClose(open: string, pending: string, id: string, force: '0' | '1'): Promise<number>;
+}
+
+/** How long a carrier waits for a batch before it tries to close (s). */
+const IDLE_SECONDS = 1;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The worker side of send carriers (contracts' send-carrier.ts): a carrier job moves each batch pushed for
+ * it from its `pending` list to its `taken` list (a blocking move: a batch starts the moment it is pushed),
+ * runs it, and removes it from `taken` once its sends are answered. It beats every CARRIER_BEAT_MS, and
+ * closes after a second without a batch unless one came meanwhile. `stop()` (the worker is shutting down)
+ * gives each carrier's mark up, so that new batches go to a new carrier, and lets it finish every batch
+ * already pushed for it. A carrier that dies (kill -9) is failed by BullMQ's stalled check; the batches it
+ * took are answered worker_lost by their ingress, the ones it had not taken are pushed again (the ingress's
+ * SendCarriers).
+ *
+ * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
+ */
+export class SendCarrierRunner {
+  private stopping = false;
+  /** Blocking connections of carriers that finished, for the next ones. */
+  private readonly idle: Redis[] = [];
+  private readonly scripts: CarrierScripts;
+
+  constructor(private readonly options: SendCarrierRunnerOptions) {
+    options.commands.defineCommand('carrierBeat', { numberOfKeys: 3, lua: CARRIER_BEAT });
+    options.commands.defineCommand('carrierClose', { numberOfKeys: 2, lua: CARRIER_CLOSE });
+    this.scripts = options.commands as unknown as CarrierScripts;
+  }
+
+  /** The carrier job's processor. */
+  async run(job: Job, runBatch: CarriedBatchRunner): Promise<CarrierSummary> {
+    const { logger, commands } = this.options;
+    const data = sendCarrierJobSchema.safeParse(job.data);
+    const summary: CarrierSummary = { batches: 0, sends: 0 };
+    if (!data.success) {
+      logger.error({ jobId: job.id, issues: data.error.issues }, 'malformed send-carrier job');
+      return summary;
+    }
+    const id = job.id!;
+    const keys = carrierKeys(data.data.lane, id);
+    const blocking = this.idle.pop() ?? commands.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true });
+    const batches = new Set<Promise<unknown>>();
+    let released = false;
+    const release = async (force: boolean) => {
+      released = (await this.scripts.carrierClose(keys.open, keys.pending, id, force ? '1' : '0')) === 1;
+      return released;
+    };
+    const beat = () => this.scripts.carrierBeat(keys.open, keys.taken, keys.results, id, data.data.keepSeconds).catch(() => undefined);
+    let reported = 0;
+    const beats = setInterval(() => {
+      void beat();
+      if (summary.batches !== reported) {
+        reported = summary.batches;
+        void job.updateProgress({ ...summary }).catch(() => undefined);
+      }
+    }, CARRIER_BEAT_MS);
+    try {
+      // The placeholder keeps `taken` (and the TTL the beats give it) while the carrier runs.
+      await commands.rpush(keys.taken, CARRIER_PLACEHOLDER);
+      await beat();
+      for (;;) {
+        if (this.stopping && !released) await release(true).catch(() => undefined);
+        const room = this.options.room?.();
+        if (room) await room;
+        let raw: string | null;
+        try {
+          // Once released nothing more is pushed for this carrier: what is left is taken without waiting. A wait
+          // is never abandoned (a batch it moves would be stranded in `taken`), so a shutdown waits for it.
+          raw = released ? await blocking.lmove(keys.pending, keys.taken, 'LEFT', 'RIGHT') : await blocking.blmove(keys.pending, keys.taken, 'LEFT', 'RIGHT', IDLE_SECONDS);
+        } catch (error) {
+          logger.warn({ jobId: id, err: (error as Error).message }, 'send carrier could not take a batch; retrying');
+          await sleep(200);
+          continue;
+        }
+        if (raw === null) {
+          if (released || (await release(false).catch(() => false))) break;
+          continue;
+        }
+        const batch = this.runOne(raw, keys, blocking, runBatch, summary);
+        batches.add(batch);
+        void batch.finally(() => batches.delete(batch));
+      }
+      await Promise.all(batches);
+      await commands.del(keys.taken).catch(() => undefined);
+      return summary;
+    } finally {
+      clearInterval(beats);
+      if (blocking.status === 'ready' && !this.stopping) this.idle.push(blocking);
+      else blocking.disconnect();
+    }
+  }
+
+  /**
+   * The worker is shutting down: every running carrier gives its mark up at its next turn (within
+   * IDLE_SECONDS) and finishes what was pushed for it; a carrier started from now on does so at once.
+   */
+  stop(): void {
+    this.stopping = true;
+    for (const connection of this.idle.splice(0)) connection.disconnect();
+  }
+
+  private async runOne(raw: string, keys: CarrierKeys, blocking: Redis, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
+    const { commands, logger, replicated } = this.options;
+    try {
+      const { id, data } = JSON.parse(raw) as { id: string; data: SendBatchJob };
+      summary.batches++;
+      summary.sends += data.items.length;
+      this.options.onTaken?.(Math.min(...data.items.map((item) => item.receivedAt)));
+      // A move to `taken` lost in a failover would let the promoted replica hand the batch out again: a replica sees it first.
+      await replicated?.(blocking).catch((error: Error) => logger.warn({ batchJobId: id, err: error.message }, 'no replica confirmed the carried batch'));
+      await runBatch(id, data, keys.results);
+    } catch (error) {
+      logger.error({ err: error }, 'malformed batch on a send carrier');
+    } finally {
+      await commands.lrem(keys.taken, 1, raw).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { redisOptionsFromUrl } from '@gw/config';
+import { carrierKeys, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
+import { createLogger } from '@gw/logger';
+import { startSendPath } from '../../apps/ingress/src/send-path.ts';
+import { SendCarrierRunner } from '../../apps/worker/src/send-carrier-runner.ts';
+import { uniquePrefix } from '../support/harness.ts';
+
+/**
+ * Send carriers (SEND_CARRIERS) against a real Redis and real BullMQ workers running the worker's
+ * SendCarrierRunner, with a batch runner that stores each send's answer in the carrier's results and
+ * publishes nothing: every answer comes from the ingress's fallbacks, not from a reply.
+ */
+const connection = () => ({ ...redisOptionsFromUrl(inject('redisUrl')), maxRetriesPerRequest: null });
+const closers: Array<() => Promise<unknown>> = [];
+const logger = createLogger({ name: 'test', level: 'silent' });
+const env = { SEND_BATCH_MAX_ITEMS: 64, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60, SEND_CARRIERS: 1 };
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+});
+
+async function ingress(prefix: string, queue: Queue) {
+  const commands = new Redis(connection());
+  const subscriber = new Redis(connection());
+  closers.push(
+    () => commands.quit(),
+    () => subscriber.quit(),
+  );
+  const { dispatcher, carriers } = await startSendPath({
+    env,
+    queue,
+    commands,
+    subscriber,
+    keys: redisKeys(prefix),
+    ingressId: 'carrier-test',
+    jobCheckIntervalMs: 100,
+    carrierCheckMs: 100,
+  });
+  closers.push(async () => carriers?.close());
+  return { dispatcher, commands, lane: redisKeys(prefix).sendLane('carrier-test', 0) };
+}
+
+/** A worker whose carriers run batches by storing `{echo: n}` for each send, and count each batch they run. */
+function carrierWorker(prefix: string, ran: string[]) {
+  const commands = new Redis(connection());
+  const runner = new SendCarrierRunner({ commands, logger });
+  const worker = new Worker(
+    QUEUES.send,
+    (job: Job) =>
+      runner.run(job, async (batchJobId: string, data: SendBatchJob, resultsKey: string) => {
+        ran.push(batchJobId);
+        for (const item of data.items)
+          await commands.hset(resultsKey, item.id, JSON.stringify({ status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' }));
+      }),
+    { connection: connection(), prefix, concurrency: 8 },
+  );
+  closers.push(
+    () => worker.close(),
+    () => commands.quit(),
+  );
+  return { worker, runner };
+}
+
+const send = (dispatcher: Awaited<ReturnType<typeof ingress>>['dispatcher'], n: number) => dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } });
+
+describe('send carriers', () => {
+  it('answers each send from its carrier’s results when no reply comes', async () => {
+    const prefix = uniquePrefix();
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    const { dispatcher } = await ingress(prefix, queue);
+    const ran: string[] = [];
+    carrierWorker(prefix, ran);
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, n) => send(dispatcher, n)));
+    answers.forEach((answer, n) => expect(answer).toMatchObject({ status: 200, body: { echo: n } }));
+    // One tick, one batch, one carrier.
+    expect(ran).toHaveLength(1);
+    const jobs = await queue.getJobs(['active', 'completed']);
+    expect(jobs.map((job) => job.name)).toEqual(['send-carrier']);
+  });
+
+  it('takes a batch back from a carrier whose mark lapsed before it ran, and has the next carrier run it once', async () => {
+    const prefix = uniquePrefix();
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    const { dispatcher, commands, lane } = await ingress(prefix, queue);
+    // No worker yet: the batch waits on the first carrier's list, as if that carrier had died before taking it.
+    const answer = send(dispatcher, 7);
+    const first = await waitForJob(queue, 1);
+    await commands.del(carrierKeys(lane, '').open);
+    // The ingress's check finds the mark gone, takes the batch back and opens a second carrier for it.
+    const [, second] = await waitForJob(queue, 2);
+    expect(second!.id).not.toBe(first[0]!.id);
+    expect(await commands.llen(carrierKeys(lane, first[0]!.id!).pending)).toBe(0);
+    const ran: string[] = [];
+    carrierWorker(prefix, ran);
+    expect(await answer).toMatchObject({ status: 200, body: { echo: 7 } });
+    // Both carriers ran (the first found nothing), the batch once.
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2);
+    expect(ran).toHaveLength(1);
+  });
+
+  it('takes the batches back when their carrier’s job cannot be added: 503, nothing sent, the lane free', async () => {
+    const prefix = uniquePrefix();
+    // A queue whose Redis is gone refuses the add at once; the lane's own commands still reach Redis.
+    const deadQueue = new Queue(QUEUES.send, { connection: { host: '127.0.0.1', port: 1, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null }, prefix });
+    deadQueue.on('error', () => undefined);
+    closers.push(() => deadQueue.close());
+    const { dispatcher, commands, lane } = await ingress(prefix, deadQueue);
+    const answers = await Promise.all([send(dispatcher, 1), send(dispatcher, 2)]);
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ error: { code: 2 } });
+    }
+    expect(await commands.keys(`${lane}*`)).toEqual([]);
+  });
+});
+
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForJob(queue: Queue, count: number): Promise<Job[]> {
+  let jobs: Job[] = [];
+  await waitFor(async () => (jobs = await queue.getJobs(['waiting'], 0, -1, true)).length >= count);
+  return jobs;
+}
