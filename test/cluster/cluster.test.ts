@@ -129,6 +129,29 @@ describe('the gateway on a three-node Redis Cluster', () => {
     expect(row).toMatchObject({ route: 'marketing_messages', sends: 1, delivered: 1, read: 1 });
   });
 
+  it('carries sends in send-carrier jobs (SEND_CARRIERS), their lanes in the hash slot of the prefix', async () => {
+    const carriedPrefix = `{gwc-carried-${Date.now().toString(36)}}`;
+    const carried = await startGateway({
+      stacks: [stack],
+      metaUrl: sim.url,
+      prefix: carriedPrefix,
+      redisUrl: `redis://127.0.0.1:${cluster.ports[0]}`,
+      env: { REDIS_CLUSTER_NODES: cluster.nodes, SEND_CARRIERS: '2' },
+    });
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(carried.url, textMessage(`carried ${i}`, `+1555820${1000 + i}`))));
+      for (const answer of answers) expect(answer.status, answer.text).toBe(200);
+      const slot = await client.cluster('KEYSLOT', carriedPrefix);
+      const nodes = await Promise.all(client.nodes('master').map(async (node) => ({ node, keys: await node.keys(`${carriedPrefix}:*`) })));
+      const holding = nodes.filter((n) => n.keys.length > 0);
+      expect(holding).toHaveLength(1);
+      expect(holding[0]!.keys.some((k) => k.startsWith(`${carriedPrefix}:lane:`))).toBe(true);
+      expect(await holding[0]!.node.cluster('COUNTKEYSINSLOT', slot)).toBe(holding[0]!.keys.length);
+    } finally {
+      await carried.stop();
+    }
+  });
+
   it('keeps BullMQ and gateway keys in the one hash slot of the prefix', async () => {
     const slot = await client.cluster('KEYSLOT', prefix);
     const owner = (await client.cluster('SLOTS')).find(([from, to]) => Number(from) <= slot && slot <= Number(to))!;

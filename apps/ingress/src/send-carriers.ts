@@ -166,6 +166,7 @@ export class SendCarriers {
       // Every send of a batch this old has had its answer, a timeout at the latest.
       const expired = now - this.options.sendTimeoutMs - 2 * (this.options.checkMs ?? 1000);
       const marks = new Map<string, string | null>();
+      const failed = new Map<string, boolean>();
       for (const [id, batch] of this.batches) {
         if (batch.createdAt < expired) {
           this.batches.delete(id);
@@ -184,9 +185,9 @@ export class SendCarriers {
           await this.repush(batch);
           continue;
         }
-        // Its carrier took it: lost only if that carrier died.
-        const carrier = await Job.fromId(this.options.queue, batch.carrierId);
-        if (carrier?.failedReason) batch.lost = true;
+        // Its carrier took it (and may be finishing it after closing): lost only if that carrier died.
+        if (!failed.has(batch.carrierId)) failed.set(batch.carrierId, Boolean((await Job.fromId(this.options.queue, batch.carrierId))?.failedReason));
+        if (failed.get(batch.carrierId)) batch.lost = true;
       }
     } catch (error) {
       this.options.logger?.warn({ err: (error as Error).message }, 'could not check the batches waiting on send carriers');

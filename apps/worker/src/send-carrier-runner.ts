@@ -102,14 +102,17 @@ export class SendCarrierRunner {
           raw = released ? await blocking.lmove(keys.pending, keys.taken, 'LEFT', 'RIGHT') : await blocking.blmove(keys.pending, keys.taken, 'LEFT', 'RIGHT', IDLE_SECONDS);
         } catch (error) {
           logger.warn({ jobId: id, err: (error as Error).message }, 'send carrier could not take a batch; retrying');
-          await sleep(200);
+          await sleep(1000);
           continue;
         }
         if (raw === null) {
           if (released || (await release(false).catch(() => false))) break;
           continue;
         }
-        const batch = this.runOne(raw, keys, blocking, runBatch, summary);
+        // A move lost in a failover would let the promoted replica hand the batch out again: a replica sees it
+        // first (on the connection that moved it, before that connection waits for the next batch).
+        await this.options.replicated?.(blocking).catch((error: Error) => logger.warn({ jobId: id, err: error.message }, 'no replica confirmed a carried batch'));
+        const batch = this.runOne(raw, keys, runBatch, summary);
         batches.add(batch);
         void batch.finally(() => batches.delete(batch));
       }
@@ -132,15 +135,13 @@ export class SendCarrierRunner {
     for (const connection of this.idle.splice(0)) connection.disconnect();
   }
 
-  private async runOne(raw: string, keys: CarrierKeys, blocking: Redis, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
-    const { commands, logger, replicated } = this.options;
+  private async runOne(raw: string, keys: CarrierKeys, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
+    const { commands, logger } = this.options;
     try {
       const { id, data } = JSON.parse(raw) as { id: string; data: SendBatchJob };
       summary.batches++;
       summary.sends += data.items.length;
       this.options.onTaken?.(Math.min(...data.items.map((item) => item.receivedAt)));
-      // A move to `taken` lost in a failover would let the promoted replica hand the batch out again: a replica sees it first.
-      await replicated?.(blocking).catch((error: Error) => logger.warn({ batchJobId: id, err: error.message }, 'no replica confirmed the carried batch'));
       await runBatch(id, data, keys.results);
     } catch (error) {
       logger.error({ err: error }, 'malformed batch on a send carrier');
