@@ -54,7 +54,10 @@ describe('send carriers', () => {
       // What the lane keeps after its batches ran is its results (Meta's answers), no message content.
       const laneKeys = await client.keys(`${gateway.prefix}:lane:*`);
       expect(laneKeys.map((key) => key.replace(/.*\}:/, '').replace(/:carrier-.*/, ''))).toEqual(['results']);
-      expect(JSON.stringify(await client.hgetall(laneKeys[0]!))).not.toContain('lone');
+      const results = await client.hgetall(laneKeys[0]!);
+      expect(Object.keys(results)).toHaveLength(21);
+      expect(Object.values(results).every((result) => JSON.parse(result).status === 200)).toBe(true);
+      expect(JSON.stringify(results)).not.toContain('lone');
     } finally {
       await queue.close();
       client.disconnect();

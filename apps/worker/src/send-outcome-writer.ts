@@ -99,6 +99,8 @@ export class SendOutcomeWriter {
     // Which outcome each command writes for, to name the send in an error.
     const owners: Outcome[] = [];
     const replies = new Map<string, SendReply[]>();
+    // A send carrier's results: one HSET per carrier for the sends of this tick.
+    const stored = new Map<string, Record<string, string>>();
     const now = Date.now();
     for (const outcome of outcomes) {
       const { item, result } = outcome;
@@ -114,8 +116,9 @@ export class SendOutcomeWriter {
         owners.push(outcome);
       }
       if (outcome.resultsKey) {
-        pipeline.hset(outcome.resultsKey, item.id, JSON.stringify(result));
-        owners.push(outcome);
+        const fields = stored.get(outcome.resultsKey) ?? {};
+        fields[item.id] = JSON.stringify(result);
+        stored.set(outcome.resultsKey, fields);
       }
       const channel = replies.get(outcome.replyTo) ?? [];
       channel.push({ jobId: item.id, result });
@@ -125,6 +128,7 @@ export class SendOutcomeWriter {
     const localChannel = local?.channel();
     const localReplies = localChannel === undefined ? undefined : replies.get(localChannel);
     if (localReplies) replies.delete(localChannel!);
+    for (const [key, fields] of stored) pipeline.hset(key, fields);
     for (const [channel, list] of replies) pipeline.publish(channel, JSON.stringify(list));
     try {
       const results = (await pipeline.exec()) ?? [];
