@@ -88,8 +88,10 @@ export class SendCarrierRunner {
       }
     }, CARRIER_BEAT_MS);
     try {
-      // The placeholder keeps `taken` (and the TTL the beats give it) while the carrier runs.
+      // Placeholders make `taken` and `results` exist from the start, so that the first beat gives them their TTL:
+      // a carrier that dies leaves nothing in Redis for longer than keepSeconds.
       await commands.rpush(keys.taken, CARRIER_PLACEHOLDER);
+      await commands.hset(keys.results, CARRIER_PLACEHOLDER, '');
       await beat();
       for (;;) {
         if (this.stopping && !released) await release(true).catch(() => undefined);

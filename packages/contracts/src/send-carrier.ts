@@ -8,9 +8,9 @@ import { z } from 'zod';
  * Every key of a lane shares one hash tag, so the scripts below touch one Redis Cluster slot. Per lane:
  * - `open`: the id of the carrier batches are pushed for, with a TTL its carrier keeps refreshing (a
  *   carrier that stops beating lapses within CARRIER_MARK_MS and the next push opens a new one);
- * - per carrier: `pending` (batches pushed for it), `taken` (batches it runs; a placeholder keeps the list
- *   alive, and its TTL, while the carrier runs) and `results` (each send's answer, for an ingress whose
- *   reply was lost).
+ * - per carrier: `pending` (batches pushed for it; the push that creates it gives it its TTL), `taken`
+ *   (batches it runs) and `results` (each send's answer, for an ingress whose reply was lost); a placeholder
+ *   makes both exist from the carrier's first beat, which gives them their TTL, and keeps `taken` alive.
  */
 export interface CarrierKeys {
   open: string;
@@ -37,7 +37,7 @@ export const CARRIER_BEAT_MS = 500;
 export const CARRIER_MARK_MS = 2000;
 /** A mark of a carrier whose job no worker has started yet lasts this long. */
 export const CARRIER_OPENING_MS = 10_000;
-/** What `taken` holds while its carrier runs, beside the batches. */
+/** What `taken` holds while its carrier runs, beside the batches (and the field `results` holds from its start). */
 export const CARRIER_PLACEHOLDER = '-';
 
 /**
