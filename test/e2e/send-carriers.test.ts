@@ -36,9 +36,10 @@ describe('send carriers', () => {
         expect(answer.status).toBe(200);
         expect(answer.body.messages[0].id).toMatch(/^wamid\./);
       }
-      // A BullMQ job per send costs about 70 commands (add, fetches, finish, events, strip); a carried send a handful.
+      // A BullMQ job per send costs about 70 commands (add, fetches, finish, events, strip); a carried send about 8
+      // (push script 4, pop, ledger line, results, reply) and its share of the carrier's beats (9.8 here).
       const perSend = (await commandsProcessed(client)) - before - 1;
-      expect(perSend / 20).toBeLessThan(15);
+      expect(perSend / 20).toBeLessThan(12);
       expect(await sentTo('+15550350')).toHaveLength(21);
 
       // One carrier ran all of them, and closes with its summary once the sends stop.

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type CarrierKeys, type SendBatchJob } from '@gw/contracts';
+import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type SendBatchJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 
 /** Runs one batch of a carrier: its sends' answers also go to `resultsKey`. */
@@ -28,7 +28,7 @@ export interface CarrierSummary {
 }
 
 interface CarrierScripts {
-  carrierBeat(open: string, taken: string, results: string, id: string, ttl: number): Promise<number>;
+  carrierBeat(open: string, results: string, id: string, ttl: number): Promise<number>;
   carrierClose(open: string, pending: string, id: string, force: '0' | '1'): Promise<number>;
 }
 
@@ -37,9 +37,8 @@ const IDLE_SECONDS = 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The worker side of send carriers (contracts' send-carrier.ts): a carrier job moves each batch pushed for
- * it from its `pending` list to its `taken` list (a blocking move: a batch starts the moment it is pushed),
- * runs it, and removes it from `taken` once its sends are answered. It beats every CARRIER_BEAT_MS, and
+ * The worker side of send carriers (contracts' send-carrier.ts): a carrier job pops each batch pushed for
+ * it from its `pending` list (a blocking pop: a batch starts the moment it is pushed) and runs it. It beats every CARRIER_BEAT_MS, and
  * closes after a second without a batch unless one came meanwhile. `stop()` (the worker is shutting down)
  * gives each carrier's mark up, so that new batches go to a new carrier, and lets it finish every batch
  * already pushed for it. A carrier that dies (kill -9) is failed by BullMQ's stalled check; the batches it
@@ -55,7 +54,7 @@ export class SendCarrierRunner {
   private readonly scripts: CarrierScripts;
 
   constructor(private readonly options: SendCarrierRunnerOptions) {
-    options.commands.defineCommand('carrierBeat', { numberOfKeys: 3, lua: CARRIER_BEAT });
+    options.commands.defineCommand('carrierBeat', { numberOfKeys: 2, lua: CARRIER_BEAT });
     options.commands.defineCommand('carrierClose', { numberOfKeys: 2, lua: CARRIER_CLOSE });
     this.scripts = options.commands as unknown as CarrierScripts;
   }
@@ -78,7 +77,7 @@ export class SendCarrierRunner {
       released = (await this.scripts.carrierClose(keys.open, keys.pending, id, force ? '1' : '0')) === 1;
       return released;
     };
-    const beat = () => this.scripts.carrierBeat(keys.open, keys.taken, keys.results, id, data.data.keepSeconds).catch(() => undefined);
+    const beat = () => this.scripts.carrierBeat(keys.open, keys.results, id, data.data.keepSeconds).catch(() => undefined);
     let reported = 0;
     const beats = setInterval(() => {
       void beat();
@@ -88,9 +87,8 @@ export class SendCarrierRunner {
       }
     }, CARRIER_BEAT_MS);
     try {
-      // Placeholders make `taken` and `results` exist from the start, so that the first beat gives them their TTL:
-      // a carrier that dies leaves nothing in Redis for longer than keepSeconds.
-      await commands.rpush(keys.taken, CARRIER_PLACEHOLDER);
+      // A placeholder makes `results` exist from the start, so that the first beat gives it its TTL: a carrier
+      // that dies leaves nothing in Redis for longer than keepSeconds.
       await commands.hset(keys.results, CARRIER_PLACEHOLDER, '');
       await beat();
       for (;;) {
@@ -100,8 +98,8 @@ export class SendCarrierRunner {
         let raw: string | null;
         try {
           // Once released nothing more is pushed for this carrier: what is left is taken without waiting. A wait
-          // is never abandoned (a batch it moves would be stranded in `taken`), so a shutdown waits for it.
-          raw = released ? await blocking.lmove(keys.pending, keys.taken, 'LEFT', 'RIGHT') : await blocking.blmove(keys.pending, keys.taken, 'LEFT', 'RIGHT', IDLE_SECONDS);
+          // is never abandoned (a batch it pops would be lost), so a shutdown waits for it.
+          raw = released ? await blocking.lpop(keys.pending) : ((await blocking.blpop(keys.pending, IDLE_SECONDS))?.[1] ?? null);
         } catch (error) {
           logger.warn({ jobId: id, err: (error as Error).message }, 'send carrier could not take a batch; retrying');
           await sleep(1000);
@@ -111,15 +109,14 @@ export class SendCarrierRunner {
           if (released || (await release(false).catch(() => false))) break;
           continue;
         }
-        // A move lost in a failover would let the promoted replica hand the batch out again: a replica sees it
-        // first (on the connection that moved it, before that connection waits for the next batch).
+        // A pop lost in a failover would let the promoted replica hand the batch out again: a replica sees it
+        // first (on the connection that popped it, before that connection waits for the next batch).
         await this.options.replicated?.(blocking).catch((error: Error) => logger.warn({ jobId: id, err: error.message }, 'no replica confirmed a carried batch'));
-        const batch = this.runOne(raw, keys, runBatch, summary);
+        const batch = this.runOne(raw, keys.results, runBatch, summary);
         batches.add(batch);
         void batch.finally(() => batches.delete(batch));
       }
       await Promise.all(batches);
-      await commands.del(keys.taken).catch(() => undefined);
       return summary;
     } finally {
       clearInterval(beats);
@@ -137,18 +134,15 @@ export class SendCarrierRunner {
     for (const connection of this.idle.splice(0)) connection.disconnect();
   }
 
-  private async runOne(raw: string, keys: CarrierKeys, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
-    const { commands, logger } = this.options;
+  private async runOne(raw: string, resultsKey: string, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
     try {
       const { id, data } = JSON.parse(raw) as { id: string; data: SendBatchJob };
       summary.batches++;
       summary.sends += data.items.length;
       this.options.onTaken?.(Math.min(...data.items.map((item) => item.receivedAt)));
-      await runBatch(id, data, keys.results);
+      await runBatch(id, data, resultsKey);
     } catch (error) {
-      logger.error({ err: error }, 'malformed batch on a send carrier');
-    } finally {
-      await commands.lrem(keys.taken, 1, raw).catch(() => undefined);
+      this.options.logger.error({ err: error }, 'malformed batch on a send carrier');
     }
   }
 }

@@ -8,14 +8,13 @@ import { z } from 'zod';
  * Every key of a lane shares one hash tag, so the scripts below touch one Redis Cluster slot. Per lane:
  * - `open`: the id of the carrier batches are pushed for, with a TTL its carrier keeps refreshing (a
  *   carrier that stops beating lapses within CARRIER_MARK_MS and the next push opens a new one);
- * - per carrier: `pending` (batches pushed for it; the push that creates it gives it its TTL), `taken`
- *   (batches it runs) and `results` (each send's answer, for an ingress whose reply was lost); a placeholder
- *   makes both exist from the carrier's first beat, which gives them their TTL, and keeps `taken` alive.
+ * - per carrier: `pending` (batches pushed for it, which it pops one by one; the push that creates it gives
+ *   it its TTL) and `results` (each send's answer, for an ingress whose reply was lost; a placeholder field
+ *   makes it exist from the carrier's first beat, which gives it its TTL).
  */
 export interface CarrierKeys {
   open: string;
   pending: string;
-  taken: string;
   results: string;
 }
 
@@ -23,7 +22,6 @@ export interface CarrierKeys {
 export const carrierKeys = (lane: string, carrierId: string): CarrierKeys => ({
   open: `${lane}:open`,
   pending: `${lane}:pending:${carrierId}`,
-  taken: `${lane}:taken:${carrierId}`,
   results: `${lane}:results:${carrierId}`,
 });
 
@@ -37,7 +35,7 @@ export const CARRIER_BEAT_MS = 500;
 export const CARRIER_MARK_MS = 2000;
 /** A mark of a carrier whose job no worker has started yet lasts this long. */
 export const CARRIER_OPENING_MS = 10_000;
-/** What `taken` holds while its carrier runs, beside the batches (and the field `results` holds from its start). */
+/** The field `results` holds from its carrier's start. */
 export const CARRIER_PLACEHOLDER = '-';
 
 /**
@@ -57,12 +55,11 @@ if redis.call('RPUSH', pending, ARGV[3]) == 1 then redis.call('EXPIRE', pending,
 return {id, opened}`;
 
 /**
- * A carrier's beat. KEYS: open, taken, results. ARGV: carrier id, the lists' TTL (s).
+ * A carrier's beat. KEYS: open, results. ARGV: carrier id, the results' TTL (s).
  * Returns 1 while the lane's mark is this carrier's (refreshed), 0 once it is not.
  */
 export const CARRIER_BEAT = `
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ${CARRIER_MARK_MS})
   return 1
