@@ -70,7 +70,7 @@ export class SendCarrierRunner {
     }
     const id = job.id!;
     const keys = carrierKeys(data.data.lane, id);
-    const blocking = this.idle.pop() ?? commands.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true });
+    const blocking = this.idle.pop() ?? this.blockingConnection();
     const batches = new Set<Promise<unknown>>();
     let released = false;
     const release = async (force: boolean) => {
@@ -117,6 +117,8 @@ export class SendCarrierRunner {
         void batch.finally(() => batches.delete(batch));
       }
       await Promise.all(batches);
+      // A results hash written again after Redis lost it (a restart) has no TTL until a beat: give it one.
+      await commands.expire(keys.results, data.data.keepSeconds).catch(() => undefined);
       return summary;
     } finally {
       clearInterval(beats);
@@ -132,6 +134,13 @@ export class SendCarrierRunner {
   stop(): void {
     this.stopping = true;
     for (const connection of this.idle.splice(0)) connection.disconnect();
+  }
+
+  /** A connection of its own for a carrier's blocking pops; it reconnects like the one it copies, and the latter reports outages. */
+  private blockingConnection(): Redis {
+    const connection = this.options.commands.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true });
+    connection.on('error', (error: Error) => this.options.logger.debug({ err: error.message }, 'send carrier connection error'));
+    return connection;
   }
 
   private async runOne(raw: string, resultsKey: string, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {

@@ -12,8 +12,23 @@ interface Outcome {
   calls: MetaCallTiming[];
   /** A send carrier's results hash, which keeps the answer for an ingress whose reply is lost. */
   resultsKey?: string;
+  /** Its audit event (ledger line), made once. */
+  event?: SendAuditEvent;
   written: () => void;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One command of a pipeline, and the sends it writes for. */
+interface Write {
+  args: [string, ...Array<string | number>];
+  owners: Outcome[];
+}
+
+const addTo = (groups: Map<string, Outcome[]>, key: string, outcome: Outcome) => {
+  const group = groups.get(key);
+  if (group) group.push(outcome);
+  else groups.set(key, [outcome]);
+};
 
 /** Where a finished send's audit event goes: the SendTally (Redis) or the PostgreSQL sink; must not wait or throw. */
 export interface SendAuditCounter {
@@ -60,6 +75,8 @@ export interface SendOutcomeWriterOptions {
   tenantOf?: (stackId: string) => string | undefined;
   /** The ingress of this process, if any: its replies skip Redis. */
   local?: LocalReplies;
+  /** How long a finished send's writes are retried while they fail (default 30 s). */
+  retryMs?: number;
 }
 
 /**
@@ -84,7 +101,11 @@ export class SendOutcomeWriter {
     private readonly options: SendOutcomeWriterOptions = {},
   ) {}
 
-  /** Resolves once written (or once writing failed and was logged); never rejects. */
+  private get retryMs(): number {
+    return this.options.retryMs ?? 30_000;
+  }
+
+  /** Resolves once written (or once writing failed for `retryMs` and was logged); never rejects. */
   write(item: SendItem, replyTo: string, result: SendResult, log: Logger, calls: MetaCallTiming[] = [], resultsKey?: string): Promise<void> {
     return new Promise((written) => {
       if (this.pending.length === 0) setImmediate(() => void this.flush());
@@ -95,54 +116,76 @@ export class SendOutcomeWriter {
   private async flush(): Promise<void> {
     const outcomes = this.pending;
     this.pending = [];
-    const pipeline = this.redis.pipeline();
-    // Which outcome each command writes for, to name the send in an error.
-    const owners: Outcome[] = [];
-    const replies = new Map<string, SendReply[]>();
-    // A send carrier's results: one HSET per carrier for the sends of this tick.
-    const stored = new Map<string, Record<string, string>>();
     const now = Date.now();
     for (const outcome of outcomes) {
       const { item, result } = outcome;
-      if (result.wamid && result.route !== 'none') {
-        const event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now, this.options.tenantOf);
-        pipeline.set(this.keys.ledger(result.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds);
-        owners.push(outcome);
-        this.options.tally?.count(event);
-      }
-      if (item.idempotency) {
-        const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
-        pipeline.set(item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX');
-        owners.push(outcome);
-      }
-      if (outcome.resultsKey) {
-        const fields = stored.get(outcome.resultsKey) ?? {};
-        fields[item.id] = JSON.stringify(result);
-        stored.set(outcome.resultsKey, fields);
-      }
-      const channel = replies.get(outcome.replyTo) ?? [];
-      channel.push({ jobId: item.id, result });
-      replies.set(outcome.replyTo, channel);
+      if (!result.wamid || result.route === 'none') continue;
+      outcome.event = sendAuditEvent(item, { ...result, wamid: result.wamid, route: result.route }, outcome.calls, now, this.options.tenantOf);
+      this.options.tally?.count(outcome.event);
     }
     const { local } = this.options;
     const localChannel = local?.channel();
-    const localReplies = localChannel === undefined ? undefined : replies.get(localChannel);
-    if (localReplies) replies.delete(localChannel!);
-    for (const [key, fields] of stored) pipeline.hset(key, fields);
-    for (const [channel, list] of replies) pipeline.publish(channel, JSON.stringify(list));
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([error], i) => {
-        if (!error) return;
-        const owner = owners[i];
-        (owner?.log ?? outcomes[0]!.log).error({ err: error.message, wamid: owner?.result.wamid }, 'could not record a finished send');
-      });
-    } catch (error) {
-      // The messages are already sent: the ingress falls back to reading the job's return value.
-      for (const { log, result } of outcomes) log.error({ err: error, wamid: result.wamid }, 'could not record a finished send');
+    // The messages are already sent: a write that fails is retried while Redis is unreachable (a failover, a
+    // restart), for a send carrier's results above all, which nothing else keeps.
+    const started = Date.now();
+    let writes = this.writesOf(outcomes, localChannel);
+    for (let delay = 100, attempt = 0; writes.length > 0; delay = Math.min(2 * delay, 2000), attempt++) {
+      const failed = await this.writeOnce(writes);
+      const givingUp = Date.now() - started >= this.retryMs;
+      for (const { owners, err } of failed) {
+        for (const outcome of owners) {
+          const fields = { err, wamid: outcome.result.wamid };
+          if (givingUp) outcome.log.error(fields, 'could not record a finished send');
+          else if (attempt === 0) outcome.log.warn(fields, 'could not record a finished send yet; retrying');
+        }
+      }
+      if (givingUp) break;
+      writes = failed;
+      if (writes.length > 0) await sleep(delay);
     }
     // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
-    if (localReplies) local!.deliver(localReplies);
+    const localReplies = outcomes.filter((o) => o.replyTo === localChannel).map(({ item, result }) => ({ jobId: item.id, result }));
+    if (localReplies.length > 0) local!.deliver(localReplies);
     for (const outcome of outcomes) outcome.written();
+  }
+
+  /**
+   * What these sends write: ledger lines, Idempotency-Key answers, a send carrier's results (one HSET per
+   * carrier), and one PUBLISH per ingress but this process's, last.
+   */
+  private writesOf(outcomes: Outcome[], localChannel: string | undefined): Write[] {
+    const writes: Write[] = [];
+    const replies = new Map<string, Outcome[]>();
+    const stored = new Map<string, Outcome[]>();
+    for (const outcome of outcomes) {
+      const { item, result, event } = outcome;
+      if (event) writes.push({ args: ['set', this.keys.ledger(event.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds], owners: [outcome] });
+      if (item.idempotency) {
+        const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
+        writes.push({ args: ['set', item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX'], owners: [outcome] });
+      }
+      if (outcome.resultsKey) addTo(stored, outcome.resultsKey, outcome);
+      if (outcome.replyTo !== localChannel) addTo(replies, outcome.replyTo, outcome);
+    }
+    for (const [key, carried] of stored) writes.push({ args: ['hset', key, ...carried.flatMap(({ item, result }) => [item.id, JSON.stringify(result)])], owners: carried });
+    for (const [channel, list] of replies) {
+      const message = JSON.stringify(list.map(({ item, result }): SendReply => ({ jobId: item.id, result })));
+      writes.push({ args: ['publish', channel, message], owners: list });
+    }
+    return writes;
+  }
+
+  /** The writes in one pipeline (one round trip); returns those that failed, with their error. */
+  private async writeOnce(writes: Write[]): Promise<Array<Write & { err: string }>> {
+    const pipeline = this.redis.pipeline(writes.map((write) => write.args));
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      return writes.flatMap((write, i) => {
+        const error = results[i]?.[0];
+        return error ? [{ ...write, err: error.message }] : [];
+      });
+    } catch (error) {
+      return writes.map((write) => ({ ...write, err: (error as Error).message }));
+    }
   }
 }
