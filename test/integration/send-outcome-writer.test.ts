@@ -90,6 +90,35 @@ describe('the send outcome writer', () => {
     for (const reply of replies) expect(reply).toEqual({ jobId: item.id, result });
   });
 
+  it('keeps a carrier’s results only for replies that cross Redis: one handed over in this process needs none', async () => {
+    const redis = await startPrivateRedis();
+    closers.push(() => redis.stop());
+    const prefix = uniquePrefix();
+    const keys = redisKeys(prefix);
+    const commands = new Redis(redis.url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    closers.push(async () => commands.disconnect());
+    const handedOver: SendReply[] = [];
+    const local = { channel: () => 'replies:ingress-local', deliver: (replies: SendReply[]) => handedOver.push(...replies) };
+    const writer = new SendOutcomeWriter(commands, keys, 600, { local });
+    const resultsKey = `${prefix}:lane:{test.0}:results:carrier-1`;
+    const send = (id: string, wamid: string): [SendItem, SendResult] => [
+      { id, stackId: 'stack-a', endpoint: 'messages', payload: { to: '+15550001111' }, receivedAt: Date.now() },
+      { ...result, body: { messages: [{ id: wamid }] }, wamid },
+    ];
+    const [localItem, localResult] = send('batch-1.0', 'wamid.LOCAL');
+    const [remoteItem, remoteResult] = send('batch-2.0', 'wamid.REMOTE');
+
+    await Promise.all([
+      writer.write(localItem, 'replies:ingress-local', localResult, logger, [], resultsKey),
+      writer.write(remoteItem, 'replies:ingress-2', remoteResult, logger, [], resultsKey),
+    ]);
+
+    expect(handedOver).toEqual([{ jobId: localItem.id, result: localResult }]);
+    expect(await commands.hkeys(resultsKey)).toEqual([remoteItem.id]);
+    // Both are in the ledger all the same.
+    expect(await commands.exists(keys.ledger('wamid.LOCAL'), keys.ledger('wamid.REMOTE'))).toBe(2);
+  });
+
   it('gives up after its retry window while Redis stays away, so that a batch never waits forever', async () => {
     const redis = await startPrivateRedis();
     const prefix = uniquePrefix();

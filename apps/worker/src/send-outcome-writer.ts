@@ -150,8 +150,8 @@ export class SendOutcomeWriter {
   }
 
   /**
-   * What these sends write: ledger lines, Idempotency-Key answers, a send carrier's results (one HSET per
-   * carrier), and one PUBLISH per ingress but this process's, last.
+   * What these sends write: ledger lines, Idempotency-Key answers, and for replies to an ingress of another
+   * process a send carrier's results (one HSET per carrier) and one PUBLISH per ingress, last.
    */
   private writesOf(outcomes: Outcome[], localChannel: string | undefined): Write[] {
     const writes: Write[] = [];
@@ -164,8 +164,11 @@ export class SendOutcomeWriter {
         const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
         writes.push({ args: ['set', item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX'], owners: [outcome] });
       }
+      if (outcome.replyTo === localChannel) continue;
+      // A carrier's results keep an answer whose reply may be lost on its way through Redis; one handed over in
+      // this process cannot be lost without its waiting client.
       if (outcome.resultsKey) addTo(stored, outcome.resultsKey, outcome);
-      if (outcome.replyTo !== localChannel) addTo(replies, outcome.replyTo, outcome);
+      addTo(replies, outcome.replyTo, outcome);
     }
     for (const [key, carried] of stored) writes.push({ args: ['hset', key, ...carried.flatMap(({ item, result }) => [item.id, JSON.stringify(result)])], owners: carried });
     for (const [channel, list] of replies) {
