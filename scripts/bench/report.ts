@@ -20,8 +20,12 @@ export interface TargetSummary {
   /** Medians of per-round ratios and differences (each round's runs are neighbours in time). */
   vsDirect: number;
   vsProxy: number;
+  /** Over calling Meta directly. */
   addedP50: number;
   addedP99: number;
+  /** Over the plain proxy: what the queue costs, as issue 13 measured it (its "+2.5 ms" was gateway p50 - proxy p50). */
+  addedP50OverProxy: number;
+  addedP99OverProxy: number;
 }
 
 export interface Extras {
@@ -116,6 +120,14 @@ export function summarise(records: RunRecord[]): CellSummary[] {
           pairedMedian(mine, name, 'direct', (x, d) => x.p99 - d.p99),
           3,
         ),
+        addedP50OverProxy: round(
+          pairedMedian(mine, name, 'proxy', (x, p) => x.p50 - p.p50),
+          3,
+        ),
+        addedP99OverProxy: round(
+          pairedMedian(mine, name, 'proxy', (x, p) => x.p99 - p.p99),
+          3,
+        ),
       };
     }
     cells.push({ latencyMs, concurrency, targets });
@@ -152,12 +164,18 @@ export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras
   }
   for (const c of mine.filter((x) => x.latencyMs === 0 && x.concurrency === 1)) {
     const t = c.targets[gateway]!;
-    out.push({
-      target: 'queue cost: 0 ms, c=1',
-      goal: 'adds <= 1.0 ms p50, <= 3 ms p99 (over direct)',
-      measured: `p50 +${t.addedP50.toFixed(2)} ms, p99 +${t.addedP99.toFixed(2)} ms`,
-      met: t.addedP50 <= 1 && t.addedP99 <= 3,
-    });
+    // The issue took the queue's cost over the proxy; over direct it also charges the HTTP hop any proxy adds.
+    for (const [over, p50, p99] of [
+      ['proxy', t.addedP50OverProxy, t.addedP99OverProxy],
+      ['direct', t.addedP50, t.addedP99],
+    ] as const) {
+      out.push({
+        target: `queue cost: 0 ms, c=1 (over ${over})`,
+        goal: 'adds <= 1.0 ms p50, <= 3 ms p99',
+        measured: `p50 +${p50.toFixed(2)} ms, p99 +${p99.toFixed(2)} ms`,
+        met: p50 <= 1 && p99 <= 3,
+      });
+    }
   }
   const loaded = mine.filter((c) => c.concurrency >= 16);
   if (loaded.length) {
