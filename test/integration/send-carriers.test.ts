@@ -2,7 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '@gw/config';
-import { carrierKeys, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
+import { CARRIER_PUSH, carrierKeys, enqueue, JOBS, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { SendCarrierRunner } from '../../apps/worker/src/send-carrier-runner.ts';
@@ -22,7 +22,7 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
 });
 
-async function ingress(prefix: string, queue: Queue) {
+async function ingress(prefix: string, queue: Queue, carrierCheckMs = 100) {
   const commands = new Redis(connection());
   const subscriber = new Redis(connection());
   closers.push(
@@ -37,7 +37,7 @@ async function ingress(prefix: string, queue: Queue) {
     keys: redisKeys(prefix),
     ingressId: 'carrier-test',
     jobCheckIntervalMs: 100,
-    carrierCheckMs: 100,
+    carrierCheckMs,
   });
   closers.push(async () => carriers?.close());
   return { dispatcher, commands, lane: redisKeys(prefix).sendLane('carrier-test', 0) };
@@ -103,6 +103,61 @@ describe('send carriers', () => {
     expect(ran).toHaveLength(1);
   });
 
+  it('pushes a batch sent soon after a push through the script straight onto that carrier’s list, and takes it back when the carrier is gone', async () => {
+    const prefix = uniquePrefix();
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    // Checks a second apart, so that both batches are on the first carrier's list before any is taken back.
+    const { dispatcher, commands, lane } = await ingress(prefix, queue, 1000);
+    const first = send(dispatcher, 1);
+    const [carrier] = await waitForJob(queue, 1);
+    const pending = carrierKeys(lane, carrier!.id!).pending;
+    // The carrier is gone (its mark with it) before it took anything; the next push, 500 ms after the
+    // script's at most, does not look at the mark: it goes onto the same list, with RPUSH and EXPIRE only.
+    await commands.del(carrierKeys(lane, '').open);
+    const before = await commandStats(commands);
+    const second = send(dispatcher, 2);
+    await waitFor(async () => (await commands.llen(pending)) === 2);
+    const pushed = diffStats(before, await commandStats(commands));
+    expect(pushed).toMatchObject({ rpush: 1, expire: 1 });
+    expect(pushed.evalsha ?? 0).toBe(0);
+    expect(await commands.ttl(pending)).toBeGreaterThan(0);
+    // The check finds the mark gone and takes both back for a new carrier, which runs each once.
+    const [, next] = await waitForJob(queue, 2);
+    expect(next!.id).not.toBe(carrier!.id);
+    const ran: string[] = [];
+    carrierWorker(prefix, ran);
+    expect(await first).toMatchObject({ status: 200, body: { echo: 1 } });
+    expect(await second).toMatchObject({ status: 200, body: { echo: 2 } });
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2);
+    expect(ran).toHaveLength(2);
+    expect(new Set(ran).size).toBe(2);
+  });
+
+  it('keeps taking batches for a while after it gives its mark up (its worker shutting down), so a batch pushed straight after is run by it', async () => {
+    const prefix = uniquePrefix();
+    const keys = redisKeys(prefix);
+    const lane = keys.sendLane('drain-test', 0);
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    const commands = new Redis(connection());
+    closers.push(() => commands.quit());
+    // A carrier opened by a push through the script, as an ingress does, with one batch on its list.
+    const batch = (id: string, n: number) => JSON.stringify({ id, data: { replyTo: 'nobody', items: [{ id: `${id}.0`, payload: { n } }] } });
+    const [id] = (await commands.eval(CARRIER_PUSH, 1, carrierKeys(lane, '').open, lane, 'carrier-drain', batch('batch-1', 1), 60)) as [string, number];
+    await enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: 60 }, { sendTimeoutMs: 5000 }, { jobId: id });
+    const ran: string[] = [];
+    const { runner } = carrierWorker(prefix, ran);
+    // Shutting down before the carrier starts: it gives its mark up at once.
+    runner.stop();
+    await waitFor(async () => (await commands.get(carrierKeys(lane, '').open)) === null, 5000, 5);
+    // A push sent while the mark stood lands after it is given up: the carrier still takes it.
+    await commands.rpush(carrierKeys(lane, id).pending, batch('batch-2', 2));
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
+    expect(ran).toEqual(['batch-1', 'batch-2']);
+    expect((await queue.getJobs(['completed']))[0]!.returnvalue).toEqual({ batches: 2, sends: 2 });
+  });
+
   it('takes the batches back when their carrier’s job cannot be added: 503, nothing sent, the lane free', async () => {
     const prefix = uniquePrefix();
     // A queue whose Redis is gone refuses the add at once; the lane's own commands still reach Redis.
@@ -119,13 +174,21 @@ describe('send carriers', () => {
   });
 });
 
-async function waitFor(probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function waitFor(probe: () => Promise<boolean>, timeoutMs = 5000, everyMs = 50): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+async function commandStats(redis: Redis): Promise<Record<string, number>> {
+  const info = await redis.info('commandstats');
+  return Object.fromEntries([...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+const diffStats = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).flatMap(([name, calls]) => (calls > (before[name] ?? 0) ? [[name, calls - (before[name] ?? 0)]] : [])));
 
 async function waitForJob(queue: Queue, count: number): Promise<Job[]> {
   let jobs: Job[] = [];

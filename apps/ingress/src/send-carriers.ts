@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { batchJobIdOf, CARRIER_CLOSE, CARRIER_PUSH, carrierKeys, enqueue, JOBS, type RedisKeys, type SendBatchJob, type SendResult } from '@gw/contracts';
+import { batchJobIdOf, CARRIER_CLOSE, CARRIER_DIRECT_PUSH_MS, CARRIER_PUSH, carrierKeys, enqueue, JOBS, type RedisKeys, type SendBatchJob, type SendResult } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { withTimeout } from './with-timeout.ts';
 
@@ -42,6 +42,12 @@ interface CarriedBatch {
   unqueued: boolean;
 }
 
+/** A lane's carrier as a push found it open (or opened it), and when that push was sent. */
+interface OpenCarrier {
+  id: string;
+  sentAt: number;
+}
+
 interface CarrierScripts {
   carrierPush(open: string, lane: string, candidate: string, batch: string, keepSeconds: number): Promise<[string, number]>;
   carrierClose(open: string, pending: string, id: string, force: '0' | '1'): Promise<number>;
@@ -49,7 +55,9 @@ interface CarrierScripts {
 
 /**
  * The ingress side of send carriers (SEND_CARRIERS; contracts' send-carrier.ts): each batch is pushed for
- * the open carrier of one of this ingress's lanes, and a carrier job is added when a push opens one. The
+ * the open carrier of one of this ingress's lanes, and a carrier job is added when a push opens one. A push
+ * goes through the script, which reads the lane's mark, unless one did less than CARRIER_DIRECT_PUSH_MS
+ * before: then it goes straight onto the list of the carrier that push found (2 commands instead of 4). The
  * batches whose sends are still waiting are checked every `checkMs`: while their carrier's mark stands,
  * nothing is done (one GET per lane); once it is gone (the carrier closed, lapsed or died), a batch still
  * on that carrier's list is taken back (LREM: it either removes the batch, which then no carrier can take,
@@ -64,6 +72,8 @@ export class SendCarriers {
   private readonly batches = new Map<string, CarriedBatch>();
   /** Adds of carrier jobs this ingress opened and that are not done yet: a batch for it waits for its add. */
   private readonly opening = new Map<string, Promise<unknown>>();
+  /** Each lane's carrier as the last push through the script found it: pushes soon after go straight to it. */
+  private readonly open = new Map<string, OpenCarrier>();
   private readonly scripts: CarrierScripts;
   private readonly keepSeconds: number;
   private readonly timer: NodeJS.Timeout;
@@ -131,18 +141,43 @@ export class SendCarriers {
   }
 
   private async pushFor(batch: CarriedBatch): Promise<void> {
-    const { commands, queue, sendTimeoutMs } = this.options;
-    const candidate = `carrier-${randomUUID()}`;
-    const [carrierId, opened] = await this.scripts.carrierPush(carrierKeys(batch.lane, '').open, batch.lane, candidate, batch.raw, this.keepSeconds);
-    batch.carrierId = carrierId;
-    if (opened === 1) {
-      const adding = enqueue(queue, JOBS.sendCarrier, { lane: batch.lane, keepSeconds: this.keepSeconds }, { sendTimeoutMs }, { jobId: carrierId });
-      this.opening.set(carrierId, adding);
-      void adding.then(
-        () => this.opening.delete(carrierId),
-        () => setTimeout(() => this.opening.delete(carrierId), sendTimeoutMs).unref(),
-      );
+    const { commands } = this.options;
+    const known = this.open.get(batch.lane);
+    if (known && Date.now() - known.sentAt < CARRIER_DIRECT_PUSH_MS) {
+      // Its carrier was open when the script's push was sent, so it takes this batch (CARRIER_DIRECT_PUSH_MS).
+      batch.carrierId = known.id;
+      const pending = carrierKeys(batch.lane, known.id).pending;
+      const [pushed] = (await commands.pipeline().rpush(pending, batch.raw).expire(pending, this.keepSeconds).exec()) ?? [];
+      if (pushed?.[0]) throw pushed[0];
+    } else {
+      const sentAt = Date.now();
+      const candidate = `carrier-${randomUUID()}`;
+      const [carrierId, opened] = await this.scripts.carrierPush(carrierKeys(batch.lane, '').open, batch.lane, candidate, batch.raw, this.keepSeconds);
+      batch.carrierId = carrierId;
+      if (!known || known.sentAt < sentAt) this.open.set(batch.lane, { id: carrierId, sentAt });
+      if (opened === 1) this.add(batch.lane, carrierId);
     }
+    await this.added(batch);
+  }
+
+  /** Adds the job of a carrier a push opened: batches pushed for it wait for the add. */
+  private add(lane: string, carrierId: string): void {
+    const { queue, sendTimeoutMs } = this.options;
+    const adding = enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: this.keepSeconds }, { sendTimeoutMs }, { jobId: carrierId });
+    this.opening.set(carrierId, adding);
+    void adding.then(
+      () => this.opening.delete(carrierId),
+      () => {
+        this.forget(lane, carrierId);
+        setTimeout(() => this.opening.delete(carrierId), sendTimeoutMs).unref();
+      },
+    );
+  }
+
+  /** Resolves once the job of the batch's carrier exists; when it could not be added, takes the batch back. */
+  private async added(batch: CarriedBatch): Promise<void> {
+    const { commands } = this.options;
+    const carrierId = batch.carrierId;
     const adding = this.opening.get(carrierId);
     if (!adding) return;
     try {
@@ -154,6 +189,11 @@ export class SendCarriers {
       if ((await commands.lrem(keys.pending, 1, batch.raw)) === 1) throw new NotQueued(error);
       throw error;
     }
+  }
+
+  /** The lane's carrier is no longer taken to be open: the next push asks the script. */
+  private forget(lane: string, carrierId: string): void {
+    if (this.open.get(lane)?.id === carrierId) this.open.delete(lane);
   }
 
   /** Batches waiting longer than a check, whose carrier's mark is gone: taken back and pushed again, or found lost. */
@@ -180,6 +220,7 @@ export class SendCarriers {
         const keys = carrierKeys(batch.lane, batch.carrierId);
         if (!marks.has(batch.lane)) marks.set(batch.lane, await this.options.commands.get(keys.open));
         if (marks.get(batch.lane) === batch.carrierId || this.opening.has(batch.carrierId)) continue;
+        this.forget(batch.lane, batch.carrierId);
         if ((await this.options.commands.lrem(keys.pending, 1, batch.raw)) === 1) {
           batch.unqueued = true;
           await this.repush(batch);

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type SendBatchJob } from '@gw/contracts';
+import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_DRAIN_MS, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type SendBatchJob } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 
 /** Runs one batch of a carrier: its sends' answers also go to `resultsKey`. */
@@ -97,9 +97,10 @@ export class SendCarrierRunner {
         if (room) await room;
         let raw: string | null;
         try {
-          // Once released nothing more is pushed for this carrier: what is left is taken without waiting. A wait
-          // is never abandoned (a batch it pops would be lost), so a shutdown waits for it.
-          raw = released ? await blocking.lpop(keys.pending) : ((await blocking.blpop(keys.pending, IDLE_SECONDS))?.[1] ?? null);
+          // Once released, only a push sent while the mark stood (CARRIER_DIRECT_PUSH_MS) still comes: the carrier
+          // takes batches until none came for CARRIER_DRAIN_MS. A wait is never abandoned (a batch it pops would be
+          // lost), so a shutdown waits for it.
+          raw = (await blocking.blpop(keys.pending, released ? CARRIER_DRAIN_MS / 1000 : IDLE_SECONDS))?.[1] ?? null;
         } catch (error) {
           logger.warn({ jobId: id, err: (error as Error).message }, 'send carrier could not take a batch; retrying');
           await sleep(1000);
@@ -129,7 +130,8 @@ export class SendCarrierRunner {
 
   /**
    * The worker is shutting down: every running carrier gives its mark up at its next turn (within
-   * IDLE_SECONDS) and finishes what was pushed for it; a carrier started from now on does so at once.
+   * IDLE_SECONDS) and finishes what was pushed for it (until none came for CARRIER_DRAIN_MS); a carrier
+   * started from now on does so at once.
    */
   stop(): void {
     this.stopping = true;
