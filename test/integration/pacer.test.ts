@@ -72,4 +72,17 @@ describe('Pacer against a real Redis', () => {
     await pacer.backOff('333');
     await expect(pacer.acquire('333', 1000)).rejects.toBeInstanceOf(PacingRejected);
   });
+
+  it('holds the number back for every worker sharing its bucket, and only for the back-off', async () => {
+    const keys = redisKeys(uniquePrefix());
+    const first = new Pacer({ redis, keys, maxWaitMs: 100, backoffMs: 400 });
+    const second = new Pacer({ redis, keys, maxWaitMs: 100, backoffMs: 400 });
+    await first.acquire('666', 1000);
+    await first.backOff('666');
+    await expect(second.acquire('666', 1000)).rejects.toBeInstanceOf(PacingRejected);
+    // Once its end is in reach of maxWaitMs, a slot is granted again.
+    await new Promise((r) => setTimeout(r, 350));
+    await second.acquire('666', 1000);
+    expect(await redis.pttl(keys.paceBucket('666'))).toBeGreaterThan(0);
+  });
 });

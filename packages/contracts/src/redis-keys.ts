@@ -28,7 +28,6 @@ export function redisKeys(prefix: string) {
     idempotency: (stackId: string, keyHash: string) => `${prefix}:idem:${stackId}:${keyHash}`,
     /** Token bucket and 130429 back-off of one phone number. */
     paceBucket: (phoneNumberId: string) => `${prefix}:pace:${phoneNumberId}`,
-    paceBackoff: (phoneNumberId: string) => `${prefix}:pace-backoff:${phoneNumberId}`,
     /** The send ledger line of a wamid, which is its audit entry (stack, tenant, route, reason, calls to Meta, template). */
     ledger: (wamid: string) => `${prefix}:ledger:${wamid}`,
     /** A message's status and click timeline with its count-once flags (a list); expires after the ledger's retention. */
