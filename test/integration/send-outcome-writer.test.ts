@@ -119,6 +119,26 @@ describe('the send outcome writer', () => {
     expect(await commands.exists(keys.ledger('wamid.LOCAL'), keys.ledger('wamid.REMOTE'))).toBe(2);
   });
 
+  it('writes the results of sends a carrier finished in separate ticks in one HSET, and their replies at once', async () => {
+    const redis = await startPrivateRedis();
+    closers.push(() => redis.stop());
+    const prefix = uniquePrefix();
+    const commands = new Redis(redis.url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    closers.push(async () => commands.disconnect());
+    const writer = new SendOutcomeWriter(commands, redisKeys(prefix), 600);
+    const resultsKey = `${prefix}:lane:{test.0}:results:carrier-1`;
+    const item = (id: string): SendItem => ({ id, stackId: 'stack-a', endpoint: 'messages', payload: { to: '+15550001111' }, receivedAt: Date.now() });
+    await commands.config('RESETSTAT');
+    const first = writer.write(item('batch-1.0'), 'replies:ingress-2', result, logger, [], resultsKey);
+    await new Promise((r) => setImmediate(r));
+    const second = writer.write(item('batch-2.0'), 'replies:ingress-2', result, logger, [], resultsKey);
+    await Promise.all([first, second]);
+    const calls = (name: string) => (async () => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(await commands.info('commandstats'))?.[1] ?? 0))();
+    expect(await calls('publish')).toBe(2);
+    expect(await calls('hset')).toBe(1);
+    expect((await commands.hkeys(resultsKey)).sort()).toEqual(['batch-1.0', 'batch-2.0']);
+  });
+
   it('gives up after its retry window while Redis stays away, so that a batch never waits forever', async () => {
     const redis = await startPrivateRedis();
     const prefix = uniquePrefix();

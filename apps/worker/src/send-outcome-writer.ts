@@ -80,6 +80,13 @@ export interface SendOutcomeWriterOptions {
 }
 
 /**
+ * How long a send carrier's results wait to share one HSET with the next sends' (the reply does not wait): at
+ * 600 sends a second that is about 6 answers per command instead of one. The ingress reads them only when a
+ * reply is late (its check, every few seconds).
+ */
+export const RESULTS_COALESCE_MS = 10;
+
+/**
  * Everything a finished send writes: the send ledger line (wamid -> stack, route,
  * reason, calls to Meta, template), which is the message's audit entry and what the
  * webhook enrichment reads; the Idempotency-Key's final answer, stored before the reply
@@ -87,12 +94,15 @@ export interface SendOutcomeWriterOptions {
  * finish in one event-loop tick share one pipeline (one round trip) and one PUBLISH per
  * ingress, whose message is the list of replies (handed over in memory to an ingress in
  * this process). The route analytics count the send in process (SendTally), so the audit
- * adds no command to this pipeline.
+ * adds no command to this pipeline. A send carrier's results (for a reply that crosses Redis)
+ * follow within RESULTS_COALESCE_MS, one HSET per carrier; the send counts as written once they are.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendOutcomeWriter {
   private pending: Outcome[] = [];
+  /** Outcomes whose carrier's results are not written yet (RESULTS_COALESCE_MS). */
+  private stored: Outcome[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -125,10 +135,39 @@ export class SendOutcomeWriter {
     }
     const { local } = this.options;
     const localChannel = local?.channel();
-    // The messages are already sent: a write that fails is retried while Redis is unreachable (a failover, a
-    // restart), for a send carrier's results above all, which nothing else keeps.
+    // A carrier's results keep an answer whose reply may be lost on its way through Redis; one handed over in
+    // this process cannot be lost without its waiting client.
+    const storing = outcomes.filter((o) => o.resultsKey && o.replyTo !== localChannel);
+    if (storing.length > 0) {
+      if (this.stored.length === 0) setTimeout(() => void this.flushStored(), RESULTS_COALESCE_MS);
+      this.stored.push(...storing);
+    }
+    await this.writeAll(this.writesOf(outcomes, localChannel));
+    // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
+    const localReplies = outcomes.filter((o) => o.replyTo === localChannel).map(({ item, result }) => ({ jobId: item.id, result }));
+    if (localReplies.length > 0) local!.deliver(localReplies);
+    for (const outcome of outcomes) if (!storing.includes(outcome)) outcome.written();
+  }
+
+  /** The carriers' results of the sends answered in the last RESULTS_COALESCE_MS: one HSET per carrier. */
+  private async flushStored(): Promise<void> {
+    const outcomes = this.stored;
+    this.stored = [];
+    const byCarrier = new Map<string, Outcome[]>();
+    for (const outcome of outcomes) addTo(byCarrier, outcome.resultsKey!, outcome);
+    await this.writeAll(
+      [...byCarrier].map(([key, carried]) => ({ args: ['hset', key, ...carried.flatMap(({ item, result }) => [item.id, JSON.stringify(result)])], owners: carried })),
+    );
+    for (const outcome of outcomes) outcome.written();
+  }
+
+  /**
+   * The messages are already sent: a write that fails is retried while Redis is unreachable (a failover, a
+   * restart), for a send carrier's results above all, which nothing else keeps.
+   */
+  private async writeAll(first: Write[]): Promise<void> {
     const started = Date.now();
-    let writes = this.writesOf(outcomes, localChannel);
+    let writes = first;
     for (let delay = 100, attempt = 0; writes.length > 0; delay = Math.min(2 * delay, 2000), attempt++) {
       const failed = await this.writeOnce(writes);
       const givingUp = Date.now() - started >= this.retryMs;
@@ -143,20 +182,12 @@ export class SendOutcomeWriter {
       writes = failed;
       if (writes.length > 0) await sleep(delay);
     }
-    // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
-    const localReplies = outcomes.filter((o) => o.replyTo === localChannel).map(({ item, result }) => ({ jobId: item.id, result }));
-    if (localReplies.length > 0) local!.deliver(localReplies);
-    for (const outcome of outcomes) outcome.written();
   }
 
-  /**
-   * What these sends write: ledger lines, Idempotency-Key answers, and for replies to an ingress of another
-   * process a send carrier's results (one HSET per carrier) and one PUBLISH per ingress, last.
-   */
+  /** What these sends write now: ledger lines, Idempotency-Key answers, and one PUBLISH per ingress of another process, last. */
   private writesOf(outcomes: Outcome[], localChannel: string | undefined): Write[] {
     const writes: Write[] = [];
     const replies = new Map<string, Outcome[]>();
-    const stored = new Map<string, Outcome[]>();
     for (const outcome of outcomes) {
       const { item, result, event } = outcome;
       if (event) writes.push({ args: ['set', this.keys.ledger(event.wamid), ledgerLine(event), 'EX', this.ledgerRetentionSeconds], owners: [outcome] });
@@ -164,13 +195,8 @@ export class SendOutcomeWriter {
         const record: IdempotencyRecord = { fingerprint: item.idempotency.fingerprint, jobId: item.id, state: 'done', result };
         writes.push({ args: ['set', item.idempotency.record, JSON.stringify(record), 'KEEPTTL', 'XX'], owners: [outcome] });
       }
-      if (outcome.replyTo === localChannel) continue;
-      // A carrier's results keep an answer whose reply may be lost on its way through Redis; one handed over in
-      // this process cannot be lost without its waiting client.
-      if (outcome.resultsKey) addTo(stored, outcome.resultsKey, outcome);
-      addTo(replies, outcome.replyTo, outcome);
+      if (outcome.replyTo !== localChannel) addTo(replies, outcome.replyTo, outcome);
     }
-    for (const [key, carried] of stored) writes.push({ args: ['hset', key, ...carried.flatMap(({ item, result }) => [item.id, JSON.stringify(result)])], owners: carried });
     for (const [channel, list] of replies) {
       const message = JSON.stringify(list.map(({ item, result }): SendReply => ({ jobId: item.id, result })));
       writes.push({ args: ['publish', channel, message], owners: list });
