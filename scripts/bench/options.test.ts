@@ -32,6 +32,13 @@ describe('bench options', () => {
     expect(matrixCells([250], [1024], '250', 1024)).toEqual([{ latencyMs: 250, concurrency: 1024 }]);
   });
 
+  it('measure settings of the --before checkout as before-variants, only with --before', () => {
+    const options = parseOptions(['--before', '/tmp/old', '--variant', 'one:GATEWAY_PROCESSES=1', '--before-variant', 'one:GATEWAY_PROCESSES=1,SEND_CARRIERS=1']);
+    expect(options.variants).toEqual({ one: { GATEWAY_PROCESSES: '1' } });
+    expect(options.beforeVariants).toEqual({ one: { GATEWAY_PROCESSES: '1', SEND_CARRIERS: '1' } });
+    expect(() => parseOptions(['--before-variant', 'one:SEND_CARRIERS=1'])).toThrow(/needs --before/);
+  });
+
   it('refuse a malformed cell', () => {
     expect(() => parseCells('250x1024')).toThrow(/latency\/concurrency/);
   });

@@ -47,6 +47,8 @@ export interface BenchOptions {
   gatewayEnv: Record<string, string>;
   /** More gateways with other settings, measured interleaved with the main one (A/B). */
   variants: Record<string, Record<string, string>>;
+  /** Gateways of the `before` checkout with other settings (target `gateway+before-NAME`), measured interleaved too. */
+  beforeVariants: Record<string, Record<string, string>>;
   /** Also measure the gateway with the PostgreSQL audit sink on (variant `pgsink`), interleaved. */
   auditSink: boolean;
 }
@@ -80,6 +82,7 @@ export const USAGE = `pnpm bench [-- options]
   --log-level LEVEL       LOG_LEVEL of the gateway (default warn)
   --env KEY=VALUE         extra gateway environment (repeatable)
   --variant NAME:K=V,K=V  one more gateway with these settings, interleaved with the main one (repeatable)
+  --before-variant NAME:K=V,K=V  the same for the --before checkout: gateway+before-NAME (repeatable)
   --cold N                concurrent first sends in the cold burst (default 100, 0 skips)
   --no-audit-sink         skip the gateway with the PostgreSQL audit sink on (variant pgsink: a private
                           PostgreSQL cluster, or AUDIT_DATABASE_URL when set), measured against it off
@@ -139,6 +142,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'log-level': { type: 'string' },
       env: { type: 'string', multiple: true },
       variant: { type: 'string', multiple: true },
+      'before-variant': { type: 'string', multiple: true },
       cold: { type: 'string' },
       'no-audit-sink': { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -163,17 +167,23 @@ export function parseOptions(argv: string[]): BenchOptions {
     const at = pair.indexOf('=');
     if (at > 0) gatewayEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const variants: Record<string, Record<string, string>> = {};
-  for (const spec of values.variant ?? []) {
-    const [name, settings = ''] = spec.split(':', 2) as [string, string?];
-    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`--variant ${spec}: the name must be [a-z0-9-]+`);
-    variants[name] = Object.fromEntries(
-      settings
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-    );
-  }
+  const variantsOf = (option: string, specs: string[] = []) => {
+    const variants: Record<string, Record<string, string>> = {};
+    for (const spec of specs) {
+      const [name, settings = ''] = spec.split(':', 2) as [string, string?];
+      if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`--${option} ${spec}: the name must be [a-z0-9-]+`);
+      variants[name] = Object.fromEntries(
+        settings
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+    }
+    return variants;
+  };
+  const variants = variantsOf('variant', values.variant);
+  const beforeVariants = variantsOf('before-variant', values['before-variant']);
+  if (Object.keys(beforeVariants).length > 0 && !values.before) throw new Error('--before-variant needs --before');
   const concurrencies = list(values.concurrency ?? '1,16,128');
   const latenciesMs = list(values.latency ?? '0,20');
   return {
@@ -205,6 +215,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     soakRate: values.rate ? Number(values.rate) : undefined,
     gatewayEnv,
     variants,
+    beforeVariants,
     auditSink: !values['no-audit-sink'],
   };
 }

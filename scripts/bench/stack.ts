@@ -184,6 +184,10 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
     }
     if (options.before) {
       variants.push({ name: 'before', gateway: await startGateway('before', { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-before` }, options.before) });
+      for (const [variant, env] of Object.entries(options.beforeVariants)) {
+        const name = `before-${variant}`;
+        variants.push({ name, gateway: await startGateway(name, { ...gatewayEnv, REDIS_KEY_PREFIX: `${PREFIX}-${name}`, ...env }, options.before) });
+      }
     }
     const proxies: RunningService[] = [];
     for (let i = 0; i < options.proxies; i++) {
