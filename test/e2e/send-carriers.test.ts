@@ -95,7 +95,8 @@ describe('send carriers', () => {
       const inflight = Array.from({ length: 5 }, (_, i) => sendVia(gateway, stack, textMessage('drain', `+155503701${i}`)));
       await new Promise((r) => setTimeout(r, 300));
       const exit = gateway.workers[0]!.stop('SIGTERM');
-      // Sent while the worker shuts down: its carrier gave the lane up, so they wait for a new carrier.
+      // Sent while the worker shuts down: within 500 ms of the push that opened the carrier it goes straight onto
+      // that carrier's list and the carrier runs it as it finishes; later, it waits for a new carrier (below).
       const during = sendVia(gateway, stack, textMessage('during', '+1555037020'));
       expect((await Promise.all(inflight)).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
       expect(await exit).toBe(0);
