@@ -73,7 +73,7 @@ export class SendCarriers {
   /** Adds of carrier jobs this ingress opened and that are not done yet: a batch for it waits for its add. */
   private readonly opening = new Map<string, Promise<unknown>>();
   /** Each lane's carrier as the last push through the script found it: pushes soon after go straight to it. */
-  private readonly open = new Map<string, OpenCarrier>();
+  private readonly confirmed = new Map<string, OpenCarrier>();
   private readonly scripts: CarrierScripts;
   private readonly keepSeconds: number;
   private readonly timer: NodeJS.Timeout;
@@ -142,7 +142,7 @@ export class SendCarriers {
 
   private async pushFor(batch: CarriedBatch): Promise<void> {
     const { commands } = this.options;
-    const known = this.open.get(batch.lane);
+    const known = this.confirmed.get(batch.lane);
     if (known && Date.now() - known.sentAt < CARRIER_DIRECT_PUSH_MS) {
       // Its carrier was open when the script's push was sent, so it takes this batch (CARRIER_DIRECT_PUSH_MS).
       batch.carrierId = known.id;
@@ -154,7 +154,7 @@ export class SendCarriers {
       const candidate = `carrier-${randomUUID()}`;
       const [carrierId, opened] = await this.scripts.carrierPush(carrierKeys(batch.lane, '').open, batch.lane, candidate, batch.raw, this.keepSeconds);
       batch.carrierId = carrierId;
-      if (!known || known.sentAt < sentAt) this.open.set(batch.lane, { id: carrierId, sentAt });
+      if (!known || known.sentAt < sentAt) this.confirmed.set(batch.lane, { id: carrierId, sentAt });
       if (opened === 1) this.add(batch.lane, carrierId);
     }
     await this.added(batch);
@@ -193,7 +193,7 @@ export class SendCarriers {
 
   /** The lane's carrier is no longer taken to be open: the next push asks the script. */
   private forget(lane: string, carrierId: string): void {
-    if (this.open.get(lane)?.id === carrierId) this.open.delete(lane);
+    if (this.confirmed.get(lane)?.id === carrierId) this.confirmed.delete(lane);
   }
 
   /** Batches waiting longer than a check, whose carrier's mark is gone: taken back and pushed again, or found lost. */

@@ -137,8 +137,8 @@ export class SendOutcomeWriter {
     const localChannel = local?.channel();
     // A carrier's results keep an answer whose reply may be lost on its way through Redis; one handed over in
     // this process cannot be lost without its waiting client.
-    const storing = outcomes.filter((o) => o.resultsKey && o.replyTo !== localChannel);
-    if (storing.length > 0) {
+    const storing = new Set(outcomes.filter((o) => o.resultsKey && o.replyTo !== localChannel));
+    if (storing.size > 0) {
       if (this.stored.length === 0) setTimeout(() => void this.flushStored(), RESULTS_COALESCE_MS);
       this.stored.push(...storing);
     }
@@ -146,7 +146,7 @@ export class SendOutcomeWriter {
     // After the pipeline, like a published reply: the Idempotency-Key's answer is stored before the client hears it.
     const localReplies = outcomes.filter((o) => o.replyTo === localChannel).map(({ item, result }) => ({ jobId: item.id, result }));
     if (localReplies.length > 0) local!.deliver(localReplies);
-    for (const outcome of outcomes) if (!storing.includes(outcome)) outcome.written();
+    for (const outcome of outcomes) if (!storing.has(outcome)) outcome.written();
   }
 
   /** The carriers' results of the sends answered in the last RESULTS_COALESCE_MS: one HSET per carrier. */
