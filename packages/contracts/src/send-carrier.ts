@@ -39,7 +39,7 @@ export const CARRIER_OPENING_MS = 10_000;
  * A push sent within this long after a push that found its lane's carrier open goes straight onto that
  * carrier's list (`RPUSH` and `EXPIRE`, without the script's look at the mark): a carrier closes when idle
  * only a second after it took its last batch, and one that gives its mark up (its worker shutting down) keeps
- * taking batches for CARRIER_DRAIN_MS after, so it takes what was pushed so. A batch that still misses its
+ * taking batches for CARRIER_DRAIN_MS after, so it still takes such a push. A batch that still misses its
  * carrier is taken back by the ingress's check, as from a carrier that died.
  */
 export const CARRIER_DIRECT_PUSH_MS = 500;
