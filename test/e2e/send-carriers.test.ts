@@ -5,6 +5,7 @@ import { startPrivateRedis } from '@gw/process-tools';
 import { makeStack, sendVia, startGateway, startSimulator, textMessage, workerOpsUrl, type Simulator } from '../support/harness.ts';
 import { metricSum, scrape } from '../support/metrics.ts';
 import { waitFor } from '../support/assertions.ts';
+import { commandStats, diffStats } from '../support/redis-commands.ts';
 
 // SEND_CARRIERS: an ingress's batches run in long-lived carrier jobs instead of a BullMQ job each.
 const stack = makeStack();
@@ -64,6 +65,42 @@ describe('send carriers', () => {
       expect(await client.ttl(laneKeys[0]!)).toBeGreaterThan(0);
       expect(Object.values(results).every((result) => JSON.parse(result).status === 200)).toBe(true);
       expect(JSON.stringify(results)).not.toContain('lone');
+    } finally {
+      await queue.close();
+      client.disconnect();
+      await gateway.stop();
+      await redis.stop();
+    }
+  });
+
+  it('in a process with both roles (GATEWAY_PROCESSES), hands each batch to its own carrier in memory: no push, no reply, no results in Redis', async () => {
+    const redis = await startPrivateRedis();
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, redisUrl: redis.url, combined: 1, env: { SEND_CARRIERS: '1' } });
+    const client = new Redis(redis.url);
+    const queue = new Queue('send', { connection: { url: redis.url }, prefix: gateway.prefix });
+    try {
+      // The first send opens the lane's carrier through Redis; this process's worker runs it.
+      expect((await sendVia(gateway, stack, textMessage('first', '+15550390000'))).status).toBe(200);
+      const before = await commandStats(client);
+      for (let i = 1; i <= 20; i++) {
+        const answer = await sendVia(gateway, stack, textMessage('own', `+1555039${String(i).padStart(4, '0')}`));
+        expect(answer.status).toBe(200);
+      }
+      const during = diffStats(before, await commandStats(client));
+      // What is left of a send in Redis is its ledger line (SET), its share of pacing and of the carrier's beats
+      // and waits: no push, no results, no reply (a pushed batch costs about 6 in two processes).
+      // What is left of a send in Redis is its ledger line (SET) and its share of pacing and of the carrier's beats
+      // and waits: no push, no reply, no results (a pushed batch costs about 6 commands in two processes).
+      expect(during.set).toBe(20);
+      for (const command of ['rpush', 'lrem', 'publish', 'hget']) expect(during[command] ?? 0, command).toBe(0);
+      const laneKeys = await client.keys(`${gateway.prefix}:lane:*:results:*`);
+      expect(await Promise.all(laneKeys.map((key) => client.hkeys(key)))).toEqual([['-']]);
+      expect(await sentTo('+15550390')).toHaveLength(21);
+      const carriers = await waitFor('the carrier to close', async () => {
+        const jobs = await queue.getJobs(['completed']);
+        return jobs.length > 0 && jobs;
+      });
+      expect(carriers.map((job) => job.returnvalue)).toEqual([{ batches: 21, sends: 21 }]);
     } finally {
       await queue.close();
       client.disconnect();

@@ -7,11 +7,14 @@ import { createLogger } from '@gw/logger';
 import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { SendCarrierRunner } from '../../apps/worker/src/send-carrier-runner.ts';
 import { uniquePrefix } from '../support/harness.ts';
+import { commandStats, diffStats } from '../support/redis-commands.ts';
 
 /**
  * Send carriers (SEND_CARRIERS) against a real Redis and real BullMQ workers running the worker's
  * SendCarrierRunner, with a batch runner that stores each send's answer in the carrier's results and
- * publishes nothing: every answer comes from the ingress's fallbacks, not from a reply.
+ * publishes nothing: every answer comes from the ingress's fallbacks, not from a reply. (A batch handed
+ * over in memory to a carrier of the ingress's own process has no such fallback: the runner of those
+ * tests also publishes each answer, as a worker does.)
  */
 const connection = () => ({ ...redisOptionsFromUrl(inject('redisUrl')), maxRetriesPerRequest: null });
 const closers: Array<() => Promise<unknown>> = [];
@@ -22,7 +25,7 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
 });
 
-async function ingress(prefix: string, queue: Queue, carrierCheckMs = 100) {
+async function ingress(prefix: string, queue: Queue, carrierCheckMs = 100, localCarriers?: SendCarrierRunner) {
   const commands = new Redis(connection());
   const subscriber = new Redis(connection());
   closers.push(
@@ -38,22 +41,29 @@ async function ingress(prefix: string, queue: Queue, carrierCheckMs = 100) {
     ingressId: 'carrier-test',
     jobCheckIntervalMs: 100,
     carrierCheckMs,
+    localCarriers,
   });
   closers.push(async () => carriers?.close());
   return { dispatcher, commands, lane: redisKeys(prefix).sendLane('carrier-test', 0) };
 }
 
-/** A worker whose carriers run batches by storing `{echo: n}` for each send, and count each batch they run. */
-function carrierWorker(prefix: string, ran: string[]) {
+/**
+ * A worker whose carriers run batches by storing `{echo: n}` for each send (and publishing it to the
+ * batch's reply channel with `reply`), and count each batch they run.
+ */
+function carrierWorker(prefix: string, ran: string[], { reply = false, slots }: { reply?: boolean; slots?: { free: boolean; whenFree(): Promise<void> | undefined } } = {}) {
   const commands = new Redis(connection());
-  const runner = new SendCarrierRunner({ commands, logger });
+  const runner = new SendCarrierRunner({ commands, logger, slots });
   const worker = new Worker(
     QUEUES.send,
     (job: Job) =>
       runner.run(job, async (batchJobId: string, data: SendBatchJob, resultsKey: string) => {
         ran.push(batchJobId);
-        for (const item of data.items)
-          await commands.hset(resultsKey, item.id, JSON.stringify({ status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' }));
+        for (const item of data.items) {
+          const result = { status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' };
+          await commands.hset(resultsKey, item.id, JSON.stringify(result));
+          if (reply) await commands.publish(data.replyTo, JSON.stringify([{ jobId: item.id, result }]));
+        }
       }),
     { connection: connection(), prefix, concurrency: 8 },
   );
@@ -158,6 +168,68 @@ describe('send carriers', () => {
     expect((await queue.getJobs(['completed']))[0]!.returnvalue).toEqual({ batches: 2, sends: 2 });
   });
 
+  it('hands batches to a carrier running in its own process in memory: nothing pushed or taken back, and the carrier stays open while they come', async () => {
+    const prefix = uniquePrefix();
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    const ran: string[] = [];
+    const { runner } = carrierWorker(prefix, ran, { reply: true });
+    const { dispatcher, commands } = await ingress(prefix, queue, 100, runner);
+    // No carrier runs yet: the first batch is pushed through the script, which opens one; this process runs it.
+    expect(await send(dispatcher, 0)).toMatchObject({ status: 200, body: { echo: 0 } });
+    const before = await commandStats(commands);
+    // Every 300 ms for 1.5 s: longer than a carrier waits for a batch in Redis before it tries to close.
+    for (let n = 1; n <= 5; n++) {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await send(dispatcher, n)).toMatchObject({ status: 200, body: { echo: n } });
+    }
+    const during = diffStats(before, await commandStats(commands));
+    // No push (the script's or straight onto a list) and nothing taken back; the carrier's beats and waits go on.
+    for (const command of ['rpush', 'lrem']) expect(during[command] ?? 0, command).toBe(0);
+    // One carrier ran them all, and closes with its count once they stop.
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1, 5000);
+    const jobs = await queue.getJobs(['completed', 'active', 'waiting']);
+    expect(jobs.map((job) => job.returnvalue)).toEqual([{ batches: 6, sends: 6 }]);
+    expect(new Set(ran).size).toBe(6);
+  });
+
+  it('takes no batch handed over while its worker has no room, nor once its worker stops', async () => {
+    const prefix = uniquePrefix();
+    const keys = redisKeys(prefix);
+    const lane = keys.sendLane('hand-test', 0);
+    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+    const commands = new Redis(connection());
+    closers.push(() => commands.quit());
+    const [id] = (await commands.eval(
+      CARRIER_PUSH,
+      1,
+      carrierKeys(lane, '').open,
+      lane,
+      'carrier-hand',
+      JSON.stringify({ id: 'batch-0', data: { replyTo: 'nobody', items: [] } }),
+      60,
+    )) as [string, number];
+    await enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: 60 }, { sendTimeoutMs: 5000 }, { jobId: id });
+    const slots = { free: true, whenFree: () => undefined };
+    const ran: string[] = [];
+    const { runner } = carrierWorker(prefix, ran, { slots });
+    const batch = (n: number): SendBatchJob => ({
+      replyTo: 'nobody',
+      items: [{ id: `batch-${n}.0`, stackId: 'stack-a', endpoint: 'messages', payload: { n }, receivedAt: Date.now() }],
+    });
+    expect(runner.hand(keys.sendLane('hand-test', 1), 'batch-x', batch(9)), 'a lane no carrier here runs').toBeUndefined();
+    await waitFor(async () => runner.hand(lane, 'batch-1', batch(1)) === id);
+    slots.free = false;
+    expect(runner.hand(lane, 'batch-2', batch(2))).toBeUndefined();
+    slots.free = true;
+    expect(runner.hand(lane, 'batch-3', batch(3))).toBe(id);
+    runner.stop();
+    expect(runner.hand(lane, 'batch-4', batch(4))).toBeUndefined();
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
+    expect(ran.sort()).toEqual(['batch-0', 'batch-1', 'batch-3']);
+  });
+
   it('takes the batches back when their carrier’s job cannot be added: 503, nothing sent, the lane free', async () => {
     const prefix = uniquePrefix();
     // A queue whose Redis is gone refuses the add at once; the lane's own commands still reach Redis.
@@ -181,14 +253,6 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs = 5000, everyMs 
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
-
-async function commandStats(redis: Redis): Promise<Record<string, number>> {
-  const info = await redis.info('commandstats');
-  return Object.fromEntries([...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
-}
-
-const diffStats = (before: Record<string, number>, after: Record<string, number>) =>
-  Object.fromEntries(Object.entries(after).flatMap(([name, calls]) => (calls > (before[name] ?? 0) ? [[name, calls - (before[name] ?? 0)]] : [])));
 
 async function waitForJob(queue: Queue, count: number): Promise<Job[]> {
   let jobs: Job[] = [];

@@ -8,7 +8,8 @@ import { createWorker, workerEnvSchema } from '@gw/worker';
 /**
  * Both roles in one process (`pnpm gateway` with GATEWAY_PROCESSES): the worker and the ingress of
  * the separate processes, composed unchanged. Every send still goes through a BullMQ job on the shared
- * queue (any worker may take it); a reply to this process's own ingress is handed over in memory.
+ * queue (any worker may take it); a reply to this process's own ingress is handed over in memory, and so is
+ * a batch for a send carrier (SEND_CARRIERS) that runs in this process.
  */
 async function main() {
   const ingressEnv = parseEnv(ingressEnvSchema, process.env);
@@ -18,10 +19,10 @@ async function main() {
   const worker = createWorker(workerEnv, createLogger({ name: 'worker', level: workerEnv.LOG_LEVEL }), {
     localReplies: { channel: () => local.replies?.channel(), deliver: (replies) => local.replies?.deliver(replies) },
   });
-  const ingressLogger = createLogger({ name: 'ingress', level: ingressEnv.LOG_LEVEL });
-  const ingress = createIngress(ingressEnv, ingressLogger);
   // The worker first, as `pnpm gateway` starts the separate processes: no send waits for a worker to exist.
-  const { operationsPort: workerOperationsPort } = await worker.start();
+  const { operationsPort: workerOperationsPort, carriers } = await worker.start();
+  const ingressLogger = createLogger({ name: 'ingress', level: ingressEnv.LOG_LEVEL });
+  const ingress = createIngress(ingressEnv, ingressLogger, { localCarriers: carriers });
   const running = await ingress.start();
   local.replies = running.replies;
   announceReady({ port: running.port, operationsPort: running.operationsPort, workerOperationsPort });

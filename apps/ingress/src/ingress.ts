@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { createAuditStore, type AuditStore } from '@gw/audit';
-import { QUEUES, redisKeys, type LocalReplies } from '@gw/contracts';
+import { QUEUES, redisKeys, type LocalCarriers, type LocalReplies } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -52,7 +52,12 @@ export interface Ingress {
 /** Pending connections the kernel queues for accept() (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
-export function createIngress(env: IngressEnv, logger: Logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL })): Ingress {
+export interface IngressOptions {
+  /** The send carriers of a worker in this process (apps/gateway): batches for them are handed over in memory. */
+  localCarriers?: LocalCarriers;
+}
+
+export function createIngress(env: IngressEnv, logger: Logger = createLogger({ name: 'ingress', level: env.LOG_LEVEL }), options: IngressOptions = {}): Ingress {
   // What close() stops, in its order; filled as start() builds it (a failed start closes what exists).
   let server: Server | undefined;
   let replies: ReplyWaiter | undefined;
@@ -108,6 +113,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
       ingressId,
       onBatch: (sends) => metrics.sendBatchSize.observe(sends),
       onResult: countSendResults(metrics),
+      localCarriers: options.localCarriers,
       logger,
     });
     replies = sendPath.replies;

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { batchJobIdOf, CARRIER_CLOSE, CARRIER_DIRECT_PUSH_MS, CARRIER_PUSH, carrierKeys, enqueue, JOBS, type RedisKeys, type SendBatchJob, type SendResult } from '@gw/contracts';
+import {
+  batchJobIdOf,
+  CARRIER_CLOSE,
+  CARRIER_DIRECT_PUSH_MS,
+  CARRIER_PUSH,
+  carrierKeys,
+  enqueue,
+  JOBS,
+  type LocalCarriers,
+  type RedisKeys,
+  type SendBatchJob,
+  type SendResult,
+} from '@gw/contracts';
 import type { Logger } from '@gw/logger';
 import { withTimeout } from './with-timeout.ts';
 
@@ -17,6 +29,8 @@ export interface SendCarriersOptions {
   sendTimeoutMs: number;
   /** How often batches still waiting are checked against their carrier (default 1 s). */
   checkMs?: number;
+  /** The carriers running in this process (apps/gateway): a batch for one of them is handed over in memory. */
+  local?: LocalCarriers;
   logger?: Logger;
 }
 
@@ -30,8 +44,10 @@ export class NotQueued extends Error {
 interface CarriedBatch {
   lane: string;
   carrierId: string;
-  /** The batch as pushed: LREM takes it back by this exact string. */
+  /** The batch as pushed: LREM takes it back by this exact string ('' when handed over in memory). */
   raw: string;
+  /** Handed over in memory to a carrier in this process, which runs it (it is never in Redis). */
+  local: boolean;
   /** Its sends not answered yet. */
   waiting: Set<string>;
   createdAt: number;
@@ -64,6 +80,9 @@ interface CarrierScripts {
  * or finds that a carrier took it) and pushed again; a batch its carrier took is lost only when BullMQ
  * fails that carrier as stalled. A send is thus run by at most one carrier, and answered once.
  *
+ * In a process that holds both roles (apps/gateway), a batch goes first to a lane whose carrier runs in this
+ * process and takes it now (LocalCarriers): handed over in memory, it costs Redis nothing and needs no check.
+ *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendCarriers {
@@ -93,11 +112,11 @@ export class SendCarriers {
    * NotQueued when it was taken back (nothing was sent), or with Redis's error (it may be in Redis).
    */
   async push(batchJobId: string, data: SendBatchJob): Promise<void> {
-    const lane = this.laneNames[this.next++ % this.laneNames.length]!;
     const batch: CarriedBatch = {
-      lane,
+      lane: '',
       carrierId: '',
-      raw: JSON.stringify({ id: batchJobId, data }),
+      raw: '',
+      local: false,
       waiting: new Set(data.items.map((item) => item.id)),
       createdAt: Date.now(),
       pushedAt: Date.now(),
@@ -106,6 +125,9 @@ export class SendCarriers {
     };
     // Known before the push: a reply may arrive before the push's own answer.
     this.batches.set(batchJobId, batch);
+    if (this.handLocally(batch, batchJobId, data)) return;
+    batch.lane = this.laneNames[this.next++ % this.laneNames.length]!;
+    batch.raw = JSON.stringify({ id: batchJobId, data });
     try {
       await this.pushFor(batch);
     } catch (error) {
@@ -117,7 +139,7 @@ export class SendCarriers {
   /** A send's answer as its carrier stored it, 'lost' when its carrier died with it, else 'pending'; undefined when Redis cannot say. */
   async outcome(itemId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
     const batch = this.batches.get(batchJobIdOf(itemId));
-    if (!batch) return 'pending';
+    if (!batch || batch.local) return 'pending';
     try {
       const stored = await withTimeout(this.options.commands.hget(carrierKeys(batch.lane, batch.carrierId).results, itemId), 1000);
       if (stored) return JSON.parse(stored) as SendResult;
@@ -138,6 +160,19 @@ export class SendCarriers {
 
   close(): void {
     clearInterval(this.timer);
+  }
+
+  /** Hands the batch to the first of this ingress's lanes whose carrier runs in this process and takes it now. */
+  private handLocally(batch: CarriedBatch, batchJobId: string, data: SendBatchJob): boolean {
+    const { local } = this.options;
+    if (!local) return false;
+    for (const lane of this.laneNames) {
+      const carrierId = local.hand(lane, batchJobId, data);
+      if (carrierId === undefined) continue;
+      Object.assign(batch, { lane, carrierId, local: true });
+      return true;
+    }
+    return false;
   }
 
   private async pushFor(batch: CarriedBatch): Promise<void> {
@@ -212,7 +247,7 @@ export class SendCarriers {
           this.batches.delete(id);
           continue;
         }
-        if (batch.lost || batch.pushedAt > due) continue;
+        if (batch.local || batch.lost || batch.pushedAt > due) continue;
         if (batch.unqueued) {
           await this.repush(batch);
           continue;

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '@gw/contracts';
+import type { LocalCarriers, RedisKeys } from '@gw/contracts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { ReplyWaiter } from './reply-waiter.ts';
 import { SendBatcher } from './send-batcher.ts';
@@ -35,6 +35,8 @@ export interface SendPathOptions {
   onBatch?: (sends: number) => void;
   /** Told every answer (metrics). */
   onResult?: (result: DispatchResult) => void;
+  /** The send carriers of a worker in this process, if any: batches for them skip Redis. */
+  localCarriers?: LocalCarriers;
   /** Where send carriers report trouble. */
   logger?: Logger;
 }
@@ -57,6 +59,7 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
         lanes: env.SEND_CARRIERS,
         sendTimeoutMs: env.SEND_TIMEOUT_MS,
         checkMs: options.carrierCheckMs,
+        local: options.localCarriers,
         logger: options.logger,
       })
     : undefined;

@@ -1,7 +1,18 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CARRIER_BEAT, CARRIER_BEAT_MS, CARRIER_CLOSE, CARRIER_DRAIN_MS, CARRIER_PLACEHOLDER, carrierKeys, sendCarrierJobSchema, type SendBatchJob } from '@gw/contracts';
+import {
+  CARRIER_BEAT,
+  CARRIER_BEAT_MS,
+  CARRIER_CLOSE,
+  CARRIER_DRAIN_MS,
+  CARRIER_PLACEHOLDER,
+  carrierKeys,
+  sendCarrierJobSchema,
+  type LocalCarriers,
+  type SendBatchJob,
+} from '@gw/contracts';
 import type { Logger } from '@gw/logger';
+import type { SendSlots } from './send-slots.ts';
 
 /** Runs one batch of a carrier: its sends' answers also go to `resultsKey`. */
 export type CarriedBatchRunner = (batchJobId: string, data: SendBatchJob, resultsKey: string) => Promise<unknown>;
@@ -10,11 +21,11 @@ export interface SendCarrierRunnerOptions {
   /** The fail-fast command connection; each running carrier also holds a blocking duplicate of it. */
   commands: Redis;
   /**
-   * Undefined while the worker can start a send at once, else a promise of that moment (SendSlots.whenFree): a
-   * carrier takes no batch the worker has no room for: waiting batches stay in Redis (memory stays bounded,
-   * and a crash strands only the batches the worker was running).
+   * The worker's sends in flight (WORKER_SENDS_IN_FLIGHT): a carrier takes no batch, from Redis or handed
+   * over, while the worker could not start a send at once. Waiting batches stay in Redis (memory stays
+   * bounded, and a crash strands only the batches the worker was running). Unset: no limit.
    */
-  room?: () => Promise<void> | undefined;
+  slots?: Pick<SendSlots, 'free' | 'whenFree'>;
   /** Told each batch taken, with its oldest send's arrival at the ingress (the queue-wait metric). */
   onTaken?: (receivedAt: number) => void;
   /** Resolves once a replica has seen what the given connection wrote (Sentinels); unset: nothing to wait for. */
@@ -25,6 +36,12 @@ export interface SendCarrierRunnerOptions {
 export interface CarrierSummary {
   batches: number;
   sends: number;
+}
+
+/** A carrier running here, as the ingress of this process may hand it batches (LocalCarriers). */
+interface Intake {
+  id: string;
+  take(batchJobId: string, data: SendBatchJob): void;
 }
 
 interface CarrierScripts {
@@ -45,10 +62,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * took are answered worker_lost by their ingress, the ones it had not taken are pushed again (the ingress's
  * SendCarriers).
  *
+ * In a process that holds both roles (apps/gateway), a running carrier also takes the batches the ingress of
+ * this process hands it in memory (`hand`, LocalCarriers), and closes only after a second without a batch
+ * from either. It stops taking them before it tries to close or gives its mark up.
+ *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
-export class SendCarrierRunner {
+export class SendCarrierRunner implements LocalCarriers {
   private stopping = false;
+  /** The carriers running here that take batches handed over, by lane. */
+  private readonly intakes = new Map<string, Intake>();
   /** Blocking connections of carriers that finished, for the next ones. */
   private readonly idle: Redis[] = [];
   private readonly scripts: CarrierScripts;
@@ -57,6 +80,13 @@ export class SendCarrierRunner {
     options.commands.defineCommand('carrierBeat', { numberOfKeys: 2, lua: CARRIER_BEAT });
     options.commands.defineCommand('carrierClose', { numberOfKeys: 2, lua: CARRIER_CLOSE });
     this.scripts = options.commands as unknown as CarrierScripts;
+  }
+
+  hand(lane: string, batchJobId: string, data: SendBatchJob): string | undefined {
+    const intake = this.intakes.get(lane);
+    if (!intake || this.options.slots?.free === false) return undefined;
+    intake.take(batchJobId, data);
+    return intake.id;
   }
 
   /** The carrier job's processor. */
@@ -69,12 +99,36 @@ export class SendCarrierRunner {
       return summary;
     }
     const id = job.id!;
-    const keys = carrierKeys(data.data.lane, id);
+    const { lane } = data.data;
+    const keys = carrierKeys(lane, id);
     const blocking = this.idle.pop() ?? this.blockingConnection();
     const batches = new Set<Promise<unknown>>();
+    const start = (batchJobId: string, batch: SendBatchJob) => {
+      const running = this.runOne(batchJobId, batch, keys.results, runBatch, summary);
+      batches.add(running);
+      void running.finally(() => batches.delete(running));
+    };
+    let lastHanded = 0;
+    const intake: Intake = {
+      id,
+      take: (batchJobId, batch) => {
+        lastHanded = Date.now();
+        start(batchJobId, batch);
+      },
+    };
+    const accept = () => this.intakes.set(lane, intake);
+    const refuse = () => {
+      if (this.intakes.get(lane) === intake) this.intakes.delete(lane);
+    };
     let released = false;
+    // No batch is handed over while the carrier tries to close: one that comes is pushed through Redis.
     const release = async (force: boolean) => {
-      released = (await this.scripts.carrierClose(keys.open, keys.pending, id, force ? '1' : '0')) === 1;
+      refuse();
+      try {
+        released = (await this.scripts.carrierClose(keys.open, keys.pending, id, force ? '1' : '0')) === 1;
+      } finally {
+        if (!released && !this.stopping) accept();
+      }
       return released;
     };
     const beat = () => this.scripts.carrierBeat(keys.open, keys.results, id, data.data.keepSeconds).catch(() => undefined);
@@ -91,9 +145,10 @@ export class SendCarrierRunner {
       // that dies leaves nothing in Redis for longer than keepSeconds.
       await commands.hset(keys.results, CARRIER_PLACEHOLDER, '');
       await beat();
+      if (!this.stopping) accept();
       for (;;) {
         if (this.stopping && !released) await release(true).catch(() => undefined);
-        const room = this.options.room?.();
+        const room = this.options.slots?.whenFree();
         if (room) await room;
         let raw: string | null;
         try {
@@ -107,21 +162,28 @@ export class SendCarrierRunner {
           continue;
         }
         if (raw === null) {
+          if (!released && Date.now() - lastHanded < IDLE_SECONDS * 1000) continue;
           if (released || (await release(false).catch(() => false))) break;
           continue;
         }
         // A pop lost in a failover would let the promoted replica hand the batch out again: a replica sees it
         // first (on the connection that popped it, before that connection waits for the next batch).
         await this.options.replicated?.(blocking).catch((error: Error) => logger.warn({ jobId: id, err: error.message }, 'no replica confirmed a carried batch'));
-        const batch = this.runOne(raw, keys.results, runBatch, summary);
-        batches.add(batch);
-        void batch.finally(() => batches.delete(batch));
+        let popped: { id: string; data: SendBatchJob };
+        try {
+          popped = JSON.parse(raw) as typeof popped;
+        } catch (error) {
+          logger.error({ jobId: id, err: error }, 'malformed batch on a send carrier');
+          continue;
+        }
+        start(popped.id, popped.data);
       }
       await Promise.all(batches);
       // A results hash written again after Redis lost it (a restart) has no TTL until a beat: give it one.
       await commands.expire(keys.results, data.data.keepSeconds).catch(() => undefined);
       return summary;
     } finally {
+      refuse();
       clearInterval(beats);
       if (blocking.status === 'ready' && !this.stopping) this.idle.push(blocking);
       else blocking.disconnect();
@@ -135,6 +197,7 @@ export class SendCarrierRunner {
    */
   stop(): void {
     this.stopping = true;
+    this.intakes.clear();
     for (const connection of this.idle.splice(0)) connection.disconnect();
   }
 
@@ -145,15 +208,14 @@ export class SendCarrierRunner {
     return connection;
   }
 
-  private async runOne(raw: string, resultsKey: string, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
+  private async runOne(id: string, data: SendBatchJob, resultsKey: string, runBatch: CarriedBatchRunner, summary: CarrierSummary): Promise<void> {
     try {
-      const { id, data } = JSON.parse(raw) as { id: string; data: SendBatchJob };
       summary.batches++;
       summary.sends += data.items.length;
       this.options.onTaken?.(Math.min(...data.items.map((item) => item.receivedAt)));
       await runBatch(id, data, resultsKey);
     } catch (error) {
-      this.options.logger.error({ err: error }, 'malformed batch on a send carrier');
+      this.options.logger.error({ err: error }, 'a send carrier could not run a batch');
     }
   }
 }

@@ -29,9 +29,14 @@ export class SendSlots {
     for (const free of this.freeWaiters.splice(0)) free();
   }
 
+  /** Whether a send could start at once (a slot is free and none waits). */
+  get free(): boolean {
+    return this.active < this.limit && this.waiting.length === 0;
+  }
+
   /** Undefined while a send could start at once; else resolves once one could (a slot is free and none waits). */
   whenFree(): Promise<void> | undefined {
-    if (this.active < this.limit && this.waiting.length === 0) return undefined;
+    if (this.free) return undefined;
     return new Promise((resolve) => this.freeWaiters.push(resolve));
   }
 

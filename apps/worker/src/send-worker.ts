@@ -81,7 +81,7 @@ export function startSendWorker(options: SendWorkerOptions): { worker: Worker; c
   // Every worker runs send carriers, whichever ingress pushes for them (SEND_CARRIERS is the ingress's setting).
   const carriers = new SendCarrierRunner({
     commands,
-    room: () => slots.whenFree(),
+    slots,
     onTaken: (receivedAt) => options.observer.onCarriedBatch(receivedAt),
     replicated: replicaAck ? (connection) => replicaAck.wait(connection) : undefined,
     logger: options.logger,

@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import { createAuditStore, PostgresAuditStore, SendTally, startAuditRetention, type SendAuditEvent } from '@gw/audit';
 import { checkRedisForQueues, redisConnections, ReplicaAck } from '@gw/config';
 import { CategoryCache, TemplateOwners } from '@gw/category-cache';
-import { redisKeys, type LocalReplies } from '@gw/contracts';
+import { redisKeys, type LocalCarriers, type LocalReplies } from '@gw/contracts';
 import { createLogger, type Logger } from '@gw/logger';
 import { createMetaClient } from '@gw/meta-client';
 import { createGatewayMetrics } from '@gw/metrics';
@@ -19,8 +19,11 @@ import { startTemplateSyncWorker } from './template-sync-worker.ts';
 import { startWebhookWorkers } from './webhooks/webhook-workers.ts';
 
 export interface GatewayWorker {
-  /** Connects, loads the stacks, starts every queue's worker and the operations server. */
-  start(): Promise<{ operationsPort: number }>;
+  /**
+   * Connects, loads the stacks, starts every queue's worker and the operations server. Returns the
+   * operations port and the send carriers running here, for an ingress in this process (apps/gateway).
+   */
+  start(): Promise<{ operationsPort: number; carriers: LocalCarriers }>;
   /** Finishes in-flight jobs and closes every connection. */
   close(signal?: string): Promise<void>;
 }
@@ -181,7 +184,7 @@ export function createWorker(env: WorkerEnv, logger: Logger = createLogger({ nam
       },
       'worker ready',
     );
-    return { operationsPort: operations.port };
+    return { operationsPort: operations.port, carriers: send.carriers };
   }
 
   async function close(signal?: string) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SendBatchJob } from './send-job.ts';
 
 /**
  * Send carriers (SEND_CARRIERS, docs/architecture.md "Send carriers"): an ingress's send batches go onto one of
@@ -16,6 +17,16 @@ export interface CarrierKeys {
   open: string;
   pending: string;
   results: string;
+}
+
+/**
+ * The send carriers running in this process (apps/gateway, both roles in one): the ingress hands a batch for
+ * a lane whose carrier runs here over in memory, where it would push it through Redis. Such a batch lives and
+ * dies with the process that holds both its client and its carrier, as a pushed one would with it.
+ */
+export interface LocalCarriers {
+  /** Starts the batch on the carrier of `lane` that runs here and returns that carrier's id; undefined when none runs here or it has no room now. */
+  hand(lane: string, batchJobId: string, data: SendBatchJob): string | undefined;
 }
 
 /** The lane's `open` key and each carrier's keys. */
