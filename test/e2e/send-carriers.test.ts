@@ -87,11 +87,11 @@ describe('send carriers', () => {
         expect(answer.status).toBe(200);
       }
       const during = diffStats(before, await commandStats(client));
-      // What is left of a send in Redis is its ledger line (SET), its share of pacing and of the carrier's beats
-      // and waits: no push, no results, no reply (a pushed batch costs about 6 in two processes).
       // What is left of a send in Redis is its ledger line (SET) and its share of pacing and of the carrier's beats
       // and waits: no push, no reply, no results (a pushed batch costs about 6 commands in two processes).
-      expect(during.set).toBe(20);
+      // (A SET now and then is BullMQ's: the carrier job's lock, renewed every 5 s.)
+      expect(during.set).toBeGreaterThanOrEqual(20);
+      expect(during.set).toBeLessThan(24);
       for (const command of ['rpush', 'lrem', 'publish', 'hget']) expect(during[command] ?? 0, command).toBe(0);
       const laneKeys = await client.keys(`${gateway.prefix}:lane:*:results:*`);
       expect(await Promise.all(laneKeys.map((key) => client.hkeys(key)))).toEqual([['-']]);
