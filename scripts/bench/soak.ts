@@ -92,7 +92,8 @@ export async function runSoak(stack: BenchStack, options: BenchOptions, log: (li
     const baseline = windowFloor(samples, 0.25, 0.5, (s) => s.rss[name]);
     const final = windowFloor(samples, 0.75, 1, (s) => s.rss[name]);
     const growth = final / baseline - 1;
-    const judged = /^(ingress|worker)/.test(name);
+    // The gateway's own processes: separate ingresses and workers, or processes holding both roles (GATEWAY_PROCESSES).
+    const judged = /^(ingress|worker|gateway)-/.test(name);
     return { name, baselineMB: round(baseline / MB, 1), finalMB: round(final / MB, 1), growthPct: round(growth * 100, 1), judged, ok: !judged || growth < GROWTH_LIMIT };
   });
 
@@ -127,7 +128,7 @@ export async function runSoak(stack: BenchStack, options: BenchOptions, log: (li
     '|---|---:|---:|---:|---|',
     ...memory.map((m) => `| ${m.name} | ${m.baselineMB} | ${m.finalMB} | ${m.growthPct}% | ${m.judged ? (m.ok ? 'ok' : 'FAIL') : 'info'} |`),
     '',
-    `Redis: used_memory ${redis.usedMemoryMB} MB, ${redis.keys} keys: ${redis.completedJobs} retained completed jobs (~${redis.bytesPerRetainedJob} B each) and ~${redis.ledgerKeysEstimate} ledger keys (~${redis.bytesPerLedgerKey} B each, LEDGER_RETENTION_SECONDS=${ledgerRetention}).`,
+    `Redis: used_memory ${redis.usedMemoryMB} MB, ${redis.keys} keys: ${redis.completedJobs} retained completed jobs${redis.completedJobs > 0 ? ` (~${redis.bytesPerRetainedJob} B each)` : ''} and ~${redis.ledgerKeysEstimate} ledger keys (~${redis.bytesPerLedgerKey} B each, LEDGER_RETENTION_SECONDS=${ledgerRetention}).`,
     `Redis used_memory over the second half (50-60% -> 90-100%): ${redis.secondHalfBaselineMB} -> ${redis.secondHalfFinalMB} MB (${redis.secondHalfGrowthPct}%): ${redis.ok ? 'ok' : 'FAIL'}.`,
     stack.crashes.length ? `Crashes:\n${stack.crashes.join('\n')}` : '',
     `Verdict: ${ok ? 'PASS' : 'FAIL'}`,
