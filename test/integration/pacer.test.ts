@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { redisKeys } from '@gw/contracts';
 import { Pacer, PacingRejected } from '../../apps/worker/src/pacer.ts';
 import { uniquePrefix } from '../support/harness.ts';
+import { commandStats } from '../support/redis-commands.ts';
 
 let redis: Redis;
 let stats: Redis;
@@ -18,8 +19,8 @@ afterAll(() => {
 });
 
 async function scriptCalls(): Promise<number> {
-  const info = await stats.info('commandstats');
-  return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  const calls = await commandStats(stats);
+  return (calls.evalsha ?? 0) + (calls.eval ?? 0);
 }
 
 async function burst(pacer: Pacer, phone: string, rate: number, count: number) {

@@ -74,6 +74,17 @@ function carrierWorker(prefix: string, ran: string[], { reply = false, slots }: 
   return { worker, runner };
 }
 
+/** A carrier opened by a push of `firstBatch` through the script, as an ingress does, and its job added. */
+async function openCarrier(prefix: string, lane: string, candidate: string, firstBatch: string) {
+  const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
+  closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
+  const commands = new Redis(connection());
+  closers.push(() => commands.quit());
+  const [id] = (await commands.eval(CARRIER_PUSH, 1, carrierKeys(lane, '').open, lane, candidate, firstBatch, 60)) as [string, number];
+  await enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: 60 }, { sendTimeoutMs: 5000 }, { jobId: id });
+  return { queue, commands, id };
+}
+
 const send = (dispatcher: Awaited<ReturnType<typeof ingress>>['dispatcher'], n: number) => dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload: { n } });
 
 describe('send carriers', () => {
@@ -148,14 +159,8 @@ describe('send carriers', () => {
     const prefix = uniquePrefix();
     const keys = redisKeys(prefix);
     const lane = keys.sendLane('drain-test', 0);
-    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
-    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
-    const commands = new Redis(connection());
-    closers.push(() => commands.quit());
-    // A carrier opened by a push through the script, as an ingress does, with one batch on its list.
     const batch = (id: string, n: number) => JSON.stringify({ id, data: { replyTo: 'nobody', items: [{ id: `${id}.0`, payload: { n } }] } });
-    const [id] = (await commands.eval(CARRIER_PUSH, 1, carrierKeys(lane, '').open, lane, 'carrier-drain', batch('batch-1', 1), 60)) as [string, number];
-    await enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: 60 }, { sendTimeoutMs: 5000 }, { jobId: id });
+    const { queue, commands, id } = await openCarrier(prefix, lane, 'carrier-drain', batch('batch-1', 1));
     const ran: string[] = [];
     const { runner } = carrierWorker(prefix, ran);
     // Shutting down before the carrier starts: it gives its mark up at once.
@@ -197,20 +202,7 @@ describe('send carriers', () => {
     const prefix = uniquePrefix();
     const keys = redisKeys(prefix);
     const lane = keys.sendLane('hand-test', 0);
-    const queue = new Queue(QUEUES.send, { connection: connection(), prefix });
-    closers.push(() => queue.obliterate({ force: true }).then(() => queue.close()));
-    const commands = new Redis(connection());
-    closers.push(() => commands.quit());
-    const [id] = (await commands.eval(
-      CARRIER_PUSH,
-      1,
-      carrierKeys(lane, '').open,
-      lane,
-      'carrier-hand',
-      JSON.stringify({ id: 'batch-0', data: { replyTo: 'nobody', items: [] } }),
-      60,
-    )) as [string, number];
-    await enqueue(queue, JOBS.sendCarrier, { lane, keepSeconds: 60 }, { sendTimeoutMs: 5000 }, { jobId: id });
+    const { queue, id } = await openCarrier(prefix, lane, 'carrier-hand', JSON.stringify({ id: 'batch-0', data: { replyTo: 'nobody', items: [] } }));
     const slots = { free: true, whenFree: () => undefined };
     const ran: string[] = [];
     const { runner } = carrierWorker(prefix, ran, { slots });

@@ -8,6 +8,7 @@ import { createLogger } from '@gw/logger';
 import { startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
 import { SendOutcomeWriter } from '../../apps/worker/src/send-outcome-writer.ts';
 import { uniquePrefix } from '../support/harness.ts';
+import { commandStats } from '../support/redis-commands.ts';
 
 /**
  * The worker's SendOutcomeWriter against a real Redis that goes away while sends finish (a failover, a
@@ -133,9 +134,9 @@ describe('the send outcome writer', () => {
     await new Promise((r) => setImmediate(r));
     const second = writer.write(item('batch-2.0'), 'replies:ingress-2', result, logger, [], resultsKey);
     await Promise.all([first, second]);
-    const calls = (name: string) => (async () => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(await commands.info('commandstats'))?.[1] ?? 0))();
-    expect(await calls('publish')).toBe(2);
-    expect(await calls('hset')).toBe(1);
+    const calls = await commandStats(commands);
+    expect(calls.publish).toBe(2);
+    expect(calls.hset).toBe(1);
     expect((await commands.hkeys(resultsKey)).sort()).toEqual(['batch-1.0', 'batch-2.0']);
   });
 
