@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
+import { announcedUrl, ENTRY_POINTS, startPrivateRedis, startService, type PrivateRedis } from '@gw/process-tools';
 import { makeStack, sendVia, startGateway, startSimulator, textMessage, type Gateway, type Simulator } from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 
@@ -17,13 +17,18 @@ afterAll(async () => {
 
 const sentTo = async (prefix: string) => (await sim.control.requests()).filter((r) => String(r.body?.to).startsWith(prefix));
 
-describe('Redis outage', () => {
+// The separate processes, and what `pnpm gateway` starts by default: one process holding both roles, whose
+// batches go to its own send carrier in memory (none of them may wait in it for Redis to come back).
+describe.each([
+  ['one ingress and one worker', { workers: 1, env: {} }],
+  ['one process holding both roles, with a send carrier', { combined: 1, env: { SEND_CARRIERS: '1' } }],
+])('Redis outage, %s', (_layout, layout) => {
   let redis: PrivateRedis;
   let gateway: Gateway;
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, redisUrl: redis.url, env: { ENQUEUE_TIMEOUT_MS: '500' } });
+    gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, redisUrl: redis.url, ...layout, env: { ENQUEUE_TIMEOUT_MS: '500', ...layout.env } });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -58,7 +63,7 @@ describe('Redis outage', () => {
 
 describe('shutdown and crashes', () => {
   it('finishes in-flight sends and exits 0 on SIGTERM of the ingress', async () => {
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1 });
     try {
       await sim.control.fault('messages', { latencyMs: 800 });
       const inflight = Array.from({ length: 5 }, (_, i) => sendVia(gateway, stack, textMessage('drain', `+155503101${i}`)));
@@ -74,7 +79,7 @@ describe('shutdown and crashes', () => {
   });
 
   it('finishes in-flight sends and exits 0 on SIGTERM of the worker', async () => {
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1 });
     try {
       await sim.control.fault('messages', { latencyMs: 800 });
       const inflight = Array.from({ length: 5 }, (_, i) => sendVia(gateway, stack, textMessage('drain', `+155503201${i}`)));
@@ -91,7 +96,7 @@ describe('shutdown and crashes', () => {
   });
 
   it('never reruns a send whose worker was killed, and tells the waiting client', async () => {
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { SEND_TIMEOUT_MS: '25000' } });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1, env: { SEND_TIMEOUT_MS: '25000' } });
     try {
       await sim.control.fault('messages', { latencyMs: 3000 });
       const inflight = Array.from({ length: 5 }, (_, i) => sendVia(gateway, stack, textMessage('crash', `+155503301${i}`), '/messages', { 'idempotency-key': `crash-${i}` }));
@@ -108,6 +113,37 @@ describe('shutdown and crashes', () => {
       expect(repeat.status).toBe(504);
       await new Promise((r) => setTimeout(r, 1000));
       expect(await sentTo('+155503301')).toHaveLength(5);
+    } finally {
+      await sim.control.clearFaults();
+      await gateway.stop();
+    }
+  });
+
+  it('never reruns a send whose process holding both roles was killed with its carrier, nor on a repeat of its key', async () => {
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, combined: 1, env: { SEND_CARRIERS: '1', SEND_TIMEOUT_MS: '5000' } });
+    const killed = gateway.ingresses[0]!;
+    try {
+      await sim.control.fault('messages', { latencyMs: 3000 });
+      const inflight = Array.from({ length: 5 }, (_, i) =>
+        sendVia(gateway, stack, textMessage('crash', `+155503302${i}`), '/messages', { 'idempotency-key': `one-crash-${i}` }).then(
+          (answer) => answer.status,
+          () => 'connection lost',
+        ),
+      );
+      await waitFor('the sends to reach Meta', async () => (await sentTo('+155503302')).length === 5);
+      killed.process.kill('SIGKILL');
+      // The clients lose their connections with the process: none of them gets an answer it could take for the outcome.
+      expect(await Promise.all(inflight)).toEqual(Array(5).fill('connection lost'));
+
+      const next = await startService({ name: 'gateway', entry: ENTRY_POINTS.gateway, env: { ...gateway.env, PORT: '0', HOST: '127.0.0.1' } });
+      gateway.ingresses.push(next);
+      const repeat = await sendVia({ ...gateway, url: announcedUrl(next) }, stack, textMessage('crash', '+1555033020'), '/messages', { 'idempotency-key': 'one-crash-0' });
+      // No process knows the send's outcome now: the repeat waits for it, then says so, and sends nothing.
+      expect(repeat.status).toBe(504);
+      expect(repeat.body.error).toMatchObject({ code: 2, error_data: { outcome: 'pending' } });
+      expect(repeat.text).toContain('outcome is unknown');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await sentTo('+155503302')).toHaveLength(5);
     } finally {
       await sim.control.clearFaults();
       await gateway.stop();

@@ -162,10 +162,14 @@ export class SendCarriers {
     clearInterval(this.timer);
   }
 
-  /** Hands the batch to the first of this ingress's lanes whose carrier runs in this process and takes it now. */
+  /**
+   * Hands the batch to the first of this ingress's lanes whose carrier runs in this process and takes it now.
+   * Only while this ingress's connection to Redis is up: a batch handed over while Redis is down would wait in
+   * its carrier for pacing and could reach Meta after its client was answered; pushed, it fails at once (503).
+   */
   private handLocally(batch: CarriedBatch, batchJobId: string, data: SendBatchJob): boolean {
-    const { local } = this.options;
-    if (!local) return false;
+    const { local, commands } = this.options;
+    if (!local || commands.status !== 'ready') return false;
     for (const lane of this.laneNames) {
       const carrierId = local.hand(lane, batchJobId, data);
       if (carrierId === undefined) continue;
