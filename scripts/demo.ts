@@ -1,13 +1,13 @@
 /**
  * `pnpm start`: the demo. Starts a private Redis (or uses REDIS_URL under a fresh
- * key prefix), the Meta simulator, the worker and the ingress on 127.0.0.1, then
- * prints the curls that tell the routing story, each with what it will show.
+ * key prefix), the Meta simulator and the gateway as `pnpm gateway` starts it (one
+ * process holding the ingress and the worker) on 127.0.0.1, then prints the curls that tell the routing story, each with what it will show.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ENTRY_POINTS, REPO_ROOT, freePort, hasRedisServer, pingRedis, redisAddress, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
+import { ENTRY_POINTS, REPO_ROOT, freePort, gatewayLayout, hasRedisServer, pingRedis, redisAddress, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 
 const DEMO_STACK = {
   id: 'demo',
@@ -196,8 +196,14 @@ async function main() {
     readyLine: /meta simulator listening/,
     echo: true,
   });
-  await start({ name: 'worker', entry: ENTRY_POINTS.worker, env, echo: true });
-  await start({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true });
+  // As `pnpm gateway` starts it: one process holding both roles by default (GATEWAY_PROCESSES=0: a separate worker and ingress).
+  const layout = gatewayLayout(process.env);
+  if (layout.combined > 0) {
+    await start({ name: 'gateway', entry: ENTRY_POINTS.gateway, env: { ...env, ...layout.env }, echo: true });
+  } else {
+    await start({ name: 'worker', entry: ENTRY_POINTS.worker, env, echo: true });
+    await start({ name: 'ingress', entry: ENTRY_POINTS.ingress, env, echo: true });
+  }
 
   const gateway = `http://127.0.0.1:${port}`;
   const send = (name: string, extra: Record<string, unknown> = {}) =>

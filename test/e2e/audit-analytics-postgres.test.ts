@@ -59,7 +59,7 @@ if (adminUrl) {
       const sim = await startSimulator();
       await sim.control.account(stack);
       await sim.control.template(stack.wabaId, 'sink_metric', 'MARKETING');
-      const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { AUDIT_DATABASE_URL: db.url } });
+      const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1, env: { AUDIT_DATABASE_URL: db.url } });
       try {
         for (let i = 0; i < 3; i++) expect((await sendVia(gateway, stack, templateMessage('sink_metric'))).status).toBe(200);
         const url = workerOpsUrl(gateway.workers[0]!);

@@ -2,6 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { JOBS, QUEUES } from '@gw/contracts';
 import { REPO_ROOT } from '@gw/process-tools';
 import { makeStack, post, startGateway, startSimulator, templateMessage, type Gateway, type HttpAnswer, type Simulator } from '../support/harness.ts';
 import { sendsLoggedBy, waitFor } from '../support/assertions.ts';
@@ -91,12 +93,11 @@ describe('ingress and worker in one process', () => {
     expect((await send(gateway.urls[0]!, '+15558199999')).status).toBe(200);
   });
 
-  it('`pnpm gateway` with GATEWAY_PROCESSES=1 runs one such process and no separate ones, and stops it on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/gateway.ts')], {
-      cwd: REPO_ROOT,
-      env: { ...gateway.env, GATEWAY_PROCESSES: '1', PORT: '0', HOST: '127.0.0.1', INGRESS_METRICS_PORT: '0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  it('`pnpm gateway` with no layout set runs one such process with a send carrier and no separate ones, and stops it on SIGTERM', async () => {
+    const env: NodeJS.ProcessEnv = { ...gateway.env, PORT: '0', HOST: '127.0.0.1', INGRESS_METRICS_PORT: '0', WORKER_METRICS_PORT: '0', LOG_LEVEL: 'info' };
+    for (const name of ['GATEWAY_PROCESSES', 'INGRESS_PROCESSES', 'WORKER_PROCESSES', 'SEND_CARRIERS']) delete env[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/gateway.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const queue = new Queue(QUEUES.send, { connection: { url: gateway.redisUrl }, prefix: gateway.prefix });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -112,8 +113,12 @@ describe('ingress and worker in one process', () => {
         .split('\n');
       // (Other children, such as tsx's esbuild service on a cold cache, are not the gateway's.)
       expect(children.map((args) => /apps\/(\w+)\/src\/main\.ts/.exec(args)?.[1]).filter(Boolean)).toEqual(['gateway']);
+      // Its send went through a send carrier's job (this file's other processes run no ingress with carriers).
+      const carriers = await queue.getJobs(['active', 'waiting', 'completed']);
+      expect(carriers.filter((job) => job.name === JOBS.sendCarrier.name)).toHaveLength(1);
     } finally {
       child.kill('SIGTERM');
+      await queue.close();
     }
     expect(await exited).toBe(0);
   }, 90_000);

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Job, Queue } from 'bullmq';
-import { QUEUES } from '@gw/contracts';
+import { Queue, type Job } from 'bullmq';
+import { JOBS, QUEUES } from '@gw/contracts';
 import { redisOptionsFromUrl } from '@gw/config';
 import { ENTRY_POINTS, startService } from '@gw/process-tools';
 import { request } from 'undici';
@@ -220,14 +220,17 @@ describe('per-stack limits', () => {
     const batchId = String(answer.headers['x-gateway-job-id']).replace(/\.\d+$/, '');
     const queue = new Queue(QUEUES.send, { connection: { ...redisOptionsFromUrl(gateway.redisUrl), maxRetriesPerRequest: null }, prefix: gateway.prefix });
     try {
-      let data = '';
-      await waitFor('the finished job stripped', async () => {
-        const job = await Job.fromId(queue, batchId);
-        data = JSON.stringify(job?.data ?? {});
-        return !data.includes('secret words');
+      let jobs: Job[] = [];
+      await waitFor('every send job stripped', async () => {
+        jobs = await queue.getJobs(['waiting', 'active', 'completed', 'failed']);
+        return !JSON.stringify(jobs.map((job) => job.data)).includes('secret words');
       });
-      expect(data).not.toContain('15557654321');
-      expect(data).toContain('"type":"text"');
+      expect(JSON.stringify(jobs.map((job) => job.data))).not.toContain('15557654321');
+      // A job per batch keeps the send's shape; with a send carrier (what `pnpm gateway` runs by default), the
+      // carrier's job names only its lane, and the send's batch never was a job.
+      const batch = jobs.find((job) => job.id === batchId);
+      if (batch) expect(JSON.stringify(batch.data)).toContain('"type":"text"');
+      else expect(jobs.filter((job) => job.name === JOBS.sendCarrier.name).map((job) => Object.keys(job.data).sort())).toContainEqual(['keepSeconds', 'lane']);
     } finally {
       await queue.close();
     }

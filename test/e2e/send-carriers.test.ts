@@ -26,7 +26,7 @@ const commandsProcessed = async (redis: Redis) => Number(/total_commands_process
 describe('send carriers', () => {
   it('carries lone sends in one carrier job, at a fraction of the Redis commands of a job per send', async () => {
     const redis = await startPrivateRedis();
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, redisUrl: redis.url, env: { SEND_CARRIERS: '1' } });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, redisUrl: redis.url, workers: 1, env: { SEND_CARRIERS: '1' } });
     const client = new Redis(redis.url);
     const queue = new Queue('send', { connection: { url: redis.url }, prefix: gateway.prefix });
     try {
@@ -126,7 +126,7 @@ describe('send carriers', () => {
   });
 
   it('finishes a carrier’s sends on SIGTERM of its worker, and the next worker carries the sends after', async () => {
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { SEND_CARRIERS: '1' } });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1, env: { SEND_CARRIERS: '1' } });
     try {
       await sim.control.fault('messages', { latencyMs: 800 });
       const inflight = Array.from({ length: 5 }, (_, i) => sendVia(gateway, stack, textMessage('drain', `+155503701${i}`)));
@@ -150,7 +150,7 @@ describe('send carriers', () => {
   });
 
   it('never reruns the sends of a killed carrier, tells their clients, and carries the next sends on a new one', async () => {
-    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: { SEND_CARRIERS: '1', SEND_TIMEOUT_MS: '25000' } });
+    const gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1, env: { SEND_CARRIERS: '1', SEND_TIMEOUT_MS: '25000' } });
     try {
       await sim.control.fault('messages', { latencyMs: 3000 });
       const inflight = Array.from({ length: 5 }, (_, i) =>

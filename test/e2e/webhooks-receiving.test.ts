@@ -18,7 +18,8 @@ beforeAll(async () => {
   stack = makeStack({ webhookUrl: receiver.url, webhookSecret: stackSecret });
   latecomer.webhookUrl = receiver.url;
   sim = await startSimulator();
-  gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, env: webhookEnv(secrets) });
+  // Separate processes: the dead-letter test restarts the worker alone to read a new stacks file.
+  gateway = await startGateway({ stacks: [stack], metaUrl: sim.url, workers: 1, env: webhookEnv(secrets) });
   await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta`, appSecret: secrets.appSecret });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { request, type Dispatcher } from 'undici';
-import { announcedUrl, ENTRY_POINTS, SIMULATOR_READY_LINE, startService, type RunningService } from '@gw/process-tools';
+import { announcedUrl, ENTRY_POINTS, gatewayLayout, SIMULATOR_READY_LINE, startService, type RunningService } from '@gw/process-tools';
 
 export interface TestStack {
   id: string;
@@ -77,7 +77,10 @@ export interface GatewayOptions {
   prefix?: string;
   ingresses?: number;
   workers?: number;
-  /** Processes holding both roles (apps/gateway, `pnpm gateway`'s GATEWAY_PROCESSES), listed as ingresses; started instead of the separate ones. */
+  /**
+   * Processes holding both roles (apps/gateway, `pnpm gateway`'s GATEWAY_PROCESSES), listed as ingresses; started
+   * instead of the separate ones. A test that sets none of `ingresses`, `workers` and `combined` runs in either layout.
+   */
   combined?: number;
   /** A Redis of the test's own (for outage tests); default the suite's. */
   redisUrl?: string;
@@ -105,7 +108,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env });
-  const combined = options.combined ?? 0;
+  // A test that names no layout gets one ingress and one worker, or in the suite's `pnpm-gateway` project
+  // (GW_E2E_LAYOUT) what `pnpm gateway` starts by default: one process holding both roles, with a send carrier.
+  const asDefault = process.env.GW_E2E_LAYOUT === 'pnpm-gateway' && options.combined === undefined && options.ingresses === undefined && options.workers === undefined;
+  const layout = asDefault ? gatewayLayout(env) : undefined;
+  Object.assign(env, layout?.env);
+  const combined = options.combined ?? layout?.combined ?? 0;
   const workers = await Promise.all(Array.from({ length: combined > 0 ? 0 : (options.workers ?? 1) }, startWorker));
   const ingresses: RunningService[] = [];
   for (let i = 0; i < (combined > 0 ? combined : (options.ingresses ?? 1)); i++) {
@@ -268,9 +276,9 @@ export function ingressOpsUrl(ingress: RunningService): string {
   return `http://127.0.0.1:${port}`;
 }
 
-/** The base URL of a worker's /metrics, /healthz and /readyz, as it announced when ready. */
+/** The base URL of a worker's /metrics, /healthz and /readyz, as it announced when ready (a process holding both roles announces its worker's as workerOperationsPort). */
 export function workerOpsUrl(worker: RunningService): string {
-  const port = worker.ready.operationsPort;
+  const port = worker.ready.workerOperationsPort ?? worker.ready.operationsPort;
   if (typeof port !== 'number') throw new Error(`worker ${worker.process.pid} announced no operations port`);
   return `http://127.0.0.1:${port}`;
 }

@@ -3,3 +3,4 @@ export * from './services.ts';
 export * from './lifecycle.ts';
 export * from './secrets.ts';
 export * from './postgres.ts';
+export * from './layout.ts';
