@@ -13,7 +13,7 @@ import { coldBurst, type ColdBurstResult } from './bench/cold-burst.ts';
 import { measureMemory, type MemoryResult } from './bench/memory.ts';
 import { runMatrix, type RunRecord } from './bench/matrix.ts';
 import { parseOptions, type BenchOptions } from './bench/options.ts';
-import { markdown, summarise, verdicts } from './bench/report.ts';
+import { describeLayout, markdown, summarise, verdicts } from './bench/report.ts';
 import { profilingEnv, runProfile } from './bench/profile.ts';
 import { median } from './bench/stats.ts';
 import { runSoak } from './bench/soak.ts';
@@ -75,8 +75,7 @@ async function benchmark(stack: BenchStack, options: BenchOptions, sink: BenchPo
       .join(' ')}`.trim(),
     date: new Date().toISOString(),
     host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    ingresses: options.ingresses,
-    workers: options.workers,
+    layout: options.layout,
     proxies: options.proxies,
     rounds: options.rounds,
     durationSec: options.durationSec,
@@ -114,7 +113,7 @@ async function main() {
   // The PostgreSQL audit sink on against off: one more gateway, interleaved with the main one in every cell.
   const sink = options.auditSink && !options.soak && !options.profile ? await startBenchPostgres(log) : undefined;
   if (sink) options.variants = { ...options.variants, [SINK_VARIANT]: { AUDIT_DATABASE_URL: sink.url } };
-  log(`starting Redis, simulator, ${options.ingresses} ingress + ${options.workers} worker, ${options.proxies} proxy process(es)`);
+  log(`starting Redis, simulator, the gateway (${describeLayout(options.layout)}), ${options.proxies} proxy process(es)`);
   const stack = await startBenchStack(options).catch(async (error: unknown) => {
     await sink?.stop();
     throw error;

@@ -5,7 +5,10 @@ export interface LoadSpec {
   urls: string[];
   path: string;
   headers: Record<string, string>;
-  /** Headers per connection, round-robin over the connections. */
+  /**
+   * Headers that take turns: each connection cycles through them request by request, from its own first one, so
+   * even one connection spreads its sends over them (the bench's stacks: no number is driven past its tier).
+   */
   connectionHeaders?: Array<Record<string, string>>;
   body: string;
   connections: number;
@@ -69,7 +72,12 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         timeout: 30,
         ...(spec.rate ? { overallRate: spec.rate } : {}),
         ...(perConnection?.length
-          ? { setupClient: (client: { setHeaders(h: Record<string, string>): void }) => client.setHeaders(perConnection[clients++ % perConnection.length]!) }
+          ? {
+              setupClient: (client: { setRequests(requests: Array<{ headers: Record<string, string> }>): void }) => {
+                const first = clients++;
+                client.setRequests(perConnection.map((_, i) => ({ headers: perConnection[(first + i) % perConnection.length]! })));
+              },
+            }
           : {}),
       },
       (error, result) => {

@@ -39,6 +39,14 @@ describe('bench options', () => {
     expect(() => parseOptions(['--before-variant', 'one:SEND_CARRIERS=1'])).toThrow(/needs --before/);
   });
 
+  it('measure the gateway as `pnpm gateway` starts it, against as many proxy processes as it has', () => {
+    expect(parseOptions([])).toMatchObject({ layout: { combined: 1, ingresses: 0, workers: 0 }, proxies: 1 });
+    expect(parseOptions(['--env', 'GATEWAY_PROCESSES=0'])).toMatchObject({ layout: { combined: 0, ingresses: 1, workers: 1 }, proxies: 2 });
+    const separate = parseOptions(['--ingress', '2', '--workers', '3', '--proxies', '4']);
+    expect(separate).toMatchObject({ layout: { combined: 0, ingresses: 2, workers: 3 }, proxies: 4 });
+    expect(separate.gatewayEnv).toEqual({ INGRESS_PROCESSES: '2', WORKER_PROCESSES: '3' });
+  });
+
   it('refuse a malformed cell', () => {
     expect(() => parseCells('250x1024')).toThrow(/latency\/concurrency/);
   });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { gatewayLayout, type GatewayLayout } from '@gw/process-tools';
 
 /** One matrix cell: Meta's median latency and the client connections. */
 export interface Cell {
@@ -27,8 +28,8 @@ export interface BenchOptions {
   memoryLatencyMs: number;
   /** A checkout of earlier code, measured interleaved as the gateway+before target. */
   before?: string;
-  ingresses: number;
-  workers: number;
+  /** The main gateway's processes, as `pnpm gateway` would start them with its environment (--ingress and --workers set INGRESS_PROCESSES and WORKER_PROCESSES). */
+  layout: Pick<GatewayLayout, 'combined' | 'ingresses' | 'workers'>;
   /** Processes of the baseline proxy; by default as many as the gateway has in all. */
   proxies: number;
   workerConcurrency?: number;
@@ -76,8 +77,10 @@ export const USAGE = `pnpm bench [-- options]
   --memory N              sends in flight while memory is read (default 4096; 0 skips)
   --memory-latency MS     Meta's latency while memory is read (default 2000)
   --before DIR            also measure the gateway of another checkout (gateway+before), interleaved
-  --ingress N --workers N gateway processes (default 1 and 1)
-  --proxies N             baseline proxy processes (default ingress + workers)
+  --ingress N --workers N separate ingress and worker processes (INGRESS_PROCESSES, WORKER_PROCESSES); by default
+                          the gateway runs as \`pnpm gateway\` would: one process holding both roles (--env
+                          GATEWAY_PROCESSES=N for N, =0 for one ingress and one worker)
+  --proxies N             baseline proxy processes (default: as many as the gateway's processes)
   --worker-concurrency N  WORKER_CONCURRENCY of the gateway's workers
   --log-level LEVEL       LOG_LEVEL of the gateway (default warn)
   --env KEY=VALUE         extra gateway environment (repeatable)
@@ -160,13 +163,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const quick = values.quick;
-  const ingresses = Number(values.ingress ?? 1);
-  const workers = Number(values.workers ?? 1);
   const gatewayEnv: Record<string, string> = {};
+  if (values.ingress !== undefined) gatewayEnv.INGRESS_PROCESSES = values.ingress;
+  if (values.workers !== undefined) gatewayEnv.WORKER_PROCESSES = values.workers;
   for (const pair of values.env ?? []) {
     const at = pair.indexOf('=');
     if (at > 0) gatewayEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
+  const { combined, ingresses, workers } = gatewayLayout({ ...process.env, ...gatewayEnv });
   const variantsOf = (option: string, specs: string[] = []) => {
     const variants: Record<string, Record<string, string>> = {};
     for (const spec of specs) {
@@ -201,9 +205,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     memory: Number(values.memory ?? 4096),
     memoryLatencyMs: Number(values['memory-latency'] ?? 2000),
     before: values.before,
-    ingresses,
-    workers,
-    proxies: Number(values.proxies ?? ingresses + workers),
+    layout: { combined, ingresses, workers },
+    proxies: Number(values.proxies ?? combined + ingresses + workers),
     workerConcurrency: values['worker-concurrency'] ? Number(values['worker-concurrency']) : undefined,
     logLevel: values['log-level'] ?? 'warn',
     coldBurst: Number(values.cold ?? 100),

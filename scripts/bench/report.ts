@@ -3,6 +3,7 @@ import type { ColdBurstResult } from './cold-burst.ts';
 import type { MemoryResult } from './memory.ts';
 import type { RunRecord, TargetName } from './matrix.ts';
 import { median, round } from './stats.ts';
+import type { BenchOptions } from './options.ts';
 
 export interface TargetSummary {
   rps: number;
@@ -227,10 +228,39 @@ export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras
   return out;
 }
 
+/**
+ * The processes of a gateway target's CPU table: the shared ones (loadgen, redis, simulator) and the target's
+ * own, named `<role>-<i>` for `gateway` and `<role>-<variant>-<i>` for `gateway+<variant>` (stack.ts).
+ */
+export function processColumns(gateway: string, names: string[]): string[] {
+  const tag = gateway === 'gateway' ? '' : `${gateway.slice('gateway+'.length)}-`;
+  const own = (name: string) => {
+    if (name === 'redis' || name === 'simulator' || name === 'loadgen') return true;
+    const rest = /^(?:ingress|worker|gateway)-(.+)$/.exec(name)?.[1];
+    return rest !== undefined && rest.startsWith(tag) && /^\d+$/.test(rest.slice(tag.length));
+  };
+  return [...new Set(names)].filter(own).sort();
+}
+
+type Layout = BenchOptions['layout'];
+
+/** `1 process with both roles`, `1 ingress + 1 worker`, or both. */
+export function describeLayout({ combined, ingresses, workers }: Layout): string {
+  const parts = combined > 0 ? [`${combined} process${combined === 1 ? '' : 'es'} with both roles`] : [];
+  if (ingresses + workers > 0) parts.push(`${ingresses} ingress + ${workers} worker`);
+  return parts.join(', ');
+}
+
+/** A result's layout; results written before the layout was recorded name their ingresses and workers. */
+function layoutOf(meta: Record<string, unknown>): Layout {
+  if (meta.layout) return meta.layout as Layout;
+  return { combined: 0, ingresses: Number(meta.ingresses ?? 1), workers: Number(meta.workers ?? 1) };
+}
+
 export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: Record<string, unknown>, extras: Extras = { campaigns: [], memory: [] }): string {
   const lines: string[] = [];
   lines.push(
-    `Command: \`${String(meta.command)}\`. Processes: gateway ${String(meta.ingresses)} ingress + ${String(meta.workers)} worker, proxy ${String(meta.proxies)}; ${String(meta.rounds)} interleaved round(s) of ${String(meta.durationSec)} s; medians. ` +
+    `Command: \`${String(meta.command)}\`. Processes: gateway ${describeLayout(layoutOf(meta))}, proxy ${String(meta.proxies)}; ${String(meta.rounds)} interleaved round(s) of ${String(meta.durationSec)} s; medians. ` +
       `Machine: ${(meta.host as { cpus: number }).cpus} cores, median load average ${String(meta.loadAverage)} before the runs.`,
     '',
   );
@@ -249,15 +279,10 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
   }
   lines.push('', 'CPU per message per process (µs) in the runs of each gateway; the simulator and the load generator (loadgen) are shared by all targets:', '');
   for (const gateway of [...new Set(cells.flatMap((c) => Object.keys(c.targets).filter(isGateway)))]) {
-    const own = (name: string) => name === 'redis' || name === 'simulator' || name === 'loadgen' || /^(ingress|worker)-/.test(name);
-    const names = [...new Set(cells.flatMap((c) => Object.keys(c.targets[gateway]?.cpuUsPerMsgByProcess ?? {})))]
-      .filter(own)
-      .filter((n) =>
-        gateway === 'gateway'
-          ? /^(ingress|worker)-\d+$/.test(n) || !/^(ingress|worker)-/.test(n)
-          : n.includes(`-${gateway.slice('gateway+'.length)}-`) || !/^(ingress|worker)-/.test(n),
-      )
-      .sort();
+    const names = processColumns(
+      gateway,
+      cells.flatMap((c) => Object.keys(c.targets[gateway]?.cpuUsPerMsgByProcess ?? {})),
+    );
     lines.push(`| ${gateway} | conc. | ${names.join(' | ')} |`, `|---:|---:|${names.map(() => '---:').join('|')}|`);
     for (const c of cells) {
       const by = c.targets[gateway]?.cpuUsPerMsgByProcess ?? {};

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { commonEnv, parseEnv, redisConnections } from '@gw/config';
-import { announcedUrl, ENTRY_POINTS, REPO_ROOT, SIMULATOR_READY_LINE, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
+import { announcedUrl, ENTRY_POINTS, gatewayLayout, REPO_ROOT, SIMULATOR_READY_LINE, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 import { z } from 'zod';
 import type { BenchOptions } from './options.ts';
 
@@ -45,7 +45,7 @@ export interface Target {
   urls: string[];
   path: string;
   headers: Record<string, string>;
-  /** Headers per connection, used round-robin (the gateway's stacks). */
+  /** Headers that take turns, request by request on each connection (the gateway's stacks; load.ts). */
   connectionHeaders?: Array<Record<string, string>>;
   /** Processes whose CPU is this target's own cost (names as in BenchStack.processes()). */
   processes: Array<{ role: string; name: string; pid: number }>;
@@ -146,34 +146,20 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       ...options.gatewayEnv,
     };
     /** `root`: another checkout of the repository (the code before a change), or this one. */
-    const startGateway = async (variant: string | undefined, env: NodeJS.ProcessEnv, root?: string) => {
+    const startGateway = async (variant: string | undefined, hostEnv: NodeJS.ProcessEnv, root?: string) => {
       const tag = variant ? `${variant}-` : '';
       const entry = (path: string) => (root ? join(root, relative(REPO_ROOT, path)) : path);
+      // The processes `pnpm gateway` would start with this environment (GATEWAY_PROCESSES, INGRESS_PROCESSES, WORKER_PROCESSES).
+      const layout = gatewayLayout(hostEnv);
+      const env = { ...hostEnv, ...layout.env };
+      const start = (name: string, path: string, serviceEnv: NodeJS.ProcessEnv) => startService({ name, entry: entry(path), env: serviceEnv, timeoutMs: 60_000 }).then(watch);
       const workers: RunningService[] = [];
+      // Processes holding both roles are listed with the ingresses (they take the load), named gateway-N.
       const ingresses: RunningService[] = [];
-      // GATEWAY_PROCESSES (as `pnpm gateway` reads it): that many processes holding both roles, instead of the separate ones.
-      const combined = Number(env.GATEWAY_PROCESSES ?? 0);
-      for (let i = 0; i < combined; i++) {
-        ingresses.push(
-          watch(await startService({ name: `gateway-${tag}${i}`, entry: entry(ENTRY_POINTS.gateway), env: { ...env, PORT: '0', HOST: '127.0.0.1' }, timeoutMs: 60_000 })),
-        );
-      }
-      if (combined > 0) return { workers, ingresses, urls: ingresses.map(announcedUrl) };
-      for (let i = 0; i < options.workers; i++) {
-        workers.push(watch(await startService({ name: `worker-${tag}${i}`, entry: entry(ENTRY_POINTS.worker), env, timeoutMs: 60_000 })));
-      }
-      for (let i = 0; i < options.ingresses; i++) {
-        ingresses.push(
-          watch(
-            await startService({
-              name: `ingress-${tag}${i}`,
-              entry: entry(ENTRY_POINTS.ingress),
-              env: { ...env, PORT: '0', HOST: '127.0.0.1' },
-              timeoutMs: 60_000,
-            }),
-          ),
-        );
-      }
+      const listening = { ...env, PORT: '0', HOST: '127.0.0.1' };
+      for (let i = 0; i < layout.workers; i++) workers.push(await start(`worker-${tag}${i}`, ENTRY_POINTS.worker, env));
+      for (let i = 0; i < layout.combined; i++) ingresses.push(await start(`gateway-${tag}${i}`, ENTRY_POINTS.gateway, listening));
+      for (let i = 0; i < layout.ingresses; i++) ingresses.push(await start(`ingress-${tag}${i}`, ENTRY_POINTS.ingress, listening));
       return { workers, ingresses, urls: ingresses.map(announcedUrl) };
     };
     const { workers, ingresses, urls: ingressUrls } = await startGateway(undefined, gatewayEnv);
