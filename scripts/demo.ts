@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: the demo. Starts a private Redis (or uses REDIS_URL under a fresh
  * key prefix), the Meta simulator and the gateway as `pnpm gateway` starts it (one
- * process holding the ingress and the worker) on 127.0.0.1, then prints the curls that tell the routing story, each with what it will show.
+ * process holding the ingress and the worker) on 127.0.0.1, then prints the curls
+ * that tell the routing story, each with what it will show.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, makeStack, post, sendVia, startGateway, startSimulator, templateMessage, workerOpsUrl, type Gateway, type Simulator } from '../support/harness.ts';
+import {
+  get,
+  IN_DEFAULT_LAYOUT_PROJECT,
+  makeStack,
+  post,
+  sendVia,
+  startGateway,
+  startSimulator,
+  templateMessage,
+  workerOpsUrl,
+  type Gateway,
+  type Simulator,
+} from '../support/harness.ts';
 import { waitFor } from '../support/assertions.ts';
 import { metricSum, scrape } from '../support/metrics.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -144,7 +156,7 @@ describe('the stacks admin API without STACKS_ENCRYPTION_KEY', () => {
 });
 
 // Separate processes only: a process holding both roles takes its ingress down with its worker.
-describe.skipIf(process.env.GW_E2E_LAYOUT === 'pnpm-gateway')('readiness when the workers stop', () => {
+describe.skipIf(IN_DEFAULT_LAYOUT_PROJECT)('readiness when the workers stop', () => {
   it('turns the ingress not ready when its last worker leaves, and ready again when one checks in', async () => {
     await gateway.workers[0]!.stop();
     const notReady = await get(`${gateway.url}/readyz`);

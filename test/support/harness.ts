@@ -86,6 +86,9 @@ export interface GatewayOptions {
   redisUrl?: string;
 }
 
+/** In the suite's `pnpm-gateway` project (test/vitest.config.ts): a gateway whose test names no layout runs as `pnpm gateway` starts it by default. */
+export const IN_DEFAULT_LAYOUT_PROJECT = process.env.GW_E2E_LAYOUT === 'pnpm-gateway';
+
 /** Starts the real ingress and worker processes against the suite's Redis. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
@@ -108,9 +111,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...options.env,
   };
   const startWorker = () => startService({ name: 'worker', entry: ENTRY_POINTS.worker, env });
-  // A test that names no layout gets one ingress and one worker, or in the suite's `pnpm-gateway` project
-  // (GW_E2E_LAYOUT) what `pnpm gateway` starts by default: one process holding both roles, with a send carrier.
-  const asDefault = process.env.GW_E2E_LAYOUT === 'pnpm-gateway' && options.combined === undefined && options.ingresses === undefined && options.workers === undefined;
+  // A test that names no layout gets one ingress and one worker, or in the suite's `pnpm-gateway` project what
+  // `pnpm gateway` starts by default: one process holding both roles, with a send carrier.
+  const asDefault = IN_DEFAULT_LAYOUT_PROJECT && options.combined === undefined && options.ingresses === undefined && options.workers === undefined;
   const layout = asDefault ? gatewayLayout(env) : undefined;
   Object.assign(env, layout?.env);
   const combined = options.combined ?? layout?.combined ?? 0;
