@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisKeys, type SendItem, type SendReply, type SendResult } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
-import { startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
+import { freePort, startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
 import { SendOutcomeWriter } from '../../apps/worker/src/send-outcome-writer.ts';
 import { uniquePrefix } from '../support/harness.ts';
 import { commandStats } from '../support/redis-commands.ts';
@@ -38,6 +39,36 @@ async function persistentRedis(): Promise<{ current: PrivateRedis; restart(): Pr
   return Object.assign(handle, { restart, stop });
 }
 
+/**
+ * A TCP gate in front of a Redis: while shut it drops every connection made through it, so the connections
+ * behind it find Redis away for as long as the test says, not for as long as their reconnect timers happen to.
+ */
+async function redisGate(redisPort: number): Promise<{ url: string; shut(): void; open(): void }> {
+  let open = true;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = connect(redisPort, '127.0.0.1');
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on('error', () => to.destroy());
+      from.on('close', () => (to.destroy(), sockets.delete(from)));
+    }
+  });
+  const port = await freePort();
+  await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening));
+  closers.push(() => new Promise((closed) => server.close(closed)));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    shut: () => {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    open: () => (open = true),
+  };
+}
+
 const result: SendResult = { status: 200, body: { messages: [{ id: 'wamid.OUTCOME' }] }, route: 'cloud_api', reason: 'not_template', wamid: 'wamid.OUTCOME' };
 
 function finishedSend(prefix: string): SendItem {
@@ -61,8 +92,10 @@ describe('the send outcome writer', () => {
     const resultsKey = `${prefix}:lane:{test.0}:results:carrier-1`;
     const admin = new Redis(redis.current.url, { maxRetriesPerRequest: null });
     const subscriber = new Redis(redis.current.url, { maxRetriesPerRequest: null });
-    // The worker's command connection: one retry per request, a second per command.
-    const commands = new Redis(redis.current.url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    // The worker's command connection: one retry per request, a second per command. It reaches Redis through a
+    // gate that stays shut until the subscriber (the ingress) is back, so the reply has a listener when it goes.
+    const gate = await redisGate(redis.current.port);
+    const commands = new Redis(gate.url, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
     for (const connection of [admin, subscriber, commands]) {
       connection.on('error', () => undefined);
       closers.push(async () => connection.disconnect());
@@ -71,7 +104,9 @@ describe('the send outcome writer', () => {
     const replies: SendReply[] = [];
     subscriber.on('message', (_channel: string, message: string) => replies.push(...(JSON.parse(message) as SendReply[])));
     await subscriber.subscribe('replies:ingress-1');
+    await commands.ping();
 
+    gate.shut();
     await redis.stop();
     const writer = new SendOutcomeWriter(commands, keys, 600, { retryMs: 30_000 });
     let writtenAt = 0;
@@ -80,6 +115,8 @@ describe('the send outcome writer', () => {
     expect(writtenAt).toBe(0);
     const backAt = Date.now();
     await redis.restart();
+    await expect.poll(async () => ((await admin.pubsub('NUMSUB', 'replies:ingress-1')) as [string, number])[1], { timeout: 10_000 }).toBe(1);
+    gate.open();
     await written;
 
     expect(writtenAt).toBeGreaterThanOrEqual(backAt);
