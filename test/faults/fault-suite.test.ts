@@ -271,89 +271,97 @@ describe('fault suite', () => {
       await healthy.close();
     }
   });
-  it('survives a Redis failover (kill -9 of the primary, Sentinels promote the replica) during a burst and a webhook stream', async () => {
-    const redis = await startSentinelSetup();
-    const secrets = webhookSecrets();
-    const client = await WebhookReceiver.start(`secret-failover-${Date.now()}`);
-    const stack = makeStack({ messagesPerSecond: 1000, webhookUrl: client.url, webhookSecret: client.secret });
-    await sim.control.account(stack);
-    const gateway = await startGateway({
-      stacks: [stack],
-      metaUrl: sim.url,
-      redisUrl: redis.url,
-      ingresses: 2,
-      workers: 2,
-      env: webhookEnv(secrets, { REDIS_SENTINELS: redis.sentinels, REDIS_SENTINEL_NAME: redis.name, SEND_TIMEOUT_MS: '20000' }),
-    });
-    // Meta's webhooks for every send, to both ingresses in turn through the first one's URL.
-    await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta`, appSecret: secrets.appSecret, retryScheduleMs: [500, 1000, 2000, 5000, 10000] });
-    const count = 2000;
-    const to = (i: number) => `+1555600${String(i).padStart(4, '0')}`;
-    const send = (i: number) =>
-      post(`${gateway.urls[i % gateway.urls.length]}/messages`, textMessage('failover', to(i)), { authorization: `Bearer ${stack.apiKey}`, 'idempotency-key': `failover-${i}` });
-    try {
-      await sim.control.fault('messages', { latencyMs: 20 });
-      let longestWaitMs = 0;
-      let killedAt = 0;
-      const timed = async (i: number) => {
-        const started = Date.now();
-        const answer = await send(i);
-        longestWaitMs = Math.max(longestWaitMs, Date.now() - started);
-        // Like a real client, slow down while the gateway says it is unavailable.
-        if (answer.status === 503) await new Promise((r) => setTimeout(r, 200));
-        return answer;
-      };
-      const answers = await burst(count, 40, timed, (done) => {
-        if (!killedAt && done >= count / 4) {
-          killedAt = Date.now();
-          redis.killPrimary();
-        }
+  it.each([
+    ['two ingresses and two workers, a job per batch', { ingresses: 2, workers: 2 }, '', '+1555600'],
+    ['two processes holding both roles, with send carriers', { combined: 2, env: { SEND_CARRIERS: '2' } }, ', processes with carriers', '+1555610'],
+  ] as const)(
+    'survives a Redis failover (kill -9 of the primary, Sentinels promote the replica) during a burst and a webhook stream: %s',
+    async (_layout, layout, label, numbers) => {
+      const redis = await startSentinelSetup();
+      const secrets = webhookSecrets();
+      const client = await WebhookReceiver.start(`secret-failover-${Date.now()}`);
+      const stack = makeStack({ messagesPerSecond: 1000, webhookUrl: client.url, webhookSecret: client.secret });
+      await sim.control.account(stack);
+      const gateway = await startGateway({
+        stacks: [stack],
+        metaUrl: sim.url,
+        redisUrl: redis.url,
+        ...layout,
+        env: webhookEnv(secrets, { ...('env' in layout ? layout.env : {}), REDIS_SENTINELS: redis.sentinels, REDIS_SENTINEL_NAME: redis.name, SEND_TIMEOUT_MS: '20000' }),
       });
-      const promoted = await redis.waitForNewPrimary(redis.primaryPort);
-      await sim.control.clearFaults();
-      // Clients retry every unclear answer with the same key: nothing is sent twice.
-      const retried = answers.flatMap((a, i) => (!(a instanceof Error) && [503, 504].includes(a.status) ? [i] : []));
-      const retries: HttpAnswer[] = [];
-      for (const i of retried) retries.push(await send(i));
-      const audit = await metaAudit('+1555600', [...answers, ...retries]);
+      // Meta's webhooks for every send, to both ingresses in turn through the first one's URL.
+      await sim.control.webhooks({ url: `${gateway.url}/webhooks/meta`, appSecret: secrets.appSecret, retryScheduleMs: [500, 1000, 2000, 5000, 10000] });
+      const count = 2000;
+      const to = (i: number) => `${numbers}${String(i).padStart(4, '0')}`;
+      const send = (i: number) =>
+        post(`${gateway.urls[i % gateway.urls.length]}/messages`, textMessage('failover', to(i)), {
+          authorization: `Bearer ${stack.apiKey}`,
+          'idempotency-key': `failover${numbers}-${i}`,
+        });
+      try {
+        await sim.control.fault('messages', { latencyMs: 20 });
+        let longestWaitMs = 0;
+        let killedAt = 0;
+        const timed = async (i: number) => {
+          const started = Date.now();
+          const answer = await send(i);
+          longestWaitMs = Math.max(longestWaitMs, Date.now() - started);
+          // Like a real client, slow down while the gateway says it is unavailable.
+          if (answer.status === 503) await new Promise((r) => setTimeout(r, 200));
+          return answer;
+        };
+        const answers = await burst(count, 40, timed, (done) => {
+          if (!killedAt && done >= count / 4) {
+            killedAt = Date.now();
+            redis.killPrimary();
+          }
+        });
+        const promoted = await redis.waitForNewPrimary(redis.primaryPort);
+        await sim.control.clearFaults();
+        // Clients retry every unclear answer with the same key: nothing is sent twice.
+        const retried = answers.flatMap((a, i) => (!(a instanceof Error) && [503, 504].includes(a.status) ? [i] : []));
+        const retries: HttpAnswer[] = [];
+        for (const i of retried) retries.push(await send(i));
+        const audit = await metaAudit(numbers, [...answers, ...retries]);
 
-      // Every webhook Meta got a 200 for reaches the client.
-      const wamids = new Set((await sim.control.requests({ endpoint: 'messages' })).filter((r) => String(r.body?.to).startsWith('+1555600') && r.wamid).map((r) => r.wamid));
-      const acknowledged = async () => (await sim.control.webhookLog()).filter((d) => d.wamid && wamids.has(d.wamid) && d.status === 'delivered');
-      const received = () => new Set(client.statuses().map((x) => `${x.id}:${x.status}`));
-      const webhooksLost = async () => {
-        const got = received();
-        return (await acknowledged()).filter((d) => !got.has(`${d.wamid}:${d.kind}`)).length;
-      };
-      // Meta has finished sending (every delivery answered or given up), and the client has what Meta got a 200 for.
-      const settled = async () => !(await sim.control.webhookLog()).some((d) => d.wamid && wamids.has(d.wamid) && d.status === 'pending');
-      await waitFor('webhooks forwarded', async () => (await settled()) && (await webhooksLost()) === 0, 90_000).catch(() => undefined);
-      const lostWebhooks = await webhooksLost();
-      const webhookCount = (await acknowledged()).length;
-      const deliveryStates = new Map<string, number>();
-      for (const d of await sim.control.webhookLog()) if (d.wamid && wamids.has(d.wamid)) deliveryStates.set(d.status, (deliveryStates.get(d.status) ?? 0) + 1);
+        // Every webhook Meta got a 200 for reaches the client.
+        const wamids = new Set((await sim.control.requests({ endpoint: 'messages' })).filter((r) => String(r.body?.to).startsWith(numbers) && r.wamid).map((r) => r.wamid));
+        const acknowledged = async () => (await sim.control.webhookLog()).filter((d) => d.wamid && wamids.has(d.wamid) && d.status === 'delivered');
+        const received = () => new Set(client.statuses().map((x) => `${x.id}:${x.status}`));
+        const webhooksLost = async () => {
+          const got = received();
+          return (await acknowledged()).filter((d) => !got.has(`${d.wamid}:${d.kind}`)).length;
+        };
+        // Meta has finished sending (every delivery answered or given up), and the client has what Meta got a 200 for.
+        const settled = async () => !(await sim.control.webhookLog()).some((d) => d.wamid && wamids.has(d.wamid) && d.status === 'pending');
+        await waitFor('webhooks forwarded', async () => (await settled()) && (await webhooksLost()) === 0, 90_000).catch(() => undefined);
+        const lostWebhooks = await webhooksLost();
+        const webhookCount = (await acknowledged()).length;
+        const deliveryStates = new Map<string, number>();
+        for (const d of await sim.control.webhookLog()) if (d.wamid && wamids.has(d.wamid)) deliveryStates.set(d.status, (deliveryStates.get(d.status) ?? 0) + 1);
 
-      rows.push({
-        scenario: 'Redis failover (kill -9 primary, Sentinels) during burst',
-        requests: count,
-        responses: responded(answers),
-        duplicates: audit.duplicates,
-        lost: audit.lost,
-        misrouted: 0,
-        notes: `${statusCounts(answers)}; retried ${retried.length} unclear with the same key: ${statusCounts(retries)}; webhooks Meta got 200 for ${webhookCount} (${[...deliveryStates].map(([k, n]) => `${k}:${n}`).join(' ')}), lost ${lostWebhooks}; longest client wait ${longestWaitMs} ms; primary ${redis.primaryPort} -> ${promoted}`,
-      });
-      expect(responded(answers)).toBe(count);
-      expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
-      expect(answers.every((a) => !(a instanceof Error) && [200, 503, 504].includes(a.status))).toBe(true);
-      // A retry is answered from what Redis still knows: the stored answer, a send it now makes once,
-      // or 504 when the first attempt's record survived the switch but its job did not (outcome unknown).
-      expect(retries.every((a) => [200, 504].includes(a.status))).toBe(true);
-      expect(lostWebhooks).toBe(0);
-    } finally {
-      await sim.control.clearFaults();
-      await gateway.stop();
-      await client.close();
-      await redis.stop();
-    }
-  });
+        rows.push({
+          scenario: `Redis failover (kill -9 primary, Sentinels) during burst${label}`,
+          requests: count,
+          responses: responded(answers),
+          duplicates: audit.duplicates,
+          lost: audit.lost,
+          misrouted: 0,
+          notes: `${statusCounts(answers)}; retried ${retried.length} unclear with the same key: ${statusCounts(retries)}; webhooks Meta got 200 for ${webhookCount} (${[...deliveryStates].map(([k, n]) => `${k}:${n}`).join(' ')}), lost ${lostWebhooks}; longest client wait ${longestWaitMs} ms; primary ${redis.primaryPort} -> ${promoted}`,
+        });
+        expect(responded(answers)).toBe(count);
+        expect(audit).toMatchObject({ duplicates: 0, lost: 0 });
+        expect(answers.every((a) => !(a instanceof Error) && [200, 503, 504].includes(a.status))).toBe(true);
+        // A retry is answered from what Redis still knows: the stored answer, a send it now makes once,
+        // or 504 when the first attempt's record survived the switch but its job did not (outcome unknown).
+        expect(retries.every((a) => [200, 504].includes(a.status))).toBe(true);
+        expect(lostWebhooks).toBe(0);
+      } finally {
+        await sim.control.clearFaults();
+        await gateway.stop();
+        await client.close();
+        await redis.stop();
+      }
+    },
+  );
 });

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { redisOptionsFromUrl } from '@gw/config';
-import { CARRIER_PUSH, carrierKeys, enqueue, JOBS, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
+import { redisOptionsFromUrl, ReplicaAck } from '@gw/config';
+import { CARRIER_PUSH, carrierClaimKey, carrierKeys, enqueue, JOBS, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
 import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { SendCarrierRunner } from '../../apps/worker/src/send-carrier-runner.ts';
+import { FailoverGuard } from '../../apps/worker/src/failover-guard.ts';
 import { uniquePrefix } from '../support/harness.ts';
 import { commandStats, diffStats } from '../support/redis-commands.ts';
 
@@ -51,9 +52,13 @@ async function ingress(prefix: string, queue: Queue, carrierCheckMs = 100, local
  * A worker whose carriers run batches by storing `{echo: n}` for each send (and publishing it to the
  * batch's reply channel with `reply`), and count each batch they run.
  */
-function carrierWorker(prefix: string, ran: string[], { reply = false, slots }: { reply?: boolean; slots?: { free: boolean; whenFree(): Promise<void> | undefined } } = {}) {
+function carrierWorker(
+  prefix: string,
+  ran: string[],
+  { reply = false, slots, failoverGuard }: { reply?: boolean; slots?: { free: boolean; whenFree(): Promise<void> | undefined }; failoverGuard?: FailoverGuard } = {},
+) {
   const commands = new Redis(connection());
-  const runner = new SendCarrierRunner({ commands, logger, slots });
+  const runner = new SendCarrierRunner({ commands, logger, slots, failoverGuard });
   const worker = new Worker(
     QUEUES.send,
     (job: Job) =>
@@ -171,6 +176,20 @@ describe('send carriers', () => {
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
     expect(ran).toEqual(['batch-1', 'batch-2']);
     expect((await queue.getJobs(['completed']))[0]!.returnvalue).toEqual({ batches: 2, sends: 2 });
+  });
+
+  it('runs a batch popped twice once, when no replica confirmed the first pop (a failover that undid it puts the batch back)', async () => {
+    const prefix = uniquePrefix();
+    const lane = redisKeys(prefix).sendLane('failover-test', 0);
+    const batch = (id: string, n: number) => JSON.stringify({ id, data: { replyTo: 'nobody', items: [{ id: `${id}.0`, payload: { n } }] } });
+    const { queue, commands, id } = await openCarrier(prefix, lane, 'carrier-failover', batch('batch-1', 1));
+    // The suite's Redis has no replica: no pop is confirmed, so each batch is claimed on the primary before it runs.
+    await commands.rpush(carrierKeys(lane, id).pending, batch('batch-1', 1), batch('batch-2', 2));
+    const ran: string[] = [];
+    carrierWorker(prefix, ran, { failoverGuard: new FailoverGuard(new ReplicaAck(20)) });
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
+    expect(ran).toEqual(['batch-1', 'batch-2']);
+    expect(await commands.exists(carrierClaimKey(lane, 'batch-1'), carrierClaimKey(lane, 'batch-2'))).toBe(2);
   });
 
   it('hands batches to a carrier running in its own process in memory: nothing pushed or taken back, and the carrier stays open while they come', async () => {

@@ -49,7 +49,10 @@ async function redisGate(redisPort: number): Promise<{ url: string; shut(): void
   const server = createServer((client) => {
     if (!open) return client.destroy();
     const upstream = connect(redisPort, '127.0.0.1');
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(from);
       from.pipe(to);
       from.on('error', () => to.destroy());

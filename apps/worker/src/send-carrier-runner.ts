@@ -6,12 +6,14 @@ import {
   CARRIER_CLOSE,
   CARRIER_DRAIN_MS,
   CARRIER_PLACEHOLDER,
+  carrierClaimKey,
   carrierKeys,
   sendCarrierJobSchema,
   type LocalCarriers,
   type SendBatchJob,
 } from '@gw/contracts';
 import type { Logger } from '@gw/logger';
+import type { FailoverGuard } from './failover-guard.ts';
 import type { SendSlots } from './send-slots.ts';
 
 /** Runs one batch of a carrier: its sends' answers also go to `resultsKey`. */
@@ -28,8 +30,8 @@ export interface SendCarrierRunnerOptions {
   slots?: Pick<SendSlots, 'free' | 'whenFree'>;
   /** Told each batch taken, with its oldest send's arrival at the ingress (the queue-wait metric). */
   onTaken?: (receivedAt: number) => void;
-  /** Resolves once a replica has seen what the given connection wrote (Sentinels); unset: nothing to wait for. */
-  replicated?: (connection: Redis) => Promise<unknown>;
+  /** With Sentinels: a batch runs only once its pop is known to survive a failover; unset: nothing to check. */
+  failoverGuard?: Pick<FailoverGuard, 'batchIsOurs'>;
   logger: Logger;
 }
 
@@ -166,9 +168,6 @@ export class SendCarrierRunner implements LocalCarriers {
           if (released || (await release(false).catch(() => false))) break;
           continue;
         }
-        // A pop lost in a failover would let the promoted replica hand the batch out again: a replica sees it
-        // first (on the connection that popped it, before that connection waits for the next batch).
-        await this.options.replicated?.(blocking).catch((error: Error) => logger.warn({ jobId: id, err: error.message }, 'no replica confirmed a carried batch'));
         let popped: { id: string; data: SendBatchJob };
         try {
           popped = JSON.parse(raw) as typeof popped;
@@ -176,6 +175,9 @@ export class SendCarrierRunner implements LocalCarriers {
           logger.error({ jobId: id, err: error }, 'malformed batch on a send carrier');
           continue;
         }
+        // A pop that a failover undid puts the batch back in this list on the promoted replica: it runs once
+        // (checked on the connection that popped it, before that connection waits for the next batch).
+        if (!(await this.popIsOurs(blocking, lane, popped.id, data.data.keepSeconds))) continue;
         start(popped.id, popped.data);
       }
       await Promise.all(batches);
@@ -202,6 +204,18 @@ export class SendCarrierRunner implements LocalCarriers {
   }
 
   /** A connection of its own for a carrier's blocking pops; it reconnects like the one it copies, and the latter reports outages. */
+  private async popIsOurs(connection: Redis, lane: string, batchJobId: string, keepSeconds: number): Promise<boolean> {
+    const guard = this.options.failoverGuard;
+    if (!guard) return true;
+    try {
+      if (await guard.batchIsOurs(connection, carrierClaimKey(lane, batchJobId), keepSeconds)) return true;
+      this.options.logger.warn({ batchJobId }, 'a Redis failover undid a carried batch’s pop: it already runs here, not again');
+    } catch (error) {
+      this.options.logger.error({ batchJobId, err: (error as Error).message }, 'could not tell whether a carried batch already runs; not running it again');
+    }
+    return false;
+  }
+
   private blockingConnection(): Redis {
     const connection = this.options.commands.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true });
     connection.on('error', (error: Error) => this.options.logger.debug({ err: error.message }, 'send carrier connection error'));

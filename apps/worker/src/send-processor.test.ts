@@ -25,4 +25,24 @@ describe('the send processor', () => {
     expect(await processSendBatch(job)).toEqual({ results: { 'j.0': fallback } });
     expect(countedAtAnswer).toEqual([[{ value: 1, labels: { reason: 'checked_fallback', error_code: '134100' } }]]);
   });
+
+  it('sends nothing of a batch job whose start a Redis failover undid (FailoverGuard says it is not this worker’s)', async () => {
+    let sends = 0;
+    let written = 0;
+    const service = { send: async () => (sends++, fallback) } as unknown as SendService;
+    const outcomes = { write: async () => void written++ } as unknown as SendOutcomeWriter;
+    const asked: Array<string | undefined> = [];
+    const processSendJob = createSendProcessor({
+      service,
+      outcomes,
+      logger: createLogger({ name: 'worker', level: 'silent' }),
+      startIsOurs: async (_job, token) => (asked.push(token), token === 'ours'),
+    });
+    const job = () => ({ id: 'b1', name: 'send-batch', data: { replyTo: 'ingress:1', items: [item] }, updateData: async () => undefined }) as unknown as Job;
+
+    await expect(processSendJob(job(), 'undone')).rejects.toThrow(/failover/);
+    expect({ sends, written }).toEqual({ sends: 0, written: 0 });
+    expect(await processSendJob(job(), 'ours')).toEqual({ results: { 'j.0': fallback } });
+    expect({ sends, written, asked }).toEqual({ sends: 1, written: 1, asked: ['undone', 'ours'] });
+  });
 });

@@ -16,8 +16,8 @@ export interface SendProcessorDeps {
   observer?: SendObserver;
   /** The process's limit on sends in flight (WORKER_SENDS_IN_FLIGHT); unset: no limit. */
   slots?: SendSlots;
-  /** Resolves once the job's start is safe from a failover (a replica has it); unset: nothing to wait for. */
-  replicated?: () => Promise<unknown>;
+  /** With Sentinels: true once the job's start is known to survive a failover (FailoverGuard); unset: nothing to check. */
+  startIsOurs?: (job: Job, token: string | undefined) => Promise<boolean>;
   /** Runs send-carrier jobs (SEND_CARRIERS on an ingress); unset: this worker runs send batches only. */
   carriers?: SendCarrierRunner;
 }
@@ -52,7 +52,7 @@ function logSend(logger: Logger, bindings: Record<string, unknown>, item: SendIt
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
-export function createSendProcessor({ service, outcomes, logger, observer, slots, replicated, carriers }: SendProcessorDeps) {
+export function createSendProcessor({ service, outcomes, logger, observer, slots, startIsOurs, carriers }: SendProcessorDeps) {
   async function processItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey?: string): Promise<SendResult> {
     const waiting = slots?.acquire();
     if (waiting) await waiting;
@@ -105,26 +105,29 @@ export function createSendProcessor({ service, outcomes, logger, observer, slots
     return results;
   }
 
-  async function processSendBatch(job: Job): Promise<SendBatchResult> {
+  async function processSendBatch(job: Job, token: string | undefined): Promise<SendBatchResult> {
     const batch = sendBatchJobSchema.safeParse(job.data);
     if (!batch.success) {
       logger.error({ jobId: job.id, issues: batch.error.issues }, 'malformed send-batch job');
       return { results: {} };
     }
-    // A job started on a primary that dies before replicating it would be waiting again on the promoted replica,
-    // and a second worker would call Meta for it: let a replica see it active first.
-    await replicated?.().catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'no replica confirmed the send job'));
+    // A job started on a primary that died before replicating it is waiting again on the promoted replica: it is
+    // sent from there (by whichever worker takes it), not here.
+    if (startIsOurs && !(await startIsOurs(job, token).catch(() => false))) {
+      logger.warn({ jobId: job.id }, 'a Redis failover undid this send job’s start: not sent here, it runs again from the queue');
+      throw new Error('the send job’s start was undone by a Redis failover; not sent here');
+    }
     const results = await runBatch(job.id!, batch.data);
     // Every item is answered: the finished job keeps no message (recipient, content), only a summary.
     await job.updateData(finishedBatchData(batch.data)).catch((error: Error) => logger.warn({ jobId: job.id, err: error.message }, 'could not strip the finished send-batch job'));
     return { results };
   }
 
-  return async function processSendJob(job: Job): Promise<SendBatchResult | CarrierSummary> {
+  return async function processSendJob(job: Job, token?: string): Promise<SendBatchResult | CarrierSummary> {
     if (job.name === JOBS.sendCarrier.name) {
       if (!carriers) throw new Error('this worker runs no send carriers');
       return carriers.run(job, runBatch);
     }
-    return processSendBatch(job);
+    return processSendBatch(job, token);
   };
 }

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SendAuditCounter } from './send-outcome-writer.ts';
 import { tenantOf, type ReplicaAck, type StackDirectory } from '@gw/config';
@@ -14,6 +14,7 @@ import { ProbeCoordinator } from './probe-coordinator.ts';
 import { SendOutcomeWriter } from './send-outcome-writer.ts';
 import { createSendProcessor } from './send-processor.ts';
 import { SendCarrierRunner } from './send-carrier-runner.ts';
+import { FailoverGuard } from './failover-guard.ts';
 import { SendService } from './send-service.ts';
 import { SendSlots } from './send-slots.ts';
 import { logWorkerEvents } from './queue-worker.ts';
@@ -28,12 +29,11 @@ export interface SendWorkerOptions {
   commands: Redis;
   keys: RedisKeys;
   categories: CategoryCache;
-  /** With Sentinels: a job waits for a replica to see it started before calling Meta. */
+  /** With Sentinels: a send's start must survive a failover before Meta is called (FailoverGuard). */
   replicaAck?: ReplicaAck;
   /** The MM circuit breaker (shared with the other workers by the composition root). */
   breaker: KeyedCircuitBreaker;
   observer: SendObserver;
-  /** The route analytics' send counters (written every second, off the send's path). */
   /** Counts (Redis) or records (PostgreSQL sink) each finished send's audit event, never awaited. */
   tally?: SendAuditCounter;
   /** The ingress in this process, if any (replies to it skip Redis). */
@@ -75,18 +75,21 @@ export function startSendWorker(options: SendWorkerOptions): { worker: Worker; c
   // The limit is on sends in flight (what Meta, the sockets and memory see); a job holds at least one
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);
-  // With Sentinels, the connection that moved the job to active WAITs for a replica before Meta is called.
-  const { replicaAck } = options;
-  const replicated = replicaAck ? async () => replicaAck.wait((await worker.getBackend().client) as unknown as Redis) : undefined;
+  // With Sentinels, a send's start must survive a failover before Meta is called: the connection that moved the
+  // job to active WAITs for a replica, or the current primary must still hold the job under this worker's lock.
+  const failoverGuard = options.replicaAck ? new FailoverGuard(options.replicaAck) : undefined;
+  const startIsOurs = failoverGuard
+    ? async (job: Job, token: string | undefined) => failoverGuard.jobIsOurs((await worker.getBackend().client) as unknown as Redis, `${worker.toKey(job.id!)}:lock`, token)
+    : undefined;
   // Every worker runs send carriers, whichever ingress pushes for them (SEND_CARRIERS is the ingress's setting).
   const carriers = new SendCarrierRunner({
     commands,
     slots,
     onTaken: (receivedAt) => options.observer.onCarriedBatch(receivedAt),
-    replicated: replicaAck ? (connection) => replicaAck.wait(connection) : undefined,
+    failoverGuard,
     logger: options.logger,
   });
-  const processor = createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots, replicated, carriers });
+  const processor = createSendProcessor({ service, outcomes, logger: options.logger, observer: options.observer, slots, startIsOurs, carriers });
   const worker: Worker = new Worker(QUEUES.send, processor, {
     connection: options.connection,
     prefix: env.REDIS_KEY_PREFIX,

@@ -106,13 +106,23 @@ export function redisConnections(env: RedisEnv) {
 }
 export type RedisConnections = ReturnType<typeof redisConnections>;
 
+/** What ReplicaAck needs of a connection: WAIT, and ROLE to tell a replica that lags from none. */
+export interface ReplicatedConnection {
+  wait(replicas: number, timeoutMs: number): Promise<number>;
+  role(): Promise<unknown[]>;
+}
+
+/** ROLE of a primary: ['master', offset, [[host, port, offset], ...]], one entry per connected replica. */
+const replicasOf = (role: unknown[]): number => (role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0);
+
 /**
  * With Sentinels there is a replica, and a failover loses what the primary
  * acknowledged but had not replicated yet: writes that must survive one (a stored
- * webhook before Meta's 200, a send job's start before Meta is called) WAIT for a
+ * webhook before Meta's 200, a send's start before Meta is called) WAIT for a
  * replica on the connection that made them. A healthy replica answers in about a
- * millisecond; when none answers (the other one is down) waiting is skipped for a
- * while, since WAIT holds the whole connection and there is nothing to wait for.
+ * millisecond. One that lags is waited for, up to `lagMs`; when none is connected (the
+ * other node is down) waiting is skipped for a while, since WAIT holds the whole
+ * connection and there is nothing to wait for.
  */
 export class ReplicaAck {
   private skipUntil = 0;
@@ -120,11 +130,23 @@ export class ReplicaAck {
   constructor(
     private readonly timeoutMs = 100,
     private readonly skipMs = 5000,
+    private readonly lagMs = 2000,
   ) {}
 
-  async wait(connection: { wait(replicas: number, timeoutMs: number): Promise<number> }): Promise<void> {
-    if (Date.now() < this.skipUntil) return;
-    const replicas = await connection.wait(1, this.timeoutMs);
-    if (replicas < 1) this.skipUntil = Date.now() + this.skipMs;
+  /**
+   * true once a replica has everything `connection` wrote; false when none confirmed it: no replica is
+   * connected, or one lagged more than `lagMs`. Rejects when the connection fails.
+   */
+  async confirm(connection: ReplicatedConnection): Promise<boolean> {
+    if (Date.now() < this.skipUntil) return false;
+    const giveUpAt = Date.now() + this.lagMs;
+    for (;;) {
+      if ((await connection.wait(1, this.timeoutMs)) >= 1) return true;
+      if (replicasOf(await connection.role()) === 0) {
+        this.skipUntil = Date.now() + this.skipMs;
+        return false;
+      }
+      if (Date.now() >= giveUpAt) return false;
+    }
   }
 }

@@ -36,6 +36,9 @@ export const carrierKeys = (lane: string, carrierId: string): CarrierKeys => ({
   results: `${lane}:results:${carrierId}`,
 });
 
+/** Claimed by the carrier that runs a batch, when no replica confirmed its pop (Sentinels: FailoverGuard). */
+export const carrierClaimKey = (lane: string, batchJobId: string): string => `${lane}:claimed:${batchJobId}`;
+
 /** The data of a carrier job: the lane it serves, and how long its lists and results outlive it (its ingress's SEND_TIMEOUT_MS, twice, at least 60 s). */
 export const sendCarrierJobSchema = z.object({ lane: z.string().min(1), keepSeconds: z.number().int().positive() });
 export type SendCarrierJob = z.infer<typeof sendCarrierJobSchema>;

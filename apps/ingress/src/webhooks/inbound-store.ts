@@ -22,7 +22,7 @@ export class InboundStore {
     const data: WebhookInboundJob = { body: rawBody.toString('utf8'), receivedAt: Date.now() };
     await withTimeout(enqueue(this.queue, JOBS.webhookInbound, data, undefined, { jobId }), this.timeoutMs);
     // A failover loses what the primary acknowledged but had not replicated: Meta's 200 must not outrun the replica.
-    if (this.replicaAck) await withTimeout(this.replicaAck.wait((await this.queue.getBackend().client) as unknown as Redis), this.timeoutMs);
+    if (this.replicaAck) await withTimeout(this.replicaAck.confirm((await this.queue.getBackend().client) as unknown as Redis), this.timeoutMs);
     return jobId;
   }
 }

@@ -1,0 +1,127 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ReplicaAck } from '@gw/config';
+import { redisProcessId, startPrivateRedis, type PrivateRedis } from '@gw/process-tools';
+import { FailoverGuard } from '../../apps/worker/src/failover-guard.ts';
+import { uniquePrefix } from '../support/harness.ts';
+
+/**
+ * What keeps a Redis failover (Sentinels) from sending a message twice: a send's start must reach a replica
+ * before Meta is called (ReplicaAck), and when no replica confirms it, the current primary must show the send is
+ * this worker's alone (FailoverGuard). Against real Redis processes: a primary and its replica, a replica frozen
+ * with SIGSTOP (one that lags), a real BullMQ job's lock.
+ */
+const closers: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+});
+
+async function redis(): Promise<{ server: PrivateRedis; client: Redis }> {
+  const server = await startPrivateRedis();
+  const client = new Redis(server.url, { maxRetriesPerRequest: null });
+  closers.push(
+    () => server.stop(),
+    async () => client.disconnect(),
+  );
+  return { server, client };
+}
+
+/** A primary and a replica in sync, and the replica's process id (to freeze it). */
+async function primaryAndReplica() {
+  const primary = await redis();
+  const replica = await redis();
+  // The first sync at once, not after the default 5 s wait for more replicas.
+  await primary.client.config('SET', 'repl-diskless-sync-delay', '0');
+  await replica.client.replicaof('127.0.0.1', primary.server.port);
+  await expect.poll(async () => /master_link_status:up/.test(await replica.client.info('replication')), { timeout: 10_000 }).toBe(true);
+  const replicaPid = (await redisProcessId(replica.server.url))!;
+  closers.push(async () => process.kill(replicaPid, 'SIGCONT'));
+  return { primary: primary.client, replica: replica.client, replicaPid };
+}
+
+const timed = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+  const started = Date.now();
+  const value = await run();
+  return [value, Date.now() - started];
+};
+
+describe('ReplicaAck', () => {
+  it('confirms a write once the replica has it, waits for a replica that lags, and gives up after lagMs', async () => {
+    const { primary, replicaPid } = await primaryAndReplica();
+    const ack = new ReplicaAck(100, 5000, 800);
+    await primary.set('k', '1');
+    expect(await ack.confirm(primary)).toBe(true);
+
+    process.kill(replicaPid, 'SIGSTOP');
+    await primary.set('k', '2');
+    const [gaveUp, waited] = await timed(() => ack.confirm(primary));
+    expect(gaveUp).toBe(false);
+    expect(waited).toBeGreaterThanOrEqual(800);
+
+    // A replica that lags is waited for again (no skipping: it is connected), and confirms once it catches up.
+    setTimeout(() => process.kill(replicaPid, 'SIGCONT'), 400);
+    const [confirmed, caughtUpAfter] = await timed(() => new ReplicaAck(100, 5000, 10_000).confirm(primary));
+    expect(confirmed).toBe(true);
+    expect(caughtUpAfter).toBeGreaterThanOrEqual(300);
+  });
+
+  it('with no replica connected, confirms nothing and skips waiting for a while', async () => {
+    const { primary, replica } = await primaryAndReplica();
+    await replica.replicaof('NO', 'ONE');
+    await expect.poll(async () => /connected_slaves:0/.test(await primary.info('replication'))).toBe(true);
+    const ack = new ReplicaAck(100, 60_000, 10_000);
+    await primary.set('k', '1');
+    const [first, firstMs] = await timed(() => ack.confirm(primary));
+    expect(first).toBe(false);
+    expect(firstMs).toBeLessThan(5000);
+    const [second, secondMs] = await timed(() => ack.confirm(primary));
+    expect(second).toBe(false);
+    expect(secondMs).toBeLessThan(50);
+  });
+});
+
+describe('FailoverGuard', () => {
+  it('lets a batch job unconfirmed by a replica be sent only while the current primary holds it under this worker’s lock', async () => {
+    const { client, server } = await redis();
+    const prefix = uniquePrefix();
+    const connection = { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null };
+    const queue = new Queue('send', { connection, prefix });
+    const worker = new Worker('send', null, { connection, prefix, lockDuration: 60_000 });
+    closers.push(
+      () => queue.close(),
+      () => worker.close(),
+    );
+    await queue.add('send-batch', { items: [] }, { jobId: 'batch-1' });
+    const job = await worker.getNextJob('token-a');
+    expect(job?.id).toBe('batch-1');
+    const lockKey = `${worker.toKey('batch-1')}:lock`;
+    const guard = new FailoverGuard(new ReplicaAck(50));
+
+    // No replica: nothing confirms the start, so the lock decides.
+    expect(await guard.jobIsOurs(client, lockKey, 'token-a')).toBe(true);
+    expect(await guard.jobIsOurs(client, lockKey, 'token-b')).toBe(false);
+    // A failover that undid the start: the promoted replica has the job waiting, with no lock.
+    await client.del(lockKey);
+    expect(await guard.jobIsOurs(client, lockKey, 'token-a')).toBe(false);
+  });
+
+  it('runs a carried batch whose pop no replica confirmed once: a second pop of it (the first undone by a failover) does not run', async () => {
+    const { client } = await redis();
+    const claimKey = `${uniquePrefix()}:lane:{x.0}:claimed:batch-1`;
+    const guard = new FailoverGuard(new ReplicaAck(50));
+    expect(await guard.batchIsOurs(client, claimKey, 60)).toBe(true);
+    expect(await guard.batchIsOurs(client, claimKey, 60)).toBe(false);
+    expect(await client.ttl(claimKey)).toBeGreaterThan(50);
+  });
+
+  it('needs neither lock nor claim when a replica confirmed the start', async () => {
+    const { primary } = await primaryAndReplica();
+    const guard = new FailoverGuard(new ReplicaAck(1000));
+    await primary.set('start', '1');
+    expect(await guard.jobIsOurs(primary, 'no-such-lock', 'token-a')).toBe(true);
+    expect(await primary.exists('claimed')).toBe(0);
+    expect(await guard.batchIsOurs(primary, 'claimed', 60)).toBe(true);
+    expect(await primary.exists('claimed')).toBe(0);
+  });
+});
