@@ -203,7 +203,7 @@ export class SendCarrierRunner implements LocalCarriers {
     for (const connection of this.idle.splice(0)) connection.disconnect();
   }
 
-  /** A connection of its own for a carrier's blocking pops; it reconnects like the one it copies, and the latter reports outages. */
+  /** Whether this carrier runs a batch it popped: always, unless a failover may have undone the pop (FailoverGuard). */
   private async popIsOurs(connection: Redis, lane: string, batchJobId: string, keepSeconds: number): Promise<boolean> {
     const guard = this.options.failoverGuard;
     if (!guard) return true;
@@ -216,6 +216,7 @@ export class SendCarrierRunner implements LocalCarriers {
     return false;
   }
 
+  /** A connection of its own for a carrier's blocking pops; it reconnects like the one it copies, and the latter reports outages. */
   private blockingConnection(): Redis {
     const connection = this.options.commands.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true });
     connection.on('error', (error: Error) => this.options.logger.debug({ err: error.message }, 'send carrier connection error'));
