@@ -5,7 +5,7 @@ import type { ReplicaAck } from '@gw/config';
  * With Sentinels, replication is asynchronous: a send's start (its batch job moved to active, its batch popped by
  * a send carrier) that the primary acknowledged but had not replicated when it died is undone on the promoted
  * replica, which hands the send out again. Meta is called only once the start is known to survive a failover: a
- * replica confirmed it (WAIT on the connection that made it), or, when none could (no replica connected, a
+ * replica confirmed it (WAIT on the connection that made it), or, when none could (no replica online, a
  * failover in between, a replica that lags), the current primary shows that the send is this worker's alone.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".

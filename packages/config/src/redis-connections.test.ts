@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { parseClusterNodes, redisConnections } from './redis-connections.ts';
+import { onlineReplicas, parseClusterNodes, redisConnections } from './redis-connections.ts';
 
 describe('Redis connections by role', () => {
   it('reads REDIS_CLUSTER_NODES as host:port pairs', () => {
@@ -34,5 +34,25 @@ describe('Redis connections by role', () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe('onlineReplicas', () => {
+  it('counts the replicas a primary streams to, not those still syncing', () => {
+    const info = (...replicas: string[]) =>
+      [
+        '# Replication',
+        'role:master',
+        `connected_slaves:${replicas.length}`,
+        ...replicas.map((r, i) => `slave${i}:ip=127.0.0.1,port=700${i},${r}`),
+        'master_repl_offset:120',
+        '',
+      ].join('\r\n');
+    expect(onlineReplicas(info('state=online,offset=120,lag=0'))).toBe(1);
+    expect(onlineReplicas(info('state=online,offset=120,lag=0', 'state=online,offset=100,lag=1'))).toBe(2);
+    expect(onlineReplicas(info('state=wait_bgsave,offset=0,lag=0'))).toBe(0);
+    expect(onlineReplicas(info('state=send_bulk,offset=0,lag=0', 'state=online,offset=120,lag=0'))).toBe(1);
+    expect(onlineReplicas(info())).toBe(0);
+    expect(onlineReplicas('# Replication\r\nrole:slave\r\nmaster_host:127.0.0.1\r\n')).toBe(0);
   });
 });

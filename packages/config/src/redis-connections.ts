@@ -106,23 +106,26 @@ export function redisConnections(env: RedisEnv) {
 }
 export type RedisConnections = ReturnType<typeof redisConnections>;
 
-/** What ReplicaAck needs of a connection: WAIT, and ROLE to tell a replica that lags from none. */
+/** What ReplicaAck needs of a connection: WAIT, and INFO to tell a replica that lags from none. */
 export interface ReplicatedConnection {
   wait(replicas: number, timeoutMs: number): Promise<number>;
-  role(): Promise<unknown[]>;
+  info(section: 'replication'): Promise<string>;
 }
 
-/** ROLE of a primary: ['master', offset, [[host, port, offset], ...]], one entry per connected replica. */
-const replicasOf = (role: unknown[]): number => (role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0);
+/**
+ * The replicas a primary streams its writes to (`INFO replication`: `slave0:ip=…,state=online,…`). One that is
+ * still syncing (a full sync can take minutes) acknowledges nothing until it is done: it counts as none.
+ */
+export const onlineReplicas = (info: string): number => info.split('\n').filter((line) => /^slave\d+:.*\bstate=online\b/.test(line)).length;
 
 /**
  * With Sentinels there is a replica, and a failover loses what the primary
  * acknowledged but had not replicated yet: writes that must survive one (a stored
  * webhook before Meta's 200, a send's start before Meta is called) WAIT for a
  * replica on the connection that made them. A healthy replica answers in about a
- * millisecond. One that lags is waited for, up to `lagMs`; when none is connected (the
- * other node is down) waiting is skipped for a while, since WAIT holds the whole
- * connection and there is nothing to wait for.
+ * millisecond. One that lags is waited for, up to `lagMs`; when none is online (the
+ * other node is down or still syncing), or one lagged longer, waiting is skipped for a
+ * while, since WAIT holds the whole connection.
  */
 export class ReplicaAck {
   private skipUntil = 0;
@@ -135,18 +138,17 @@ export class ReplicaAck {
 
   /**
    * true once a replica has everything `connection` wrote; false when none confirmed it: no replica is
-   * connected, or one lagged more than `lagMs`. Rejects when the connection fails.
+   * online, one lagged more than `lagMs`, or waiting is being skipped. Rejects when the connection fails.
    */
   async confirm(connection: ReplicatedConnection): Promise<boolean> {
     if (Date.now() < this.skipUntil) return false;
     const giveUpAt = Date.now() + this.lagMs;
     for (;;) {
       if ((await connection.wait(1, this.timeoutMs)) >= 1) return true;
-      if (replicasOf(await connection.role()) === 0) {
+      if (onlineReplicas(await connection.info('replication')) === 0 || Date.now() >= giveUpAt) {
         this.skipUntil = Date.now() + this.skipMs;
         return false;
       }
-      if (Date.now() >= giveUpAt) return false;
     }
   }
 }
