@@ -104,15 +104,18 @@ describe('FailoverGuard', () => {
     await queue.add('send-batch', { items: [] }, { jobId: 'batch-1' });
     const job = await worker.getNextJob('token-a');
     expect(job?.id).toBe('batch-1');
-    const lockKey = `${worker.toKey('batch-1')}:lock`;
+    const jobKey = worker.toKey('batch-1');
     const guard = new FailoverGuard(new ReplicaAck(50));
 
     // No replica: nothing confirms the start, so the lock decides.
-    expect(await guard.jobIsOurs(client, lockKey, 'token-a')).toBe(true);
-    expect(await guard.jobIsOurs(client, lockKey, 'token-b')).toBe(false);
+    expect(await guard.jobIsOurs(client, jobKey, 'token-a')).toBe(true);
+    expect(await guard.jobIsOurs(client, jobKey, 'token-b')).toBe(false);
     // A failover that undid the start: the promoted replica has the job waiting, with no lock.
-    await client.del(lockKey);
-    expect(await guard.jobIsOurs(client, lockKey, 'token-a')).toBe(false);
+    await client.del(`${jobKey}:lock`);
+    expect(await guard.jobIsOurs(client, jobKey, 'token-a')).toBe(false);
+    // One that undid its add too: no other worker can take it, so it is sent here.
+    await client.del(jobKey);
+    expect(await guard.jobIsOurs(client, jobKey, 'token-a')).toBe(true);
   });
 
   it('runs a carried batch whose pop no replica confirmed once: a second pop of it (the first undone by a failover) does not run', async () => {
@@ -128,7 +131,10 @@ describe('FailoverGuard', () => {
     const { primary } = await primaryAndReplica();
     const guard = new FailoverGuard(new ReplicaAck(1000));
     await primary.set('start', '1');
-    expect(await guard.jobIsOurs(primary, 'no-such-lock', 'token-a')).toBe(true);
+    // A job another worker's lock holds: only the replica's confirmation makes it ours.
+    await primary.hset('job-1', 'name', 'send-batch');
+    await primary.set('job-1:lock', 'token-x');
+    expect(await guard.jobIsOurs(primary, 'job-1', 'token-b')).toBe(true);
     expect(await primary.exists('claimed')).toBe(0);
     expect(await guard.batchIsOurs(primary, 'claimed', 60)).toBe(true);
     expect(await primary.exists('claimed')).toBe(0);

@@ -13,10 +13,15 @@ import type { ReplicaAck } from '@gw/config';
 export class FailoverGuard {
   constructor(private readonly ack: ReplicaAck) {}
 
-  /** A batch job: a replica has its start, or the current primary still holds it under this worker's lock. */
-  async jobIsOurs(connection: Redis, lockKey: string, token: string | undefined): Promise<boolean> {
+  /**
+   * A batch job (`jobKey`, its hash): a replica has its start, or the current primary still holds it under this
+   * worker's lock, or does not have it at all (the failover undid its add too, so no other worker can take it;
+   * a finished job is kept for at least a minute, so a missing one was never there).
+   */
+  async jobIsOurs(connection: Redis, jobKey: string, token: string | undefined): Promise<boolean> {
     if (await this.confirmed(connection)) return true;
-    return token !== undefined && (await connection.get(lockKey)) === token;
+    if (token !== undefined && (await connection.get(`${jobKey}:lock`)) === token) return true;
+    return (await connection.exists(jobKey)) === 0;
   }
 
   /**

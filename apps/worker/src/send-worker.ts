@@ -76,10 +76,10 @@ export function startSendWorker(options: SendWorkerOptions): { worker: Worker; c
   // send, so by default BullMQ may hold as many jobs as that and only the send limit binds.
   const slots = new SendSlots(env.WORKER_SENDS_IN_FLIGHT);
   // With Sentinels, a send's start must survive a failover before Meta is called: the connection that moved the
-  // job to active WAITs for a replica, or the current primary must still hold the job under this worker's lock.
+  // job to active WAITs for a replica, or the current primary must hold the job under this worker's lock (or not at all).
   const failoverGuard = options.replicaAck ? new FailoverGuard(options.replicaAck) : undefined;
   const startIsOurs = failoverGuard
-    ? async (job: Job, token: string | undefined) => failoverGuard.jobIsOurs((await worker.getBackend().client) as unknown as Redis, `${worker.toKey(job.id!)}:lock`, token)
+    ? async (job: Job, token: string | undefined) => failoverGuard.jobIsOurs((await worker.getBackend().client) as unknown as Redis, worker.toKey(job.id!), token)
     : undefined;
   // Every worker runs send carriers, whichever ingress pushes for them (SEND_CARRIERS is the ingress's setting).
   const carriers = new SendCarrierRunner({
