@@ -68,7 +68,7 @@ describe('ReplicaAck', () => {
     expect(skipped).toBe(false);
     expect(skippedMs).toBeLessThan(50);
 
-    // A replica that lags is waited for again (no skipping: it is connected), and confirms once it catches up.
+    // Waited for (a ReplicaAck that is not skipping), a replica that lags confirms once it catches up.
     setTimeout(() => process.kill(replicaPid, 'SIGCONT'), 400);
     const [confirmed, caughtUpAfter] = await timed(() => new ReplicaAck(100, 5000, 10_000).confirm(primary));
     expect(confirmed).toBe(true);
