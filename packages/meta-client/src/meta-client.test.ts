@@ -14,6 +14,27 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ url: req.url, auth: req.headers.authorization, body });
       if (req.url?.includes('hang')) return; // never answer
+      if (req.url?.includes('chunked')) {
+        // A body in pieces, one of them splitting a multi-byte character.
+        const bytes = Buffer.from(JSON.stringify({ messages: [{ id: 'wamid.ü€' }], filler: 'x'.repeat(70_000) }));
+        const cut = bytes.indexOf(Buffer.from('€')) + 1;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(bytes.subarray(0, cut));
+        setTimeout(() => res.end(bytes.subarray(cut)), 20);
+        return;
+      }
+      if (req.url?.includes('html')) {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html>Bad gateway</html>');
+        return;
+      }
+      if (req.url?.includes('cut')) {
+        // Headers, part of the body, then the connection drops.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"messages":');
+        setTimeout(() => res.destroy(), 20);
+        return;
+      }
       if (req.url?.includes('fail')) {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: 134100, message: '(#134100) x' } }));
@@ -44,6 +65,36 @@ describe('createMetaClient', () => {
     const client = createMetaClient({ baseUrl, version: 'v24.0', timeoutMs: 1000 });
     const result = await client.send('messages', 'fail', 'tok', {});
     expect(result).toMatchObject({ kind: 'response', status: 400, errorCode: 134100 });
+    await client.close();
+  });
+
+  it('reads a body that arrives in pieces, a multi-byte character split between them', async () => {
+    const client = createMetaClient({ baseUrl, version: 'v24.0', timeoutMs: 1000 });
+    const result = await client.send('messages', 'chunked', 'tok', {});
+    expect(result).toMatchObject({ kind: 'response', status: 200, body: { messages: [{ id: 'wamid.ü€' }] } });
+    await client.close();
+  });
+
+  it('keeps a body that is not JSON as its text', async () => {
+    const client = createMetaClient({ baseUrl, version: 'v24.0', timeoutMs: 1000 });
+    const result = await client.send('messages', 'html', 'tok', {});
+    expect(result).toMatchObject({ kind: 'response', status: 502, body: '<html>Bad gateway</html>' });
+    expect(result.kind === 'response' && result.errorCode).toBeUndefined();
+    await client.close();
+  });
+
+  it("keeps a base URL's path and a GET's query", async () => {
+    const client = createMetaClient({ baseUrl: `${baseUrl}/graph/`, version: 'v24.0', timeoutMs: 1000 });
+    const result = await client.listTemplates('waba 1', 'tok', { after: 'c1', limit: 5 });
+    expect(result).toMatchObject({ kind: 'response', status: 200 });
+    expect(seen.at(-1)).toMatchObject({ url: '/graph/v24.0/waba%201/message_templates?fields=name%2Clanguage%2Ccategory%2Cstatus&limit=5&after=c1', body: '' });
+    await client.close();
+  });
+
+  it('reports a connection cut in the middle of the answer as a timeout (the send may have been made)', async () => {
+    const client = createMetaClient({ baseUrl, version: 'v24.0', timeoutMs: 1000 });
+    const result = await client.send('messages', 'cut', 'tok', {});
+    expect(result.kind).toBe('timeout');
     await client.close();
   });
 

@@ -1,4 +1,4 @@
-import { Agent, request, errors } from 'undici';
+import { Agent, errors, type Dispatcher } from 'undici';
 
 export type MetaEndpoint = 'messages' | 'marketing_messages' | 'messages_encrypted';
 
@@ -52,7 +52,10 @@ export function metaErrorCode(body: unknown): number | undefined {
 }
 
 export function createMetaClient(options: MetaClientOptions) {
-  const base = options.baseUrl.replace(/\/+$/, '');
+  // The origin and path prefix once: undici's top-level `request(url)` parses the URL of every call (see exchange).
+  const baseUrl = new URL(options.baseUrl);
+  const { origin } = baseUrl;
+  const prefix = `${baseUrl.pathname.replace(/\/+$/, '')}/${options.version}/`;
   const agent = new Agent({
     // No fixed cap: at Meta's 100-500 ms a number at 1,000 msg/s has hundreds of sends in flight.
     ...(options.connections ? { connections: options.connections } : {}),
@@ -63,6 +66,34 @@ export function createMetaClient(options: MetaClientOptions) {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
+
+  /**
+   * One HTTP exchange through the agent's `dispatch`: the status and the body's text. undici's `request()`
+   * parses the URL of every call and gives every answer a body stream; measured on this machine (a local
+   * server, 64 calls in flight), a call took 61 µs of CPU that way, 43 µs through the agent's
+   * `request({ origin, path })`, 39 µs here. Errors (a refused connection, a timeout) reject as they would.
+   */
+  function exchange(request: Dispatcher.DispatchOptions): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let status = 0;
+      agent.dispatch(request, {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          resolve({ status, text: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') });
+        },
+        onResponseError(_controller, error) {
+          reject(error);
+        },
+      });
+    });
+  }
 
   async function call(endpoint: MetaCallEvent['endpoint'], method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
     const result = await attempt(method, path, token, body);
@@ -79,9 +110,10 @@ export function createMetaClient(options: MetaClientOptions) {
     const started = performance.now();
     const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
     try {
-      const response = await request(`${base}/${options.version}/${path}`, {
+      const response = await exchange({
+        origin,
+        path: prefix + path,
         method,
-        dispatcher: agent,
         headers: {
           authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -91,14 +123,14 @@ export function createMetaClient(options: MetaClientOptions) {
         // streams cut by a GOAWAY, so a send may reach Meta twice. Hence META_HTTP2 is off by default.
         ...(options.http2 ? { idempotent: true } : {}),
       });
-      const text = await response.body.text();
+      const { text } = response;
       let parsed: unknown = text;
       try {
         parsed = text.length ? JSON.parse(text) : null;
       } catch {
         // Non-JSON (an HTML error page from a proxy): keep the text so it is visible.
       }
-      return { kind: 'response', status: response.statusCode, body: parsed, errorCode: metaErrorCode(parsed), ms: elapsed() };
+      return { kind: 'response', status: response.status, body: parsed, errorCode: metaErrorCode(parsed), ms: elapsed() };
     } catch (error) {
       const code = errorCode(error);
       if (NOT_SENT_CODES.has(code)) return { kind: 'not_sent', error: code, ms: elapsed() };
