@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { measureUsage } from './measure.ts';
 import { percentile } from './stats.ts';
 import type { BenchOptions } from './options.ts';
 import { BENCH_STACK, HOT_TEMPLATE, templateBody, type BenchStack, type Target } from './stack.ts';
@@ -21,6 +22,11 @@ export interface CampaignResult {
   metaSends: number;
   p50: number;
   p99: number;
+  /**
+   * µs of CPU per message of the target's processes (and Redis) at this fixed rate: below saturation, so
+   * steadier between runs than the closed-loop cells', whose CPU per message rises with the machine's load.
+   */
+  ownCpuUsPerMsg?: number;
 }
 
 interface OpenLoopResult {
@@ -91,8 +97,9 @@ export async function runCampaign(stack: BenchStack, target: Target, options: Be
   const count = async () => ((await stack.sim('GET', '/counters')) as Record<string, number>).marketing_messages ?? 0;
   const before = await count();
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_STACK.apiKey}` };
-  const load = await openLoop(target.urls[0]!, target.path, headers, templateBody(HOT_TEMPLATE), options.campaignRate, options.campaign);
-  await stack.settle();
+  const { result: load, ownCpuUsPerMsg } = await measureUsage(stack, target, () =>
+    openLoop(target.urls[0]!, target.path, headers, templateBody(HOT_TEMPLATE), options.campaignRate, options.campaign),
+  );
   const metaSends = (await count()) - before;
   await stack.setUpstreamLatency(0);
   const elapsedSec = load.elapsedMs / 1000;
@@ -110,5 +117,6 @@ export async function runCampaign(stack: BenchStack, target: Target, options: Be
     metaSends,
     p50: Math.round(load.p50),
     p99: Math.round(load.p99),
+    ownCpuUsPerMsg: Math.round(ownCpuUsPerMsg),
   };
 }

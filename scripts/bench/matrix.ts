@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { runLoad, type LoadResult, type LoadSpec } from './load.ts';
-import { perMessage, snapshot, usageBetween } from './measure.ts';
+import { measureUsage } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import { HOT_TEMPLATE, templateBody, type BenchStack, type Target } from './stack.ts';
 
@@ -44,22 +44,9 @@ export function loadSpec(target: Target, connections: number, durationSec: numbe
   };
 }
 
-/**
- * One measured run. CPU and Redis are read after the sends the run started have all reached
- * Meta (requests still in flight when the load stops are finished by the gateway), and divided
- * by the sends Meta saw, so per-message costs include every message's whole path.
- */
+/** One measured run (`measureUsage`: CPU and Redis per message over the sends Meta saw). */
 export async function measureOnce(stack: BenchStack, target: Target, concurrency: number, durationSec: number, latencyFromMs = 0) {
-  const sent = async () => Object.values((await stack.sim('GET', '/counters')) as Record<string, number>).reduce((a, b) => a + b, 0);
-  const before = await snapshot(stack);
-  const sentBefore = await sent();
-  const load = await runLoad(loadSpec(target, concurrency, durationSec, undefined, latencyFromMs));
-  await stack.settle();
-  const messages = (await sent()) - sentBefore;
-  const after = await snapshot(stack);
-  const usage = perMessage(usageBetween(before, after), messages);
-  const own = [...target.processes.map((p) => p.name), ...(target.usesRedis ? ['redis'] : [])];
-  const ownCpuUsPerMsg = own.reduce((sum, name) => sum + (usage.perProcess[name] ?? 0), 0);
+  const { result: load, usage, ownCpuUsPerMsg } = await measureUsage(stack, target, () => runLoad(loadSpec(target, concurrency, durationSec, undefined, latencyFromMs)));
   return { load, usage, ownCpuUsPerMsg };
 }
 

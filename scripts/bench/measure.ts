@@ -1,6 +1,6 @@
 import { cpuMs, selfCpuMs } from './procfs.ts';
 import { redisDelta, redisSnapshot, type RedisSnapshot } from './redis-info.ts';
-import type { BenchStack } from './stack.ts';
+import type { BenchStack, Target } from './stack.ts';
 
 interface Snapshot {
   cpu: Map<string, number>;
@@ -52,4 +52,24 @@ export function perMessage(usage: Usage, messages: number) {
   const commandStats: Record<string, number> = {};
   for (const [name, calls] of Object.entries(usage.redisCommandStats)) commandStats[name] = messages > 0 ? calls / messages : NaN;
   return { perProcess, perRole, redisCommands: messages > 0 ? usage.redisCommands / messages : NaN, commandStats };
+}
+
+/**
+ * CPU and Redis per message of what `run` sends through `target`, read after the sends it started have all
+ * reached Meta (requests still in flight when it ends are finished by the gateway) and divided by the sends
+ * Meta saw, so per-message costs include every message's whole path. `ownCpuUsPerMsg`: the target's
+ * processes, plus Redis for a gateway.
+ */
+export async function measureUsage<T>(stack: BenchStack, target: Target, run: () => Promise<T>) {
+  const sent = async () => Object.values((await stack.sim('GET', '/counters')) as Record<string, number>).reduce((a, b) => a + b, 0);
+  const before = await snapshot(stack);
+  const sentBefore = await sent();
+  const result = await run();
+  await stack.settle();
+  const messages = (await sent()) - sentBefore;
+  const after = await snapshot(stack);
+  const usage = perMessage(usageBetween(before, after), messages);
+  const own = [...target.processes.map((p) => p.name), ...(target.usesRedis ? ['redis'] : [])];
+  const ownCpuUsPerMsg = own.reduce((sum, name) => sum + (usage.perProcess[name] ?? 0), 0);
+  return { result, usage, ownCpuUsPerMsg };
 }

@@ -309,10 +309,13 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
     lines.push('');
   }
   if (extras.campaigns.length) {
-    lines.push('| campaign | sends | rate | Meta ms (median) | sustained msg/s | failed | Meta saw | p50 ms | p99 ms | s |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      '| campaign | sends | rate | Meta ms (median) | sustained msg/s | failed | Meta saw | p50 ms | p99 ms | s | own CPU µs/msg |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const r of extras.campaigns) {
       lines.push(
-        `| ${r.target} | ${r.sends} | ${r.rate} | ${r.latencyMs} (p99 ${r.latencyMs * r.tail}) | ${r.msgPerSec} | ${r.failures} | ${r.metaSends} | ${r.p50} | ${r.p99} | ${r.elapsedSec} |`,
+        `| ${r.target} | ${r.sends} | ${r.rate} | ${r.latencyMs} (p99 ${r.latencyMs * r.tail}) | ${r.msgPerSec} | ${r.failures} | ${r.metaSends} | ${r.p50} | ${r.p99} | ${r.elapsedSec} | ${r.ownCpuUsPerMsg ?? ''} |`,
       );
     }
     lines.push('');
