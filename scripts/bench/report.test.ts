@@ -1,5 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { describeLayout, processColumns } from './report.ts';
+import type { RunRecord } from './matrix.ts';
+import { describeLayout, processColumns, summarise, verdicts } from './report.ts';
+
+/** A run of the 100 ms, c=1024 cell: only what the verdict reads. */
+const run = (round: number, target: string, rps: number, p99: number) =>
+  ({
+    round,
+    target,
+    rps,
+    p99,
+    p50: p99 / 2,
+    p99All: p99,
+    latencyMs: 100,
+    concurrency: 1024,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    ownCpuUsPerMsg: 1,
+    cpuUsPerMsg: {},
+    cpuUsPerMsgByRole: {},
+    redisCommandsPerMsg: 1,
+    redisCommandStatsPerMsg: {},
+  }) as unknown as RunRecord;
 
 describe('bench report', () => {
   const processes = ['loadgen', 'redis', 'simulator', 'proxy-0', 'gateway-0', 'gateway-before-0', 'ingress-before-default-0', 'worker-before-default-0', 'worker-one-1'];
@@ -9,6 +31,34 @@ describe('bench report', () => {
     expect(processColumns('gateway+before', processes)).toEqual(['gateway-before-0', 'loadgen', 'redis', 'simulator']);
     expect(processColumns('gateway+before-default', processes)).toEqual(['ingress-before-default-0', 'loadgen', 'redis', 'simulator', 'worker-before-default-0']);
     expect(processColumns('gateway+one', processes)).toEqual(['loadgen', 'redis', 'simulator', 'worker-one-1']);
+  });
+
+  it("holds a gateway's p99 against the proxy's of the same round, as its throughput", () => {
+    // A busy machine in round 1 slows the gateway's run; round by round the gateway is ahead in 2 of 3.
+    const records = [
+      run(1, 'proxy', 2000, 600),
+      run(1, 'gateway', 1650, 860),
+      run(2, 'proxy', 2300, 640),
+      run(2, 'gateway', 2380, 560),
+      run(3, 'proxy', 1580, 970),
+      run(3, 'gateway', 1720, 830),
+    ];
+    const [latency] = verdicts(summarise(records), []);
+    // Medians from different rounds would say 830 against 640 ms (+190, missed); paired, the median is -80.
+    expect(latency).toMatchObject({ target: 'real latency: 100 ms, c=1024', met: true });
+    expect(latency!.measured).toContain('p99 -80 ms over the proxy');
+    expect(latency!.measured).toContain('medians: 830 vs 640 ms');
+
+    const slower = [
+      run(1, 'proxy', 2000, 600),
+      run(1, 'gateway', 1900, 760),
+      run(2, 'proxy', 2300, 640),
+      run(2, 'gateway', 2200, 700),
+      run(3, 'proxy', 1580, 970),
+      run(3, 'gateway', 1550, 1090),
+    ];
+    expect(verdicts(summarise(slower), [])[0]).toMatchObject({ met: false });
+    expect(verdicts(summarise(slower), [])[0]!.measured).toContain('p99 +120 ms over the proxy');
   });
 
   it('names the layout it measured', () => {
