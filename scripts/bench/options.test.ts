@@ -27,6 +27,12 @@ describe('bench options', () => {
     expect(options.memory).toBe(0);
   });
 
+  it('profile the first cell of --cells, else the first latency at the highest concurrency', () => {
+    expect(parseOptions([]).profileCell).toEqual({ latencyMs: 0, concurrency: 128 });
+    expect(parseOptions(['--', '--profile', '--cells', '250/256,0/1']).profileCell).toEqual({ latencyMs: 250, concurrency: 256 });
+    expect(parseOptions(['--', '--profile', '--latency', '100', '--concurrency', '16,1024']).profileCell).toEqual({ latencyMs: 100, concurrency: 1024 });
+  });
+
   it('skip the realistic cells with --real none and never repeat a cell', () => {
     expect(matrixCells([0], [16], 'none', 1024)).toEqual([{ latencyMs: 0, concurrency: 16 }]);
     expect(matrixCells([250], [1024], '250', 1024)).toEqual([{ latencyMs: 250, concurrency: 1024 }]);

@@ -17,6 +17,8 @@ export interface BenchOptions {
   latenciesMs: number[];
   /** Every measured cell: latencies x concurrencies, then the realistic cells (or --cells alone). */
   cells: Cell[];
+  /** The cell `--profile` runs: the first of --cells, else the first --latency at the highest --concurrency. */
+  profileCell: Cell;
   /** Meta's p99 latency as a multiple of its median (log-normal); 1 is a fixed latency. */
   tail: number;
   /** The campaign run: this many sends to one number (0 skips it), at campaignRate msg/s, Meta at campaignLatencyMs. */
@@ -92,7 +94,8 @@ export const USAGE = `pnpm bench [-- options]
   --out FILE              JSON result file (default bench-results/bench-<timestamp>.json)
   --render FILE           print the tables of an earlier JSON result again
   --soak [--minutes M] [--rate R]  soak at half the measured capacity (or R msg/s)
-  --profile               CPU profiles of ingress and worker during one gateway run (bench-results/profiles/)`;
+  --profile               CPU profiles of the gateway's processes during one run (bench-results/profiles/): the first
+                          of --cells, else the first --latency at the highest --concurrency (default 0 ms, c=128)`;
 
 /** `250/1024,100/1024` -> cells. */
 export function parseCells(text: string): Cell[] {
@@ -190,6 +193,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (Object.keys(beforeVariants).length > 0 && !values.before) throw new Error('--before-variant needs --before');
   const concurrencies = list(values.concurrency ?? '1,16,128');
   const latenciesMs = list(values.latency ?? '0,20');
+  const cells = values.cells !== undefined ? parseCells(values.cells) : undefined;
   return {
     rounds: Number(values.rounds ?? (quick ? 1 : 3)),
     durationSec: Number(values.duration ?? (quick ? 2 : 5)),
@@ -197,7 +201,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupSec: Number(values.warmup ?? (quick ? 1 : 2)),
     concurrencies,
     latenciesMs,
-    cells: values.cells !== undefined ? parseCells(values.cells) : matrixCells(latenciesMs, concurrencies, values.real ?? '100,250', Number(values['real-concurrency'] ?? 1024)),
+    cells: cells ?? matrixCells(latenciesMs, concurrencies, values.real ?? '100,250', Number(values['real-concurrency'] ?? 1024)),
+    profileCell: cells?.[0] ?? { latencyMs: latenciesMs[0] ?? 0, concurrency: Math.max(...concurrencies) },
     tail: Number(values.tail ?? 2),
     campaign: Number(values.campaign ?? (quick ? 10_000 : 60_000)),
     campaignRate: Number(values['campaign-rate'] ?? 1000),
