@@ -35,28 +35,37 @@ describe('bench report', () => {
 
   it("holds a gateway's p99 against the proxy's of the same round, as its throughput", () => {
     // A busy machine in round 1 slows the gateway's run; round by round the gateway is ahead in 2 of 3.
-    const records = [
-      run(1, 'proxy', 2000, 600),
-      run(1, 'gateway', 1650, 860),
-      run(2, 'proxy', 2300, 640),
-      run(2, 'gateway', 2380, 560),
-      run(3, 'proxy', 1580, 970),
-      run(3, 'gateway', 1720, 830),
+    const proxy: Array<[number, number]> = [
+      [2000, 600],
+      [2300, 640],
+      [1580, 970],
     ];
-    const [latency] = verdicts(summarise(records), []);
+    /** The proxy's three rounds above, each beside a gateway run of [req/s, p99]. */
+    const rounds = (gateway: Array<[number, number]>) =>
+      proxy.flatMap(([rps, p99], i) => {
+        const [gatewayRps, gatewayP99] = gateway[i]!;
+        return [run(i + 1, 'proxy', rps, p99), run(i + 1, 'gateway', gatewayRps, gatewayP99)];
+      });
+    const [latency] = verdicts(
+      summarise(
+        rounds([
+          [1650, 860],
+          [2380, 560],
+          [1720, 830],
+        ]),
+      ),
+      [],
+    );
     // Medians from different rounds would say 830 against 640 ms (+190, missed); paired, the median is -80.
     expect(latency).toMatchObject({ target: 'real latency: 100 ms, c=1024', met: true });
     expect(latency!.measured).toContain('p99 -80 ms over the proxy');
     expect(latency!.measured).toContain('medians: 830 vs 640 ms');
 
-    const slower = [
-      run(1, 'proxy', 2000, 600),
-      run(1, 'gateway', 1900, 760),
-      run(2, 'proxy', 2300, 640),
-      run(2, 'gateway', 2200, 700),
-      run(3, 'proxy', 1580, 970),
-      run(3, 'gateway', 1550, 1090),
-    ];
+    const slower = rounds([
+      [1900, 760],
+      [2200, 700],
+      [1550, 1090],
+    ]);
     expect(verdicts(summarise(slower), [])[0]).toMatchObject({ met: false });
     expect(verdicts(summarise(slower), [])[0]!.measured).toContain('p99 +120 ms over the proxy');
   });

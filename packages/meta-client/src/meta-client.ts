@@ -52,7 +52,6 @@ export function metaErrorCode(body: unknown): number | undefined {
 }
 
 export function createMetaClient(options: MetaClientOptions) {
-  // The origin and path prefix once: undici's top-level `request(url)` parses the URL of every call (see exchange).
   const baseUrl = new URL(options.baseUrl);
   const { origin } = baseUrl;
   const prefix = `${baseUrl.pathname.replace(/\/+$/, '')}/${options.version}/`;
@@ -68,10 +67,10 @@ export function createMetaClient(options: MetaClientOptions) {
   });
 
   /**
-   * One HTTP exchange through the agent's `dispatch`: the status and the body's text. undici's `request()`
-   * parses the URL of every call and gives every answer a body stream; measured on this machine (a local
-   * server, 64 calls in flight), a call took 61 µs of CPU that way, 43 µs through the agent's
-   * `request({ origin, path })`, 39 µs here. Errors (a refused connection, a timeout) reject as they would.
+   * One HTTP exchange through the agent's `dispatch` (origin and path prefix parsed once, above): the status and
+   * the body's text. undici's top-level `request(url)` parsed the URL of every call and gave every answer a body
+   * stream: 64 against 42 µs of CPU per call (`scripts/bench/meta-client-cpu.ts`, docs/performance.md). Errors
+   * (a refused connection, a timeout) reject as they would there.
    */
   function exchange(request: Dispatcher.DispatchOptions): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
