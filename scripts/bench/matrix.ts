@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { runLoad, type LoadResult, type LoadSpec } from './load.ts';
+import type { GcPauses } from './gc-pauses.ts';
 import { measureUsage } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import { HOT_TEMPLATE, templateBody, type BenchStack, type Target } from './stack.ts';
@@ -20,6 +21,8 @@ export interface RunRecord extends LoadResult {
   redisCommandStatsPerMsg: Record<string, number>;
   /** The machine's 1-minute load average before the run: these machines are shared. */
   loadAverage: number;
+  /** The garbage collector's pauses in the target's processes during the run (results before 2026-12-04 have none). */
+  gcPauses?: GcPauses;
 }
 
 /** The targets in a different order each round, so no target always runs first or after the same one. */
@@ -46,8 +49,8 @@ export function loadSpec(target: Target, connections: number, durationSec: numbe
 
 /** One measured run (`measureUsage`: CPU and Redis per message over the sends Meta saw). */
 export async function measureOnce(stack: BenchStack, target: Target, concurrency: number, durationSec: number, latencyFromMs = 0) {
-  const { result: load, usage, ownCpuUsPerMsg } = await measureUsage(stack, target, () => runLoad(loadSpec(target, concurrency, durationSec, undefined, latencyFromMs)));
-  return { load, usage, ownCpuUsPerMsg };
+  const { result: load, usage, ownCpuUsPerMsg, gc } = await measureUsage(stack, target, () => runLoad(loadSpec(target, concurrency, durationSec, undefined, latencyFromMs)));
+  return { load, usage, ownCpuUsPerMsg, gc };
 }
 
 /** Every (latency, concurrency) cell, with the three targets interleaved in a rotating order in each round. */
@@ -72,7 +75,7 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
           await stack.settle();
           await pause(100);
           const loadAverage = loadavg()[0]!;
-          const { load, usage, ownCpuUsPerMsg } = await measureOnce(stack, target, concurrency, options.durationSec, options.latencyFromMs);
+          const { load, usage, ownCpuUsPerMsg, gc } = await measureOnce(stack, target, concurrency, options.durationSec, options.latencyFromMs);
           records.push({
             ...load,
             round,
@@ -85,6 +88,7 @@ export async function runMatrix(stack: BenchStack, options: BenchOptions, log: (
             redisCommandsPerMsg: usage.redisCommands,
             redisCommandStatsPerMsg: usage.commandStats,
             loadAverage,
+            gcPauses: gc,
           });
           log(
             `round ${round} upstream ${latencyMs} ms c=${concurrency} ${name.padEnd(9)} ${load.rps.toFixed(0).padStart(6)} req/s p50 ${load.p50.toFixed(2)} ms p99 ${load.p99.toFixed(2)} ms` +

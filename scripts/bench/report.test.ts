@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from './matrix.ts';
-import { describeLayout, processColumns, summarise, verdicts } from './report.ts';
+import { describeLayout, markdown, processColumns, summarise, verdicts } from './report.ts';
 
 /** A run of the 100 ms, c=1024 cell: only what the verdict reads. */
 const run = (round: number, target: string, rps: number, p99: number) =>
@@ -68,6 +68,26 @@ describe('bench report', () => {
     ]);
     expect(verdicts(summarise(slower), [])[0]).toMatchObject({ met: false });
     expect(verdicts(summarise(slower), [])[0]!.measured).toContain('p99 +120 ms over the proxy');
+  });
+
+  it("reports each target's garbage-collection pauses per second of its runs, and leaves them out of results without them", () => {
+    const timed = (record: RunRecord, pausedMs: number, over50: number) => ({ ...record, elapsedMs: 5000, gcPauses: { pauses: 20, pausedMs, over50, over100: 0 } }) as RunRecord;
+    const runs = [
+      timed(run(1, 'proxy', 2000, 600), 800, 0),
+      timed(run(1, 'gateway', 2100, 650), 600, 3),
+      timed(run(2, 'proxy', 2000, 600), 900, 1),
+      timed(run(2, 'gateway', 2100, 650), 700, 4),
+      timed(run(3, 'proxy', 2000, 600), 1000, 0),
+      timed(run(3, 'gateway', 2100, 650), 650, 5),
+    ];
+    const [cell] = summarise(runs);
+    expect(cell!.targets.gateway!.gc).toEqual({ pausedMsPerSec: 130, pausesPerSec: 4, over50PerSec: 0.8, over100PerSec: 0 });
+    expect(cell!.targets.proxy!.gc).toMatchObject({ pausedMsPerSec: 180, over50PerSec: 0 });
+    const meta = { command: 'pnpm bench', proxies: 1, rounds: 3, durationSec: 5, host: { cpus: 2 }, loadAverage: 1 };
+    expect(markdown(summarise(runs), [], meta)).toContain('| 100 ms | 1024 | gateway | 130.0 | 4.0 | 0.80 | 0.00 |');
+    const older = runs.map(({ gcPauses: _, ...rest }) => rest as RunRecord);
+    expect(summarise(older)[0]!.targets.gateway!.gc).toBeUndefined();
+    expect(markdown(summarise(older), [], meta)).not.toContain('Garbage-collection pauses');
   });
 
   it('names the layout it measured', () => {

@@ -27,6 +27,8 @@ export interface TargetSummary {
   /** Over the plain proxy: what the queue costs, as issue 13 measured it (its "+2.5 ms" was gateway p50 - proxy p50). */
   addedP50OverProxy: number;
   addedP99OverProxy: number;
+  /** The garbage collector's pauses in the target's processes, per second of a run (medians); unset in results without them. */
+  gc?: { pausedMsPerSec: number; pausesPerSec: number; over50PerSec: number; over100PerSec: number };
 }
 
 export interface Extras {
@@ -51,6 +53,19 @@ function medianOf(records: RunRecord[], pick: (r: RunRecord) => number | undefin
 function medianMap(records: RunRecord[], pick: (r: RunRecord) => Record<string, number>): Record<string, number> {
   const names = new Set(records.flatMap((r) => Object.keys(pick(r))));
   return Object.fromEntries([...names].sort().map((n) => [n, round(median(records.map((r) => pick(r)[n] ?? 0)), 3)]));
+}
+
+/** Medians over the runs that counted their pauses, per second of each run. */
+function gcSummary(runs: RunRecord[]): TargetSummary['gc'] {
+  const counted = runs.filter((r) => r.gcPauses && r.elapsedMs > 0);
+  if (counted.length === 0) return undefined;
+  const perSec = (pick: (gc: NonNullable<RunRecord['gcPauses']>) => number) => round(median(counted.map((r) => (pick(r.gcPauses!) * 1000) / r.elapsedMs)), 2);
+  return {
+    pausedMsPerSec: perSec((gc) => gc.pausedMs),
+    pausesPerSec: perSec((gc) => gc.pauses),
+    over50PerSec: perSec((gc) => gc.over50),
+    over100PerSec: perSec((gc) => gc.over100),
+  };
 }
 
 function pairedMedian(records: RunRecord[], a: TargetName, b: TargetName, f: (x: RunRecord, y: RunRecord) => number): number {
@@ -129,6 +144,7 @@ export function summarise(records: RunRecord[]): CellSummary[] {
           pairedMedian(mine, name, 'proxy', (x, p) => x.p99 - p.p99),
           3,
         ),
+        ...(gcSummary(runs) ? { gc: gcSummary(runs) } : {}),
       };
     }
     cells.push({ latencyMs, concurrency, targets });
@@ -290,6 +306,23 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
     for (const c of cells) {
       const by = c.targets[gateway]?.cpuUsPerMsgByProcess ?? {};
       lines.push(`| ${c.latencyMs} ms | ${c.concurrency} | ${names.map((n) => fmt(by[n], 0)).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  if (cells.some((c) => Object.values(c.targets).some((t) => t.gc))) {
+    lines.push(
+      "Garbage-collection pauses of each target's main threads (the simulator's for direct), per second of a run (medians): time paused, pauses, and pauses of 50 ms and 100 ms or more:",
+      '',
+      '| upstream | conc. | target | paused ms/s | pauses/s | ≥ 50 ms /s | ≥ 100 ms /s |',
+      '|---:|---:|---|---:|---:|---:|---:|',
+    );
+    for (const c of cells) {
+      for (const [name, { gc }] of Object.entries(c.targets)) {
+        if (gc)
+          lines.push(
+            `| ${c.latencyMs} ms | ${c.concurrency} | ${name} | ${fmt(gc.pausedMsPerSec, 1)} | ${fmt(gc.pausesPerSec, 1)} | ${fmt(gc.over50PerSec)} | ${fmt(gc.over100PerSec)} |`,
+          );
+      }
     }
     lines.push('');
   }

@@ -6,6 +6,7 @@ import { request } from 'undici';
 import { commonEnv, parseEnv, redisConnections } from '@gw/config';
 import { announcedUrl, ENTRY_POINTS, gatewayLayout, REPO_ROOT, SIMULATOR_READY_LINE, startPrivateRedis, startService, type RunningService } from '@gw/process-tools';
 import { z } from 'zod';
+import { gcPauseEnv } from './gc-pauses.ts';
 import type { BenchOptions } from './options.ts';
 
 /**
@@ -66,6 +67,8 @@ export interface BenchStack {
   targets: Record<string, Target> & { direct: Target; proxy: Target; gateway: Target };
   /** The gateway and its variants. */
   gateways(): Target[];
+  /** Where every process this stack started keeps its garbage-collection pauses (gc-pauses.ts). */
+  gcDir: string;
   /** Everything this stack started, with a role, for CPU and memory readings. */
   processes(): Array<{ name: string; pid: number }>;
   sim(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
@@ -83,6 +86,8 @@ const pidOf = (s: RunningService) => s.process.pid!;
 export async function startBenchStack(options: BenchOptions): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const stacksFile = join(dir, 'stacks.json');
+  const gcDir = join(dir, 'gc');
+  const gcEnv = gcPauseEnv(gcDir);
   writeFileSync(stacksFile, JSON.stringify(BENCH_STACKS));
   const started: RunningService[] = [];
   const crashes: string[] = [];
@@ -110,7 +115,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       await startService({
         name: 'simulator',
         entry: ENTRY_POINTS.simulator,
-        env: { ...process.env, SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', SIM_WEBHOOK_URL: '' },
+        env: { ...process.env, ...gcEnv, SIM_PORT: '0', SIM_HOST: '127.0.0.1', SIM_LOG_LEVEL: 'warn', SIM_WEBHOOK_URL: '' },
         readyLine: SIMULATOR_READY_LINE,
       }),
     );
@@ -130,6 +135,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
 
     const gatewayEnv: NodeJS.ProcessEnv = {
       ...process.env,
+      ...gcEnv,
       REDIS_URL: redis.url,
       // A private Redis is one Redis: a Cluster or Sentinels set for other tools must not redirect the gateways.
       ...(process.env.REDIS_SENTINELS ? {} : { REDIS_SENTINELS: '', REDIS_CLUSTER_NODES: '' }),
@@ -184,6 +190,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
             entry: ENTRY_POINTS.baselineProxy,
             env: {
               ...process.env,
+              ...gcEnv,
               PORT: '0',
               HOST: '127.0.0.1',
               UPSTREAM_URL: simulatorUrl,
@@ -240,6 +247,7 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       proxies,
       targets,
       gateways: () => Object.values(targets).filter((t) => t.name.startsWith('gateway')),
+      gcDir,
       crashes,
       sim,
       processes: () => started.filter((s) => s.process.exitCode === null).map((s) => ({ name: s.name, pid: pidOf(s) })),

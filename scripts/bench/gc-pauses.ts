@@ -1,0 +1,43 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The garbage collector's pauses of a process's main thread so far (gc-preload.mjs). */
+export interface GcPauses {
+  pauses: number;
+  pausedMs: number;
+  /** Pauses of 50 ms and more, and of 100 ms and more. */
+  over50: number;
+  over100: number;
+}
+
+export const NO_PAUSES: Readonly<GcPauses> = Object.freeze({ pauses: 0, pausedMs: 0, over50: 0, over100: 0 });
+
+/** Environment under which a process counts its garbage-collection pauses into `dir` (made here). */
+export function gcPauseEnv(dir: string): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const preload = join(dirname(fileURLToPath(import.meta.url)), 'gc-preload.mjs');
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), BENCH_GC_DIR: dir };
+}
+
+/** A process's pauses so far (none before its first garbage collection). */
+export function gcPauses(dir: string, pid: number): GcPauses {
+  try {
+    return JSON.parse(readFileSync(join(dir, `${pid}.json`), 'utf8')) as GcPauses;
+  } catch {
+    return { ...NO_PAUSES };
+  }
+}
+
+export function pausesBetween(before: GcPauses, after: GcPauses): GcPauses {
+  return {
+    pauses: after.pauses - before.pauses,
+    pausedMs: after.pausedMs - before.pausedMs,
+    over50: after.over50 - before.over50,
+    over100: after.over100 - before.over100,
+  };
+}
+
+export function addPauses(a: GcPauses, b: GcPauses): GcPauses {
+  return { pauses: a.pauses + b.pauses, pausedMs: a.pausedMs + b.pausedMs, over50: a.over50 + b.over50, over100: a.over100 + b.over100 };
+}
