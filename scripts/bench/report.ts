@@ -144,7 +144,7 @@ export function summarise(records: RunRecord[]): CellSummary[] {
           pairedMedian(mine, name, 'proxy', (x, p) => x.p99 - p.p99),
           3,
         ),
-        ...(gcSummary(runs) ? { gc: gcSummary(runs) } : {}),
+        gc: gcSummary(runs),
       };
     }
     cells.push({ latencyMs, concurrency, targets });
