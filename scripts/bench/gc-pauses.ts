@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { nodeOptionsImporting } from './preload.ts';
 
 /** The garbage collector's pauses of a process's main thread so far (gc-preload.mjs). */
 export interface GcPauses {
@@ -16,8 +16,7 @@ export const NO_PAUSES: Readonly<GcPauses> = Object.freeze({ pauses: 0, pausedMs
 /** Environment under which a process counts its garbage-collection pauses into `dir` (made here). */
 export function gcPauseEnv(dir: string): Record<string, string> {
   mkdirSync(dir, { recursive: true });
-  const preload = join(dirname(fileURLToPath(import.meta.url)), 'gc-preload.mjs');
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), BENCH_GC_DIR: dir };
+  return { NODE_OPTIONS: nodeOptionsImporting('gc-preload.mjs'), BENCH_GC_DIR: dir };
 }
 
 /** A process's pauses so far (none before its first garbage collection). */

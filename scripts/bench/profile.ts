@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { REPO_ROOT } from '@gw/process-tools';
 import { measureOnce } from './matrix.ts';
 import type { BenchOptions } from './options.ts';
+import { nodeOptionsImporting } from './preload.ts';
 import { summariseProfile } from './profile-summary.ts';
 import type { BenchStack } from './stack.ts';
 
@@ -12,8 +12,7 @@ export const PROFILE_DIR = join(REPO_ROOT, 'bench-results', 'profiles', new Date
 /** Environment that makes the gateway's processes profile on SIGUSR2. */
 export function profilingEnv(): Record<string, string> {
   mkdirSync(PROFILE_DIR, { recursive: true });
-  const preload = join(dirname(fileURLToPath(import.meta.url)), 'profile-preload.mjs');
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), BENCH_PROFILE_DIR: PROFILE_DIR };
+  return { NODE_OPTIONS: nodeOptionsImporting('profile-preload.mjs'), BENCH_PROFILE_DIR: PROFILE_DIR };
 }
 
 /** One gateway run of `options.profileCell` (Meta's latency, client connections) with every ingress and worker profiled. */

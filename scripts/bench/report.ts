@@ -59,7 +59,11 @@ function medianMap(records: RunRecord[], pick: (r: RunRecord) => Record<string, 
 function gcSummary(runs: RunRecord[]): TargetSummary['gc'] {
   const counted = runs.filter((r) => r.gcPauses && r.elapsedMs > 0);
   if (counted.length === 0) return undefined;
-  const perSec = (pick: (gc: NonNullable<RunRecord['gcPauses']>) => number) => round(median(counted.map((r) => (pick(r.gcPauses!) * 1000) / r.elapsedMs)), 2);
+  const perSec = (pick: (gc: NonNullable<RunRecord['gcPauses']>) => number) =>
+    round(
+      medianOf(counted, (r) => (pick(r.gcPauses!) * 1000) / r.elapsedMs),
+      2,
+    );
   return {
     pausedMsPerSec: perSec((gc) => gc.pausedMs),
     pausesPerSec: perSec((gc) => gc.pauses),
