@@ -6,6 +6,13 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** A wait's timer (a function of the module, not a closure per wait): it resolves undefined. */
+function expire(pending: Map<string, Pending>, jobId: string): void {
+  const entry = pending.get(jobId);
+  pending.delete(jobId);
+  entry?.resolve(undefined);
+}
+
 /**
  * The one reply mechanism of an ingress process: workers publish each result on
  * this process's channel, and a map routes it to the waiting request.
@@ -31,11 +38,7 @@ export class ReplyWaiter {
   /** Register before enqueueing, so a fast reply cannot arrive unheard. Resolves undefined on timeout. */
   wait(jobId: string, timeoutMs: number): Promise<SendResult | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(jobId);
-        resolve(undefined);
-      }, timeoutMs);
-      this.pending.set(jobId, { resolve, timer });
+      this.pending.set(jobId, { resolve, timer: setTimeout(expire, timeoutMs, this.pending, jobId) });
     });
   }
 

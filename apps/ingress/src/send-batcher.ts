@@ -45,6 +45,33 @@ interface Batch {
   settle: (error?: unknown) => void;
 }
 
+/** A place reserved in a batch, filled or cancelled once. */
+class BatchSlot implements SendSlot {
+  private done = false;
+
+  constructor(
+    readonly id: string,
+    private readonly batch: Batch,
+    private readonly released: (batch: Batch) => void,
+  ) {}
+
+  fill(item: Omit<SendItem, 'id'>): Promise<void> {
+    this.batch.items.push({ ...item, id: this.id });
+    this.release();
+    return this.batch.enqueued;
+  }
+
+  cancel(): void {
+    this.release();
+  }
+
+  private release(): void {
+    if (this.done) throw new Error(`send slot ${this.id} used twice`);
+    this.done = true;
+    this.released(this.batch);
+  }
+}
+
 /**
  * Collects the sends of one event-loop tick (or of a short window when busy) into one send-batch job. BullMQ's
  * Redis work (add, fetch, finish, events, trimming) is per job, so a busy ingress
@@ -64,23 +91,14 @@ export class SendBatcher {
     const id = sendItemId(batch.jobId, batch.reserved++);
     batch.outstanding++;
     if (batch.reserved >= this.options.maxItems) this.close(batch);
-    let done = false;
-    const release = () => {
-      if (done) throw new Error(`send slot ${id} used twice`);
-      done = true;
-      batch.outstanding--;
-      this.flushIfReady(batch);
-    };
-    return {
-      id,
-      fill: (item) => {
-        batch.items.push({ ...item, id });
-        release();
-        return batch.enqueued;
-      },
-      cancel: release,
-    };
+    return new BatchSlot(id, batch, this.released);
   }
+
+  /** A place of the batch was filled or cancelled. One function for all slots: a send in flight holds no closure of its own here. */
+  private readonly released = (batch: Batch): void => {
+    batch.outstanding--;
+    this.flushIfReady(batch);
+  };
 
   private openBatch(): Batch {
     let settle!: Batch['settle'];

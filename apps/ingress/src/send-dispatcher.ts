@@ -40,18 +40,113 @@ const unavailable = (): DispatchResult => ({
   reason: 'gateway_error',
 });
 
+/** A send's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
+type JobOutcome = SendResult | 'lost' | 'pending' | undefined;
+
+/** What a send's AnswerWait asks of its dispatcher. */
+interface AnswerChecks {
+  /** How often a long wait checks whether the job's worker died. */
+  intervalMs: number;
+  outcome(jobId: string): Promise<JobOutcome>;
+  /** The answer of a send whose worker died (recorded for its Idempotency-Key). */
+  lost(jobId: string, idem: SendItem['idempotency']): Promise<SendResult>;
+  /** Stops listening for the send's reply. */
+  cancelReply(jobId: string): void;
+  timedOut(jobId: string): SendResult;
+}
+
+/**
+ * One send's wait for its one answer: the reply, or a dead worker noticed while waiting, or the timeout answer.
+ * The job-state check runs only for waits longer than one interval, and its timer is cleared as soon as the
+ * answer is known. An object rather than closures: it is what every send in flight holds for its wait.
+ */
+class AnswerWait {
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly checks: AnswerChecks,
+    private readonly jobId: string,
+    private readonly deadline: number,
+    private readonly idem: SendItem['idempotency'],
+    private readonly resolve: (result: SendResult) => void,
+  ) {}
+
+  start(reply: Promise<SendResult | undefined>): void {
+    this.schedule();
+    void reply.then((result) => this.onReply(result));
+  }
+
+  private static onTimer(this: void, wait: AnswerWait): void {
+    void wait.check();
+  }
+
+  private async onReply(result: SendResult | undefined): Promise<void> {
+    if (result) return this.finish(result);
+    if (await this.settleFrom(await this.checks.outcome(this.jobId))) return;
+    this.finish(this.checks.timedOut(this.jobId));
+  }
+
+  private finish(result: SendResult): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.resolve(result);
+  }
+
+  private async settleFrom(outcome: JobOutcome): Promise<boolean> {
+    if (outcome === 'lost') {
+      this.checks.cancelReply(this.jobId);
+      this.finish(await this.checks.lost(this.jobId, this.idem));
+      return true;
+    }
+    if (outcome && outcome !== 'pending') {
+      // Finished, but its reply never came (a reconnecting subscriber): use the stored result.
+      this.checks.cancelReply(this.jobId);
+      this.finish(outcome);
+      return true;
+    }
+    return false;
+  }
+
+  private schedule(): void {
+    const wait = Math.min(this.checks.intervalMs, this.deadline - Date.now());
+    if (wait > 0) this.timer = setTimeout(AnswerWait.onTimer, wait, this);
+  }
+
+  private async check(): Promise<void> {
+    if (this.done) return;
+    const outcome = await this.checks.outcome(this.jobId);
+    if (!this.done && !(await this.settleFrom(outcome))) this.schedule();
+  }
+}
+
 /**
  * Enqueues a send (in this tick's batch job) and waits for its one result; honours Idempotency-Key.
  *
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class SendDispatcher {
-  constructor(private readonly options: SendDispatcherOptions) {}
+  /** What every send's AnswerWait asks of this dispatcher: made once, so that a send in flight holds no closures for it. */
+  private readonly checks: AnswerChecks;
+  /** Tells onResult an answer and passes it on. */
+  private readonly told?: (result: DispatchResult) => DispatchResult;
 
-  async dispatch(request: DispatchRequest): Promise<DispatchResult> {
-    const result = await this.dispatchOnce(request);
-    this.options.onResult?.(result);
-    return result;
+  constructor(private readonly options: SendDispatcherOptions) {
+    const { onResult } = options;
+    if (onResult) this.told = (result) => (onResult(result), result);
+    this.checks = {
+      intervalMs: options.jobCheckIntervalMs ?? 3000,
+      outcome: (jobId) => this.jobOutcome(jobId),
+      lost: (jobId, idem) => this.recordLost(jobId, idem),
+      cancelReply: (jobId) => options.replies.cancel(jobId),
+      timedOut: (jobId) => ({ ...gatewayErrors.timeout(jobId, options.sendTimeoutMs), route: 'none', reason: 'gateway_error' }),
+    };
+  }
+
+  dispatch(request: DispatchRequest): Promise<DispatchResult> {
+    const answer = this.dispatchOnce(request);
+    return this.told ? answer.then(this.told) : answer;
   }
 
   private async dispatchOnce(request: DispatchRequest): Promise<DispatchResult> {
@@ -105,56 +200,16 @@ export class SendDispatcher {
       replies.cancel(jobId);
       return { ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error', jobId };
     }
-    const result = await this.awaitJob(jobId, reply, deadline, idem);
-    this.options.carriers?.answered(jobId);
-    return { ...result, jobId };
+    // Returned, not awaited: this frame (every local above) ends while the send waits on Meta.
+    return this.awaitJob(jobId, reply, deadline, idem).then((result) => {
+      this.options.carriers?.answered(jobId);
+      return { ...result, jobId };
+    });
   }
 
-  /**
-   * The reply, or a dead worker noticed while waiting, or the timeout answer. The
-   * job-state check runs only for waits longer than one interval, and its timer
-   * is cleared as soon as the reply arrives.
-   */
+  /** The reply, or a dead worker noticed while waiting, or the timeout answer (AnswerWait). */
   private awaitJob(jobId: string, reply: Promise<SendResult | undefined>, deadline: number, idem: SendItem['idempotency']): Promise<SendResult> {
-    return new Promise((resolve) => {
-      let done = false;
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (result: SendResult) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const settleFrom = async (outcome: Awaited<ReturnType<SendDispatcher['jobOutcome']>>): Promise<boolean> => {
-        if (outcome === 'lost') {
-          this.options.replies.cancel(jobId);
-          finish(await this.recordLost(jobId, idem));
-          return true;
-        }
-        if (outcome && outcome !== 'pending') {
-          // Finished, but its reply never came (a reconnecting subscriber): use the stored result.
-          this.options.replies.cancel(jobId);
-          finish(outcome);
-          return true;
-        }
-        return false;
-      };
-      const schedule = () => {
-        const wait = Math.min(this.options.jobCheckIntervalMs ?? 3000, deadline - Date.now());
-        if (wait > 0) timer = setTimeout(() => void check(), wait);
-      };
-      const check = async () => {
-        if (done) return;
-        const outcome = await this.jobOutcome(jobId);
-        if (!done && !(await settleFrom(outcome))) schedule();
-      };
-      schedule();
-      void reply.then(async (result) => {
-        if (result) return finish(result);
-        if (await settleFrom(await this.jobOutcome(jobId))) return;
-        finish({ ...gatewayErrors.timeout(jobId, this.options.sendTimeoutMs), route: 'none', reason: 'gateway_error' });
-      });
-    });
+    return new Promise((resolve) => new AnswerWait(this.checks, jobId, deadline, idem, resolve).start(reply));
   }
 
   /** A repeat of a key whose first request is still in flight or already answered. */
@@ -185,7 +240,7 @@ export class SendDispatcher {
   }
 
   /** The send's result, 'lost' if its worker died, 'pending', or undefined when Redis cannot say. */
-  private async jobOutcome(itemId: string): Promise<SendResult | 'lost' | 'pending' | undefined> {
+  private async jobOutcome(itemId: string): Promise<JobOutcome> {
     if (this.options.carriers) return this.options.carriers.outcome(itemId);
     try {
       const job = await withTimeout(Job.fromId<unknown, SendBatchResult>(this.options.queue, batchJobIdOf(itemId)), 1000);

@@ -11,21 +11,44 @@ export interface SendFastPathOptions {
   onError: ErrorRequestHandler;
 }
 
-/** Runs the handlers in order, Express's way: `next(error)` and a throw or a rejection go to onError (none of them skips a route). */
-function runHandlers(handlers: RequestHandler[], req: Request, res: Response, onError: ErrorRequestHandler): void {
-  let at = 0;
-  const next: NextFunction = (error?: unknown) => {
-    if (error) return onError(error, req, res, () => undefined);
-    const handler = handlers[at++];
+/**
+ * Runs the handlers in order, Express's way: `next(error)` and a throw or a rejection go to onError (none of them
+ * skips a route). An object with bound methods rather than closures: every send in flight holds its chain.
+ */
+class HandlerChain {
+  private at = 0;
+  private readonly next: NextFunction = this.step.bind(this);
+  private readonly rejected = this.fail.bind(this);
+
+  constructor(
+    private readonly handlers: RequestHandler[],
+    private readonly req: Request,
+    private readonly res: Response,
+    private readonly onError: ErrorRequestHandler,
+  ) {}
+
+  run(): void {
+    this.step();
+  }
+
+  private step(error?: unknown): void {
+    if (error) {
+      this.onError(error, this.req, this.res, () => undefined);
+      return;
+    }
+    const handler = this.handlers[this.at++];
     if (!handler) return;
     try {
-      const settled = handler(req, res, next);
-      if (settled instanceof Promise) settled.catch((thrown: unknown) => next(thrown ?? new Error('handler rejected')));
+      const settled = handler(this.req, this.res, this.next);
+      if (settled instanceof Promise) settled.catch(this.rejected);
     } catch (thrown) {
-      next(thrown);
+      this.step(thrown);
     }
-  };
-  next();
+  }
+
+  private fail(thrown: unknown): void {
+    this.step(thrown ?? new Error('handler rejected'));
+  }
 }
 
 /**
@@ -61,7 +84,7 @@ export function withSendFastPath(app: Express, { before, sends, onError }: SendF
     req.baseUrl = '';
     req.params = match.params;
     req.route = { path: match.pattern };
-    runHandlers(chains.get(match.endpoint)!, req, res, onError);
+    new HandlerChain(chains.get(match.endpoint)!, req, res, onError).run();
   };
   return { serverOptions: { IncomingMessage: AppRequest, ServerResponse: AppResponse }, listener };
 }

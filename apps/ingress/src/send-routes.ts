@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { describePayloadIssue, gatewayErrors, messagePayloadSchema, SEND_ENDPOINTS, type SendEndpoint } from '@gw/contracts';
+import { gatewayErrors, messagePayloadIssue, SEND_ENDPOINTS, type SendEndpoint } from '@gw/contracts';
 import { tenantOf, type StackDirectory } from '@gw/config';
 import { requireStack } from './auth.ts';
 import { sendGatewayError } from './http-errors.ts';
@@ -80,7 +80,8 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutes
   // Parsed only after authentication, and only on these routes.
   const json = express.json({ limit: bodyLimit, type: () => true, strict: false });
 
-  const handle = (endpoint: SendEndpoint) => async (req: Request, res: Response) => {
+  // Not async: the dispatch's promise is returned, so no frame of this handler is held while the send is in flight.
+  const handle = (endpoint: SendEndpoint) => (req: Request, res: Response) => {
     const { phoneNumberId } = req.params as { phoneNumberId?: string };
     const stack = res.locals.stack;
     if (phoneNumberId !== undefined && phoneNumberId !== stack.phoneNumberId) {
@@ -92,16 +93,13 @@ export function sendRoutes({ stacks, dispatcher, bodyLimit, limits }: SendRoutes
     // An encrypted send is a JWE the gateway cannot read: nothing in it is routed, so nothing is validated.
     // The schema only checks (it transforms nothing): the client's own object goes on, its keys in its order, with no copy.
     const payload = req.body as Record<string, unknown>;
-    if (endpoint !== 'messages_encrypted') {
-      const parsed = messagePayloadSchema.safeParse(payload);
-      if (!parsed.success) return sendGatewayError(res, gatewayErrors.invalidParameter(describePayloadIssue(parsed.error)));
-    }
+    const issue = endpoint === 'messages_encrypted' ? undefined : messagePayloadIssue(payload);
+    if (issue !== undefined) return sendGatewayError(res, gatewayErrors.invalidParameter(issue));
     const idempotencyKey = req.get('idempotency-key');
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255)) {
       return sendGatewayError(res, gatewayErrors.invalidParameter('Idempotency-Key must be 1 to 255 characters.'));
     }
-    const result = await dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload, idempotencyKey });
-    writeResult(res, result);
+    return dispatcher.dispatch({ stackId: stack.id, tenant: tenantOf(stack), endpoint, payload, idempotencyKey }).then((result) => writeResult(res, result));
   };
 
   const auth = requireStack(stacks);

@@ -74,7 +74,8 @@ export class StackLimits {
     const held = bucket;
     return {
       ok: true,
-      release: () => {
+      // A method, not an arrow assigned to a name: the loader's keepNames gives each such closure a property of its own.
+      release() {
         if (released) return;
         released = true;
         held.inFlight -= 1;

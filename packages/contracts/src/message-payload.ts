@@ -84,6 +84,15 @@ export function withoutMmOnlyFields(payload: Record<string, unknown>): Record<st
   return copy;
 }
 
+/**
+ * What is wrong with a send's payload (describePayloadIssue), or undefined when the gateway can route it. Returns no
+ * parsed copy: a request handler that kept zod's copy of every payload would hold it while the send waits on Meta.
+ */
+export function messagePayloadIssue(payload: unknown): string | undefined {
+  const parsed = messagePayloadSchema.safeParse(payload);
+  return parsed.success ? undefined : describePayloadIssue(parsed.error);
+}
+
 /** A Meta-style description of the first problem, naming the field. */
 export function describePayloadIssue(error: z.ZodError): string {
   const issue = error.issues[0];
