@@ -53,55 +53,57 @@ function logSend(logger: Logger, bindings: Record<string, unknown>, item: SendIt
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export function createSendProcessor({ service, outcomes, logger, observer, slots, startIsOurs, carriers }: SendProcessorDeps) {
-  async function processItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey?: string): Promise<SendResult> {
+  /** One send, from its slot to its written answer (one async frame: a send in flight holds each of them while it waits on Meta). */
+  async function processItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey: string | undefined): Promise<SendResult> {
     const waiting = slots?.acquire();
     if (waiting) await waiting;
     try {
-      return await runItem(batchJobId, replyTo, item, resultsKey);
+      const started = performance.now();
+      const bindings = { jobId: item.id, batchJobId, stackId: item.stackId };
+      // Made only if the send logs a warning or an error; its one info line names the send itself.
+      const log = lazyChild(logger, bindings);
+      const metaCalls: MetaCallTiming[] = [];
+      let result: SendResult;
+      try {
+        result = await service.send(item, log, metaCalls);
+      } catch (error) {
+        log.error({ err: error }, 'send failed unexpectedly');
+        result = internalError();
+      }
+      const durationMs = performance.now() - started;
+      // Counted before the answer is written: a client that scrapes /metrics once answered finds its send there.
+      observer?.onSend(result, durationMs);
+      await outcomes.write(item, replyTo, result, log, metaCalls, resultsKey);
+      // Built only when it is written: the bench and many deployments log warnings only. Its duration includes the answer's write.
+      if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, performance.now() - started);
+      return result;
     } finally {
       slots?.release();
     }
-  }
-
-  async function runItem(batchJobId: string, replyTo: string, item: SendItem, resultsKey: string | undefined): Promise<SendResult> {
-    const started = performance.now();
-    const bindings = { jobId: item.id, batchJobId, stackId: item.stackId };
-    // Made only if the send logs a warning or an error; its one info line names the send itself.
-    const log = lazyChild(logger, bindings);
-    const metaCalls: MetaCallTiming[] = [];
-    let result: SendResult;
-    try {
-      result = await service.send(item, log, metaCalls);
-    } catch (error) {
-      log.error({ err: error }, 'send failed unexpectedly');
-      result = internalError();
-    }
-    const durationMs = performance.now() - started;
-    // Counted before the answer is written: a client that scrapes /metrics once answered finds its send there.
-    observer?.onSend(result, durationMs);
-    await outcomes.write(item, replyTo, result, log, metaCalls, resultsKey);
-    // Built only when it is written: the bench and many deployments log warnings only. Its duration includes the answer's write.
-    if (logger.isLevelEnabled('info')) logSend(logger, bindings, item, result, metaCalls, performance.now() - started);
-    return result;
   }
 
   /** Runs a batch's sends concurrently, each answered as soon as it is done (and written to `resultsKey` if given). */
   async function runBatch(batchJobId: string, data: { replyTo: string; items: unknown[] }, resultsKey?: string): Promise<SendBatchResult['results']> {
     const results: SendBatchResult['results'] = {};
     const { replyTo, items } = data;
-    await Promise.all(
-      items.map(async (raw) => {
-        const item = sendItemSchema.safeParse(raw);
-        if (item.success) {
-          results[item.data.id] = await processItem(batchJobId, replyTo, item.data, resultsKey);
-          return;
-        }
-        // Built by the ingress, so only a bug gets here: answer the item if it can be named.
-        logger.error({ jobId: batchJobId, issues: item.error.issues }, 'malformed send in a send batch');
-        const id = (raw as { id?: unknown } | null)?.id;
-        if (typeof id === 'string') results[id] = internalError();
-      }),
-    );
+    const running: Array<Promise<void>> = [];
+    for (const raw of items) {
+      const item = sendItemSchema.safeParse(raw);
+      if (item.success) {
+        const { id } = item.data;
+        running.push(
+          processItem(batchJobId, replyTo, item.data, resultsKey).then((result) => {
+            results[id] = result;
+          }),
+        );
+        continue;
+      }
+      // Built by the ingress, so only a bug gets here: answer the item if it can be named.
+      logger.error({ jobId: batchJobId, issues: item.error.issues }, 'malformed send in a send batch');
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') results[id] = internalError();
+    }
+    await Promise.all(running);
     return results;
   }
 

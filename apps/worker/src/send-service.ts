@@ -84,21 +84,24 @@ const PROBE_OUTCOME: Record<ProbeLesson, ProbeOutcome | undefined> = {
   none: undefined,
 };
 
+const resultOf = (attempt: { result: SendResult }) => attempt.result;
+
+/** A send the pacer refused (it would have waited too long for its number's turn) is answered 131056; anything else is thrown on. */
+function pacedAnswer(error: unknown): SendResult {
+  if (!(error instanceof PacingRejected)) throw error;
+  return { ...gatewayErrors.throughputExceeded(error.phoneNumberId, error.maxWaitMs), route: 'none', reason: 'paced' };
+}
+
 /** Carries out the README's routing rules for one send job and returns the one answer. */
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
-  /** `calls` collects the timing of each call to Meta the send made. */
-  async send(item: SendItem, log: Logger, calls: MetaCallTiming[] = []): Promise<SendResult> {
+  /** `calls` collects the timing of each call to Meta the send made. Not async itself: a send in flight holds one frame less. */
+  send(item: SendItem, log: Logger, calls: MetaCallTiming[] = []): Promise<SendResult> {
     const stack = this.deps.stacks.get(item.stackId);
-    if (!stack) return { ...gatewayErrors.unauthenticated(), route: 'none', reason: 'gateway_error' };
-    try {
-      const maxPrice = hasMaxPrice(item.payload);
-      return await this.route({ stack, payload: item.payload, log, calls, maxPrice, cloudMarketingOff: false }, item);
-    } catch (error) {
-      if (!(error instanceof PacingRejected)) throw error;
-      return { ...gatewayErrors.throughputExceeded(error.phoneNumberId, error.maxWaitMs), route: 'none', reason: 'paced' };
-    }
+    if (!stack) return Promise.resolve({ ...gatewayErrors.unauthenticated(), route: 'none', reason: 'gateway_error' });
+    const maxPrice = hasMaxPrice(item.payload);
+    return this.route({ stack, payload: item.payload, log, calls, maxPrice, cloudMarketingOff: false }, item).catch(pacedAnswer);
   }
 
   private async route(ctx: SendContext, item: SendItem): Promise<SendResult> {
@@ -124,15 +127,16 @@ export class SendService {
 
     switch (decision.action) {
       case 'mm_only':
-        if (decision.reason === 'direct') return this.finish('marketing_messages', await this.call(ctx, 'marketing_messages'), 'direct');
+        if (decision.reason === 'direct') return this.callOnly(ctx, 'marketing_messages', 'direct');
         // Max price or Cloud marketing off: MM is the only way, so its answer is the answer.
-        return (await this.tryMarketingFirst(ctx, template!, false, decision.reason)).result;
+        return this.tryMarketingFirst(ctx, template!, false, decision.reason).then(resultOf);
       case 'passthrough':
-        return this.finish('messages_encrypted', await this.call(ctx, 'messages_encrypted'), decision.reason);
+        return this.callOnly(ctx, 'messages_encrypted', decision.reason);
       case 'cloud':
         return this.sendCloud(ctx, decision.reason, template);
       case 'mm_with_fallback':
-        return (await this.tryMarketingFirst(ctx, template!, false)).result;
+        // Not awaited here: the attempt's promise becomes this one's, and this frame ends while Meta answers.
+        return this.tryMarketingFirst(ctx, template!, false).then(resultOf);
       case 'checked':
         return this.checked(ctx, template!);
     }
@@ -225,6 +229,11 @@ export class SendService {
       if (template && ctx.stack.mmRouting) await this.learn(ctx, template, 'marketing');
     }
     return this.finish('messages', cloud, reason);
+  }
+
+  /** One call whose answer is the send's answer (returned, not awaited: the caller's frame ends while Meta answers). */
+  private callOnly(ctx: SendContext, endpoint: MetaEndpoint, reason: RouteReason): Promise<SendResult> {
+    return this.call(ctx, endpoint).then((call) => this.finish(endpoint, call, reason));
   }
 
   /** Every call to Meta takes a pacing slot of the phone number first. */

@@ -52,12 +52,18 @@ export function createLogger({ name, level = 'info', destination }: LoggerSettin
  * only when something goes wrong) pays that only when it does.
  */
 export function lazyChild(logger: Logger, bindings: Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  return new Proxy(logger, {
-    get(target, key) {
-      child ??= target.child(bindings);
-      const value: unknown = Reflect.get(child, key, child);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
-    },
-  });
+  return new Proxy(logger, new LazyChild(bindings));
+}
+
+/** lazyChild's proxy handler: an object, not closures, since a hot path keeps one per unit of work in flight. */
+class LazyChild implements ProxyHandler<Logger> {
+  private child: Logger | undefined;
+
+  constructor(private readonly bindings: Record<string, unknown>) {}
+
+  get(target: Logger, key: string | symbol): unknown {
+    this.child ??= target.child(this.bindings);
+    const value: unknown = Reflect.get(this.child, key, this.child);
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(this.child) : value;
+  }
 }

@@ -1,4 +1,4 @@
-import { Agent, errors, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 
 export type MetaEndpoint = 'messages' | 'marketing_messages' | 'messages_encrypted';
 
@@ -46,9 +46,45 @@ function errorCode(error: unknown): string {
   return e.cause?.code ?? e.code ?? 'UNKNOWN';
 }
 
+/** Milliseconds since `started` (performance.now()), to a hundredth. */
+const msSince = (started: number) => Math.round((performance.now() - started) * 100) / 100;
+
 export function metaErrorCode(body: unknown): number | undefined {
   const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The handler of one exchange (`exchange` below): collects the status and the body's bytes. An object whose methods
+ * are its class's, not closures: every send in flight holds one.
+ */
+class ResponseReader implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private readonly chunks: Buffer[] = [];
+
+  constructor(
+    private readonly resolve: (response: { status: number; text: string }) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const { chunks } = this;
+    this.resolve({ status: this.status, text: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.reject(error);
+  }
 }
 
 export function createMetaClient(options: MetaClientOptions) {
@@ -74,40 +110,14 @@ export function createMetaClient(options: MetaClientOptions) {
    */
   function exchange(request: Dispatcher.DispatchOptions): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let status = 0;
-      agent.dispatch(request, {
-        onRequestStart() {},
-        onResponseStart(_controller, statusCode) {
-          status = statusCode;
-        },
-        onResponseData(_controller, chunk) {
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          resolve({ status, text: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8') });
-        },
-        onResponseError(_controller, error) {
-          reject(error);
-        },
-      });
+      agent.dispatch(request, new ResponseReader(resolve, reject));
     });
   }
 
+  /** One call to Meta and what it produced, told to `onCall`. One async frame: every send in flight holds it while Meta answers. */
   async function call(endpoint: MetaCallEvent['endpoint'], method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
-    const result = await attempt(method, path, token, body);
-    options.onCall?.({
-      endpoint,
-      kind: result.kind,
-      ms: result.ms,
-      ...(result.kind === 'response' ? { status: result.status, errorCode: result.errorCode } : {}),
-    });
-    return result;
-  }
-
-  async function attempt(method: 'GET' | 'POST', path: string, token: string, body?: unknown): Promise<MetaCallResult> {
     const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
+    let result: MetaCallResult;
     try {
       const response = await exchange({
         origin,
@@ -129,16 +139,19 @@ export function createMetaClient(options: MetaClientOptions) {
       } catch {
         // Non-JSON (an HTML error page from a proxy): keep the text so it is visible.
       }
-      return { kind: 'response', status: response.status, body: parsed, errorCode: metaErrorCode(parsed), ms: elapsed() };
+      result = { kind: 'response', status: response.status, body: parsed, errorCode: metaErrorCode(parsed), ms: msSince(started) };
     } catch (error) {
       const code = errorCode(error);
-      if (NOT_SENT_CODES.has(code)) return { kind: 'not_sent', error: code, ms: elapsed() };
-      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
-        return { kind: 'timeout', error: code, ms: elapsed() };
-      }
-      // A socket closed mid-request: Meta may have acted on it, so it is as ambiguous as a timeout.
-      return { kind: 'timeout', error: code, ms: elapsed() };
+      // Anything but a refused connection is ambiguous, like a timeout: a socket closed mid-request may have reached Meta.
+      result = { kind: NOT_SENT_CODES.has(code) ? 'not_sent' : 'timeout', error: code, ms: msSince(started) };
     }
+    options.onCall?.({
+      endpoint,
+      kind: result.kind,
+      ms: result.ms,
+      ...(result.kind === 'response' ? { status: result.status, errorCode: result.errorCode } : {}),
+    });
+    return result;
   }
 
   return {
