@@ -61,9 +61,12 @@ async function benchmark(stack: BenchStack, options: BenchOptions, sink: BenchPo
   }
   const memory: MemoryResult[] = [];
   if (options.memory > 0) {
-    for (const target of stack.gateways()) {
+    // The proxy too: what a send costs a process that only forwards it.
+    for (const target of [...stack.gateways(), stack.targets.proxy]) {
       const result = await measureMemory(stack, target, options);
-      log(`memory ${target.name}: ${result.inFlight} sends in flight (${result.rps} msg/s, ${result.failures} failed), RSS ${JSON.stringify(result.rssMb)}`);
+      log(
+        `memory ${target.name}: ${result.inFlight} sends in flight (${result.rps} msg/s, ${result.failures} failed), RSS ${JSON.stringify(result.rssMb)}, heap KB per send ${JSON.stringify(result.heapKbPerSend)}`,
+      );
       memory.push(result);
     }
   }

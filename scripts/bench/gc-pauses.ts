@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeOptionsImporting } from './preload.ts';
 
@@ -39,4 +39,26 @@ export function pausesBetween(before: GcPauses, after: GcPauses): GcPauses {
 
 export function addPauses(a: GcPauses, b: GcPauses): GcPauses {
   return { pauses: a.pauses + b.pauses, pausedMs: a.pausedMs + b.pausedMs, over50: a.over50 + b.over50, over100: a.over100 + b.over100 };
+}
+
+/**
+ * A process's heap in bytes after it collected all its garbage (gc-preload.mjs), read on request: what its live
+ * objects hold. Undefined when the process gives no answer within `timeoutMs` (it was not started by the bench).
+ */
+export async function heapAfterGc(dir: string, pid: number, timeoutMs = 10_000): Promise<number | undefined> {
+  const request = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  try {
+    writeFileSync(join(dir, `heap-${pid}`, request), '');
+  } catch {
+    return undefined;
+  }
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    try {
+      const answer = JSON.parse(readFileSync(join(dir, `${pid}.heap.json`), 'utf8')) as { request: string; heapUsed: number };
+      if (answer.request === request) return answer.heapUsed;
+    } catch {
+      // Not answered yet.
+    }
+  }
+  return undefined;
 }

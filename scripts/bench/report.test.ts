@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from './matrix.ts';
+import type { MemoryResult } from './memory.ts';
 import { describeLayout, markdown, processColumns, summarise, verdicts } from './report.ts';
 
 /** A run of the 100 ms, c=1024 cell: only what the verdict reads. */
@@ -88,6 +89,28 @@ describe('bench report', () => {
     const older = runs.map(({ gcPauses: _, ...rest }) => rest as RunRecord);
     expect(summarise(older)[0]!.targets.gateway!.gc).toBeUndefined();
     expect(markdown(summarise(older), [], meta)).not.toContain('Garbage-collection pauses');
+  });
+
+  it('gives the heap per send in flight of each process whose heap was read, and n/a for results without it', () => {
+    const memory = (target: string, heapKbPerSend?: Record<string, number>): MemoryResult => ({
+      target,
+      connections: 4096,
+      latencyMs: 2000,
+      inFlight: 4096,
+      atMeta: 4000,
+      rps: 2000,
+      failures: 0,
+      rssMb: { [`${target}-0`]: { idle: 100, peak: 300, after: 150 } },
+      ...(heapKbPerSend ? { heapKbPerSend } : {}),
+    });
+    const meta = { command: 'pnpm bench', proxies: 1, rounds: 3, durationSec: 5, host: { cpus: 2 }, loadAverage: 1 };
+    const cells = summarise([run(1, 'proxy', 2000, 600), run(1, 'gateway', 2100, 650)]);
+    const extras = { campaigns: [], memory: [memory('gateway', { 'gateway-0': 11.2 }), memory('proxy', { 'proxy-0': 7.5 }), memory('gateway+before')] };
+    const text = markdown(cells, [], meta, extras);
+    expect(text).toContain('| gateway | 4096 | 2000 | 4000 | 2000 | 0 | gateway-0 100 / 300 / 150 | gateway-0 11.2 KB |');
+    expect(text).toContain('| proxy | 4096 | 2000 | 4000 | 2000 | 0 | proxy-0 100 / 300 / 150 | proxy-0 7.5 KB |');
+    expect(text).toContain('| gateway+before | 4096 | 2000 | 4000 | 2000 | 0 | gateway+before-0 100 / 300 / 150 | n/a |');
+    expect(verdicts(cells, [], extras).find((v) => v.target.startsWith('memory'))?.measured).toBe('gateway-0 300 MB (idle 100, after 150); heap per send gateway-0 11.2 KB');
   });
 
   it('names the layout it measured', () => {

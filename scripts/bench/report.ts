@@ -164,6 +164,13 @@ export interface TargetVerdict {
 }
 
 /** Where a gateway stands against the targets of issue #13 (capacity at Meta's real latency). */
+/** `name N KB` for each process whose heap per send in flight was measured ('' for results from before it was). */
+function heapPerSend(run: MemoryResult): string {
+  return Object.entries(run.heapKbPerSend ?? {})
+    .map(([name, kb]) => `${name} ${kb} KB`)
+    .join('; ');
+}
+
 export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras: Extras = { campaigns: [], memory: [] }, gateway = 'gateway'): TargetVerdict[] {
   const out: TargetVerdict[] = [];
   const mine = cells.filter((c) => c.targets[gateway]);
@@ -233,10 +240,11 @@ export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras
       .map(([name, m]) => `${name} ${m.peak} MB (idle ${m.idle}, after ${m.after})`)
       .join(', ');
     const bounded = Object.values(run.rssMb).every((m) => m.after <= Math.max(m.idle * 1.5, m.idle + 64));
+    const heap = heapPerSend(run);
     out.push({
       target: `memory: ${run.inFlight} sends in flight`,
       goal: 'RSS per process reported; back near idle after',
-      measured: `${peak}${run.failures ? `; ${run.failures} failed` : ''}`,
+      measured: `${peak}${heap ? `; heap per send ${heap}` : ''}${run.failures ? `; ${run.failures} failed` : ''}`,
       met: bounded && run.failures === 0,
     });
   }
@@ -361,12 +369,15 @@ export function markdown(cells: CellSummary[], bursts: ColdBurstResult[], meta: 
     lines.push('');
   }
   if (extras.memory.length) {
-    lines.push('| memory | sends in flight | Meta ms | of them at Meta | msg/s | failed | RSS MB per process: idle / peak / after |', '|---|---:|---:|---:|---:|---:|---|');
+    lines.push(
+      '| memory | sends in flight | Meta ms | of them at Meta | msg/s | failed | RSS MB per process: idle / peak / after | heap KB per send in flight |',
+      '|---|---:|---:|---:|---:|---:|---|---|',
+    );
     for (const r of extras.memory) {
       const rss = Object.entries(r.rssMb)
         .map(([name, m]) => `${name} ${m.idle} / ${m.peak} / ${m.after}`)
         .join('; ');
-      lines.push(`| ${r.target} | ${r.inFlight} | ${r.latencyMs} | ${r.atMeta} | ${r.rps} | ${r.failures} | ${rss} |`);
+      lines.push(`| ${r.target} | ${r.inFlight} | ${r.latencyMs} | ${r.atMeta} | ${r.rps} | ${r.failures} | ${rss} | ${heapPerSend(r) || 'n/a'} |`);
     }
     lines.push('');
   }
