@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { redisOptionsFromUrl, ReplicaAck } from '@gw/config';
 import { CARRIER_PUSH, carrierClaimKey, carrierKeys, enqueue, JOBS, QUEUES, redisKeys, type SendBatchJob } from '@gw/contracts';
 import { createLogger } from '@gw/logger';
+import { startPrivateRedis } from '@gw/process-tools';
 import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { SendCarrierRunner } from '../../apps/worker/src/send-carrier-runner.ts';
 import { FailoverGuard } from '../../apps/worker/src/failover-guard.ts';
@@ -239,6 +240,71 @@ describe('send carriers', () => {
     expect(runner.hand(lane, 'batch-4', batch(4))).toBeUndefined();
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 1);
     expect(ran.sort()).toEqual(['batch-0', 'batch-1', 'batch-3']);
+  });
+
+  it('hands no batch over once Redis has closed the connection, though ioredis still says ready: 503, nothing run', async () => {
+    // A Redis of its own, to stop; started again first thing at the end, so that the carrier ends and every connection closes.
+    let redis = await startPrivateRedis();
+    let stopped = false;
+    closers.push(() => redis.stop());
+    const port = redis.port;
+    const on = (options: object) => ({ ...redisOptionsFromUrl(redis.url), ...options });
+    const prefix = uniquePrefix();
+    const queue = new Queue(QUEUES.send, { connection: on({ maxRetriesPerRequest: null }), prefix });
+    queue.on('error', () => undefined);
+    closers.push(() => queue.close());
+    const ran: string[] = [];
+    const runnerCommands = new Redis(on({ maxRetriesPerRequest: null }));
+    runnerCommands.on('error', () => undefined);
+    const runner = new SendCarrierRunner({ commands: runnerCommands, logger });
+    const worker = new Worker(
+      QUEUES.send,
+      (job: Job) =>
+        runner.run(job, async (batchJobId: string, data: SendBatchJob) => {
+          ran.push(batchJobId);
+          const replies = data.items.map((item) => ({ jobId: item.id, result: { status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' } }));
+          await runnerCommands.publish(data.replyTo, JSON.stringify(replies));
+        }),
+      { connection: on({ maxRetriesPerRequest: null }), prefix, concurrency: 8 },
+    );
+    worker.on('error', () => undefined);
+    // Its carrier's job outlives the Redis it started on: the worker does not wait for it.
+    closers.push(
+      () => runnerCommands.quit(),
+      () => worker.close(true),
+      async () => runner.stop(),
+    );
+    // As the ingress connects: commands fail fast (no offline queue).
+    const commands = new Redis(on({ enableOfflineQueue: false, maxRetriesPerRequest: 1 }));
+    const subscriber = new Redis(on({ maxRetriesPerRequest: null }));
+    for (const connection of [commands, subscriber]) connection.on('error', () => undefined);
+    closers.push(
+      () => commands.quit(),
+      () => subscriber.quit(),
+    );
+    const { dispatcher, carriers } = await startSendPath({ env, queue, commands, subscriber, keys: redisKeys(prefix), ingressId: 'gone-test', localCarriers: runner });
+    closers.push(
+      async () => carriers?.close(),
+      async () => {
+        if (stopped) redis = await startPrivateRedis(port);
+      },
+    );
+    // The first send opens a carrier in this process; the next ones would be handed to it in memory.
+    expect(await send(dispatcher, 0)).toMatchObject({ status: 200, body: { echo: 0 } });
+    // Sent when Redis has closed the connection (its end read): its batch is flushed in the event loop's check phase,
+    // before the socket's close event, so ioredis's status still says ready then.
+    let during: Promise<unknown> | undefined;
+    let statusThen = '';
+    commands.stream.once('end', () => {
+      during = send(dispatcher, 1);
+      setImmediate(() => (statusThen = commands.status));
+    });
+    await redis.stop();
+    stopped = true;
+    await waitFor(async () => during !== undefined);
+    expect(await during).toMatchObject({ status: 503, body: { error: { code: 2 } } });
+    expect(statusThen, 'the window this test is about').toBe('ready');
+    expect(ran).toHaveLength(1);
   });
 
   it('takes the batches back when their carrier’s job cannot be added: 503, nothing sent, the lane free', async () => {

@@ -34,6 +34,18 @@ export interface SendCarriersOptions {
   logger?: Logger;
 }
 
+/**
+ * Whether a command written now reaches Redis, as ioredis itself judges it: the connection is ready and (a single
+ * Redis) its socket still writable. Once Redis closes the connection, the socket stops being writable at once, but
+ * ioredis's status says `ready` until the socket's `close` event, which comes after the event loop's check phase:
+ * a batch flushed there (setImmediate) would otherwise be handed over while Redis is gone. A Cluster (typed as
+ * Redis here) has no socket of its own; its status alone tells.
+ */
+function reachesRedis(commands: Redis): boolean {
+  const { stream } = commands as { stream?: Redis['stream'] };
+  return commands.status === 'ready' && stream?.writable !== false;
+}
+
 /** The batch was taken back from Redis before any worker took it: none of its sends was made. */
 export class NotQueued extends Error {
   constructor(cause: unknown) {
@@ -169,7 +181,7 @@ export class SendCarriers {
    */
   private handLocally(batch: CarriedBatch, batchJobId: string, data: SendBatchJob): boolean {
     const { local, commands } = this.options;
-    if (!local || commands.status !== 'ready') return false;
+    if (!local || !reachesRedis(commands)) return false;
     for (const lane of this.laneNames) {
       const carrierId = local.hand(lane, batchJobId, data);
       if (carrierId === undefined) continue;
