@@ -355,6 +355,9 @@ describe('fault suite', () => {
         // A retry is answered from what Redis still knows: the stored answer, a send it now makes once,
         // or 504 when the first attempt's record survived the switch but its job did not (outcome unknown).
         expect(retries.every((a) => [200, 504].includes(a.status))).toBe(true);
+        // A 503 said nothing was sent: its key's claim, even one that outlived the switch, is released, so its retry is sent.
+        const afterRefusal = retried.flatMap((i, n) => ((answers[i] as HttpAnswer).status === 503 ? [retries[n]!.status] : []));
+        expect(afterRefusal.filter((status) => status !== 200)).toEqual([]);
         expect(lostWebhooks).toBe(0);
       } finally {
         await sim.control.clearFaults();

@@ -3,6 +3,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '@gw/config';
 import { batchJobIdOf, QUEUES, redisKeys, type SendBatchJob, type SendBatchResult } from '@gw/contracts';
+import { startPrivateRedis } from '@gw/process-tools';
+import { IdempotencyStore } from '../../apps/ingress/src/idempotency-store.ts';
 import type { SendDispatcher } from '../../apps/ingress/src/send-dispatcher.ts';
 import { startSendPath } from '../../apps/ingress/src/send-path.ts';
 import { uniquePrefix } from '../support/harness.ts';
@@ -123,5 +125,105 @@ describe('SendDispatcher without replies', () => {
     // The key holds that answer: a retry replays it, it does not send again.
     const repeat = await send({ n: 42 }, 'key-slow-enqueue');
     expect(repeat).toMatchObject({ status: 200, replayed: true });
+  });
+});
+
+describe('An Idempotency-Key whose send was never queued', () => {
+  it('frees only that send’s own pending claim', async () => {
+    const commands = new Redis(connection());
+    closers.push(() => commands.quit());
+    const store = new IdempotencyStore(commands, redisKeys(prefix), 60);
+    const record = store.recordKey('stack-a', 'key-release-own');
+    await store.claim(record, { fingerprint: 'f', jobId: 'later-send', state: 'pending' });
+    await store.release(record, 'earlier-send');
+    expect(await store.get(record), 'another send’s claim').toMatchObject({ jobId: 'later-send' });
+    await store.complete(record, { fingerprint: 'f', jobId: 'later-send', state: 'done', result: { status: 200, body: {}, route: 'cloud_api', reason: 'not_template' } });
+    await store.release(record, 'later-send');
+    expect(await store.get(record), 'an answered send').toMatchObject({ state: 'done' });
+    await commands.set(record, 'not json', 'EX', 60);
+    await store.release(record, 'later-send');
+    expect(await commands.get(record)).toBe('not json');
+    await commands.del(record);
+  });
+
+  it('is released once Redis takes the release, and a retry with the key is then sent instead of answered 504', async () => {
+    // Closed in reverse order, the Redis servers last, whether the test passes or not.
+    const owned: Array<() => Promise<unknown>> = [];
+    try {
+      // A Redis of its own, whose ACL first refuses the first ingress's scripts: its release fails, as while Redis is unreachable.
+      const redis = await startPrivateRedis();
+      owned.push(() => redis.stop());
+      const admin = new Redis(redisOptionsFromUrl(redis.url));
+      owned.push(() => admin.quit());
+      await admin.call('ACL', 'SETUSER', 'ingress-a', 'on', 'nopass', '~*', '&*', '+@all', '-@scripting');
+      const on = (options: object) => ({ ...redisOptionsFromUrl(redis.url), ...options });
+      const keys = redisKeys(prefix);
+      const env = { SEND_BATCH_MAX_ITEMS: 64, SEND_TIMEOUT_MS: 5000, IDEMPOTENCY_TTL_SECONDS: 60 };
+
+      // Ingress A: its claim lands, its batch is refused before it is written (its queue's Redis, another one, has
+      // stopped), and its release fails.
+      const queueRedis = await startPrivateRedis();
+      owned.push(() => queueRedis.stop());
+      const queueConnection = new Redis(redisOptionsFromUrl(queueRedis.url), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      queueConnection.on('error', () => undefined);
+      // Not closed: BullMQ would wait for the Redis that is gone. Its connection stops reconnecting.
+      owned.push(async () => queueConnection.disconnect());
+      const deadQueue = new Queue(QUEUES.send, { connection: queueConnection, prefix });
+      deadQueue.on('error', () => undefined);
+      await deadQueue.waitUntilReady();
+      await queueRedis.stop();
+      const commandsA = new Redis(on({ username: 'ingress-a', enableOfflineQueue: false, maxRetriesPerRequest: 1 }));
+      const subscriberA = new Redis(on({ maxRetriesPerRequest: null }));
+      owned.push(
+        () => commandsA.quit(),
+        () => subscriberA.quit(),
+      );
+      const a = await startSendPath({ env, queue: deadQueue, commands: commandsA, subscriber: subscriberA, keys, ingressId: 'release-a' });
+      owned.push(() => a.idempotency.close());
+      const payload = { n: 7 };
+      const first = await a.dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey: 'key-never-queued' });
+      expect(first).toMatchObject({ status: 503, body: { error: { code: 2 } } });
+      const record = a.idempotency.recordKey('stack-a', 'key-never-queued');
+      expect(JSON.parse((await admin.get(record))!), 'the claim a failed release left').toMatchObject({ state: 'pending' });
+
+      // Ingress B, with a worker that answers every send: the retry waits for the key, then sends.
+      const queue = new Queue(QUEUES.send, { connection: on({ maxRetriesPerRequest: null }), prefix });
+      owned.push(() => queue.close());
+      const sent: unknown[] = [];
+      const worker = new Worker(
+        QUEUES.send,
+        async (job: Job<SendBatchJob>): Promise<SendBatchResult> => {
+          const results: SendBatchResult['results'] = {};
+          for (const item of job.data.items) {
+            sent.push(item.payload);
+            results[item.id] = { status: 200, body: { echo: item.payload.n }, route: 'cloud_api', reason: 'not_template' };
+          }
+          return { results };
+        },
+        { connection: on({ maxRetriesPerRequest: null }), prefix },
+      );
+      owned.push(() => worker.close());
+      const commandsB = new Redis(on({ maxRetriesPerRequest: null }));
+      const subscriberB = new Redis(on({ maxRetriesPerRequest: null }));
+      owned.push(
+        () => commandsB.quit(),
+        () => subscriberB.quit(),
+      );
+      const b = await startSendPath({ env, queue, commands: commandsB, subscriber: subscriberB, keys, ingressId: 'release-b', jobCheckIntervalMs: 100 });
+      owned.push(() => b.idempotency.close());
+      const retry = b.dispatcher.dispatch({ stackId: 'stack-a', endpoint: 'messages', payload, idempotencyKey: 'key-never-queued' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await admin.get(record), 'still claimed while A cannot release it').not.toBeNull();
+      // Redis takes A's scripts again: A's release, tried again every second, frees the key.
+      await admin.call('ACL', 'SETUSER', 'ingress-a', '+@scripting');
+      const answer = await retry;
+      expect(answer).toMatchObject({ status: 200, body: { echo: 7 } });
+      expect(answer.replayed).toBeUndefined();
+      expect(sent).toEqual([payload]);
+      // The key is now the retry's own (this test's worker leaves its record to the real worker's outcome writer).
+      expect(JSON.parse((await admin.get(record))!)).toMatchObject({ jobId: answer.jobId });
+    } finally {
+      for (const close of owned.reverse()) await close().catch(() => undefined);
+    }
   });
 });

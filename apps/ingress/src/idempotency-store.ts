@@ -1,8 +1,31 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IdempotencyRecord, RedisKeys } from '@gw/contracts';
+import type { Logger } from '@gw/logger';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Deletes a key's record only while it is still the pending claim of the send ARGV[1]: a later claim is left alone. */
+const RELEASE_CLAIM = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, record = pcall(cjson.decode, raw)
+if ok and type(record) == 'table' and record.jobId == ARGV[1] and record.state == 'pending' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+/** A release that could not reach Redis is tried again every second, for up to 10 minutes. */
+const RELEASE_RETRY_EVERY_MS = 1000;
+const RELEASE_RETRY_FOR_MS = 600_000;
+/** Releases waiting at most; beyond, a claim stays until its TTL. */
+const MAX_UNRELEASED = 50_000;
+
+interface Unreleased {
+  record: string;
+  jobId: string;
+  since: number;
+}
 
 /**
  * Idempotency-Key records: claimed atomically before a send is enqueued, completed
@@ -11,11 +34,21 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * Part of the exactly-once answer: docs/architecture.md, "Exactly one answer, never a second send".
  */
 export class IdempotencyStore {
+  /** Claims of sends never queued that Redis could not be told to free yet, by record and send. */
+  private readonly unreleased = new Map<string, Unreleased>();
+  private retrying: NodeJS.Timeout | undefined;
+  private readonly releaseClaim: (record: string, jobId: string) => Promise<number>;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ttlSeconds: number,
-  ) {}
+    private readonly logger?: Logger,
+  ) {
+    redis.defineCommand('idempotencyRelease', { numberOfKeys: 1, lua: RELEASE_CLAIM });
+    const scripts = redis as unknown as { idempotencyRelease(record: string, jobId: string): Promise<number> };
+    this.releaseClaim = (record, jobId) => scripts.idempotencyRelease(record, jobId);
+  }
 
   recordKey(stackId: string, idempotencyKey: string): string {
     return this.keys.idempotency(stackId, sha256(idempotencyKey));
@@ -43,7 +76,59 @@ export class IdempotencyStore {
     await this.redis.set(recordKey, JSON.stringify(record), 'KEEPTTL', 'XX');
   }
 
-  async release(recordKey: string): Promise<void> {
-    await this.redis.del(recordKey);
+  /**
+   * Frees the key of a send that was never queued (nothing was sent), so that a retry with it is sent: deletes the
+   * record only while it is still this send's pending claim. Never rejects. When Redis cannot be reached (a failover,
+   * a restart), the release is tried again in the background (`releaseLater`); meanwhile a retry waits for the key.
+   */
+  async release(recordKey: string, jobId: string): Promise<void> {
+    try {
+      await this.releaseClaim(recordKey, jobId);
+    } catch {
+      this.releaseLater(recordKey, jobId);
+    }
+  }
+
+  /**
+   * Frees the claim in the background, tried every second until Redis takes it: for a claim whose
+   * answer was lost with its connection (it may have landed), or whose release could not reach Redis.
+   */
+  releaseLater(recordKey: string, jobId: string): void {
+    if (this.unreleased.size >= MAX_UNRELEASED) return;
+    this.unreleased.set(`${recordKey} ${jobId}`, { record: recordKey, jobId, since: Date.now() });
+    if (this.retrying) return;
+    this.logger?.warn('could not release the Idempotency-Key claim of a send never queued yet; retrying in the background');
+    this.retrying = setTimeout(() => void this.retryReleases(), RELEASE_RETRY_EVERY_MS).unref();
+  }
+
+  /** The process is stopping: the releases still waiting are tried once more; those that fail stay until their TTL. */
+  async close(): Promise<void> {
+    clearTimeout(this.retrying);
+    this.retrying = undefined;
+    const waiting = [...this.unreleased.values()];
+    this.unreleased.clear();
+    await Promise.all(waiting.map(({ record, jobId }) => this.releaseClaim(record, jobId).catch(() => undefined)));
+  }
+
+  private async retryReleases(): Promise<void> {
+    const waiting = [...this.unreleased];
+    let freed = 0;
+    let abandoned = 0;
+    await Promise.all(
+      waiting.map(async ([id, { record, jobId, since }]) => {
+        try {
+          freed += await this.releaseClaim(record, jobId);
+        } catch {
+          if (Date.now() - since < RELEASE_RETRY_FOR_MS) return;
+          abandoned++;
+        }
+        this.unreleased.delete(id);
+      }),
+    );
+    if (freed > 0) this.logger?.info({ freed }, 'released Idempotency-Key claims of sends never queued, now that Redis answers');
+    if (abandoned > 0)
+      this.logger?.error({ abandoned }, 'could not release Idempotency-Key claims of sends never queued: retries with those keys answer 504 until the keys expire');
+    if (this.retrying === undefined) return; // closed meanwhile
+    this.retrying = this.unreleased.size > 0 ? setTimeout(() => void this.retryReleases(), RELEASE_RETRY_EVERY_MS).unref() : undefined;
   }
 }

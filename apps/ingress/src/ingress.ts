@@ -64,6 +64,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
   let queues: Queue[] = [];
   let webhooks: { close(): Promise<void> } | undefined;
   let carriers: { close(): void } | undefined;
+  let idempotency: { close(): Promise<void> } | undefined;
   let operations: { close(): Promise<void> } | undefined;
   let admin: { close(): Promise<void> } | undefined;
   let audit: AuditStore | undefined;
@@ -118,6 +119,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     });
     replies = sendPath.replies;
     carriers = sendPath.carriers;
+    idempotency = sendPath.idempotency;
     const dispatcher = sendPath.dispatcher;
     await templateSyncQueue.waitUntilReady();
     // No in-process copy here: operators must see and evict what Redis holds.
@@ -214,6 +216,7 @@ export function createIngress(env: IngressEnv, logger: Logger = createLogger({ n
     }
     while (replies && replies.size > 0) await new Promise((r) => setTimeout(r, 50));
     carriers?.close();
+    await idempotency?.close();
     await Promise.all(queues.map((q) => q.close()));
     await webhooks?.close();
     await admin?.close();

@@ -149,9 +149,9 @@ export class SendDispatcher {
     return this.told ? answer.then(this.told) : answer;
   }
 
-  private async dispatchOnce(request: DispatchRequest): Promise<DispatchResult> {
+  /** `deadline`: the request's, when it is dispatched again after the earlier claim of its key was released. */
+  private async dispatchOnce(request: DispatchRequest, deadline = Date.now() + this.options.sendTimeoutMs): Promise<DispatchResult> {
     const { idempotency, replies } = this.options;
-    const deadline = Date.now() + this.options.sendTimeoutMs;
     const { stackId, endpoint, payload } = request;
     const slot = this.options.batcher.reserve();
     const jobId = slot.id;
@@ -163,14 +163,17 @@ export class SendDispatcher {
       try {
         // Within the send's own deadline: a slow Redis is waited for, an unreachable one refuses at once.
         existing = await withTimeout(idempotency.claim(record, { fingerprint, jobId, state: 'pending' }), Math.max(0, deadline - Date.now()));
-      } catch {
+      } catch (error) {
         slot.cancel();
+        // The claim may have landed with its answer lost: it must not hold a retry of this send, which was never queued.
+        if (!neverWritten(error)) idempotency.releaseLater(record, jobId);
         return unavailable();
       }
       if (existing) {
         slot.cancel();
         if (existing.fingerprint !== fingerprint) return { ...gatewayErrors.idempotencyMismatch(), route: 'none', reason: 'gateway_error' };
-        return this.awaitEarlier(record, existing.jobId, deadline);
+        // undefined: the earlier request was never queued and its claim is released, so this one sends.
+        return (await this.awaitEarlier(record, existing.jobId, deadline)) ?? this.dispatchOnce(request, deadline);
       }
       idem = { record, fingerprint, key: request.idempotencyKey };
     }
@@ -192,7 +195,7 @@ export class SendDispatcher {
     if (enqueued === 'refused') {
       // Not enqueued, so nothing was sent: free the key and let the client retry.
       replies.cancel(jobId);
-      if (idem) await idempotency.release(idem.record).catch(() => undefined);
+      if (idem) await idempotency.release(idem.record, jobId);
       return unavailable();
     }
     if (enqueued === 'unknown') {
@@ -212,10 +215,19 @@ export class SendDispatcher {
     return new Promise((resolve) => new AnswerWait(this.checks, jobId, deadline, idem, resolve).start(reply));
   }
 
-  /** A repeat of a key whose first request is still in flight or already answered. */
-  private async awaitEarlier(record: string, jobId: string, deadline: number): Promise<DispatchResult> {
+  /**
+   * A repeat of a key whose first request is still in flight or already answered; undefined once the key is free (its
+   * first request was never queued, and its claim was released).
+   */
+  private async awaitEarlier(record: string, jobId: string, deadline: number): Promise<DispatchResult | undefined> {
     for (;;) {
-      const current = await this.options.idempotency.get(record).catch(() => undefined);
+      const current = await this.options.idempotency.get(record).then(
+        (found) => found ?? null,
+        () => undefined,
+      );
+      if (current === null) return undefined;
+      // A claim released and made again since: the later request's send is the one to wait for.
+      if (current) jobId = current.jobId;
       if (current?.state === 'done' && current.result) return { ...current.result, jobId, replayed: true };
       if (Date.now() >= deadline) break;
       await sleep(100);

@@ -37,7 +37,7 @@ export interface SendPathOptions {
   onResult?: (result: DispatchResult) => void;
   /** The send carriers of a worker in this process, if any: batches for them skip Redis. */
   localCarriers?: LocalCarriers;
-  /** Where send carriers report trouble. */
+  /** Where send carriers and Idempotency-Key releases report trouble. */
   logger?: Logger;
 }
 
@@ -46,7 +46,9 @@ export interface SendPathOptions {
  * anything is queued), the batcher, the Idempotency-Key store and the dispatcher
  * that gives each request its one answer. See docs/architecture.md.
  */
-export async function startSendPath(options: SendPathOptions): Promise<{ dispatcher: SendDispatcher; replies: ReplyWaiter; carriers?: SendCarriers }> {
+export async function startSendPath(
+  options: SendPathOptions,
+): Promise<{ dispatcher: SendDispatcher; replies: ReplyWaiter; idempotency: IdempotencyStore; carriers?: SendCarriers }> {
   const { env, queue } = options;
   const replies = new ReplyWaiter(options.subscriber, options.keys.replyChannel(options.ingressId));
   await replies.start();
@@ -63,6 +65,7 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
         logger: options.logger,
       })
     : undefined;
+  const idempotency = new IdempotencyStore(options.commands, options.keys, env.IDEMPOTENCY_TTL_SECONDS, options.logger);
   const dispatcher = new SendDispatcher({
     queue,
     batcher: new SendBatcher({
@@ -76,11 +79,11 @@ export async function startSendPath(options: SendPathOptions): Promise<{ dispatc
       carriers,
     }),
     replies,
-    idempotency: new IdempotencyStore(options.commands, options.keys, env.IDEMPOTENCY_TTL_SECONDS),
+    idempotency,
     sendTimeoutMs: env.SEND_TIMEOUT_MS,
     jobCheckIntervalMs: options.jobCheckIntervalMs,
     onResult: options.onResult,
     carriers,
   });
-  return { dispatcher, replies, carriers };
+  return { dispatcher, replies, idempotency, carriers };
 }
