@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Redis } from 'ioredis';
@@ -156,7 +156,10 @@ export async function startBenchStack(options: BenchOptions): Promise<BenchStack
       const tag = variant ? `${variant}-` : '';
       const entry = (path: string) => (root ? join(root, relative(REPO_ROOT, path)) : path);
       // The processes `pnpm gateway` would start with this environment (GATEWAY_PROCESSES, INGRESS_PROCESSES, WORKER_PROCESSES).
-      const layout = gatewayLayout(hostEnv);
+      // A checkout from before apps/gateway (issue 13's first rounds) has no process holding both roles: unless told
+      // otherwise, it runs as it did then, one ingress and one worker.
+      const predatesGateway = root !== undefined && !existsSync(entry(ENTRY_POINTS.gateway));
+      const layout = gatewayLayout(predatesGateway ? { GATEWAY_PROCESSES: '0', ...hostEnv } : hostEnv);
       const env = { ...hostEnv, ...layout.env };
       const start = (name: string, path: string, serviceEnv: NodeJS.ProcessEnv) => startService({ name, entry: entry(path), env: serviceEnv, timeoutMs: 60_000 }).then(watch);
       const workers: RunningService[] = [];
