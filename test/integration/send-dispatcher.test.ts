@@ -164,7 +164,7 @@ describe('An Idempotency-Key whose send was never queued', () => {
       // stopped), and its release fails.
       const queueRedis = await startPrivateRedis();
       owned.push(() => queueRedis.stop());
-      const queueConnection = new Redis(redisOptionsFromUrl(queueRedis.url), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      const queueConnection = new Redis({ ...redisOptionsFromUrl(queueRedis.url), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       queueConnection.on('error', () => undefined);
       // Not closed: BullMQ would wait for the Redis that is gone. Its connection stops reconnecting.
       owned.push(async () => queueConnection.disconnect());
