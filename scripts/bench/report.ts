@@ -163,7 +163,6 @@ export interface TargetVerdict {
   met: boolean;
 }
 
-/** Where a gateway stands against the targets of issue #13 (capacity at Meta's real latency). */
 /** `name N KB` for each process whose heap per send in flight was measured ('' for results from before it was). */
 function heapPerSend(run: MemoryResult): string {
   return Object.entries(run.heapKbPerSend ?? {})
@@ -171,6 +170,7 @@ function heapPerSend(run: MemoryResult): string {
     .join('; ');
 }
 
+/** Where a gateway stands against the targets of issue #13 (capacity at Meta's real latency). */
 export function verdicts(cells: CellSummary[], bursts: ColdBurstResult[], extras: Extras = { campaigns: [], memory: [] }, gateway = 'gateway'): TargetVerdict[] {
   const out: TargetVerdict[] = [];
   const mine = cells.filter((c) => c.targets[gateway]);

@@ -21,6 +21,10 @@ const RELEASE_RETRY_FOR_MS = 600_000;
 /** Releases waiting at most; beyond, a claim stays until its TTL. */
 const MAX_UNRELEASED = 50_000;
 
+interface IdempotencyScripts {
+  idempotencyRelease(record: string, jobId: string): Promise<number>;
+}
+
 interface Unreleased {
   record: string;
   jobId: string;
@@ -37,7 +41,7 @@ export class IdempotencyStore {
   /** Claims of sends never queued that Redis could not be told to free yet, by record and send. */
   private readonly unreleased = new Map<string, Unreleased>();
   private retrying: NodeJS.Timeout | undefined;
-  private readonly releaseClaim: (record: string, jobId: string) => Promise<number>;
+  private readonly scripts: IdempotencyScripts;
 
   constructor(
     private readonly redis: Redis,
@@ -46,8 +50,7 @@ export class IdempotencyStore {
     private readonly logger?: Logger,
   ) {
     redis.defineCommand('idempotencyRelease', { numberOfKeys: 1, lua: RELEASE_CLAIM });
-    const scripts = redis as unknown as { idempotencyRelease(record: string, jobId: string): Promise<number> };
-    this.releaseClaim = (record, jobId) => scripts.idempotencyRelease(record, jobId);
+    this.scripts = redis as unknown as IdempotencyScripts;
   }
 
   recordKey(stackId: string, idempotencyKey: string): string {
@@ -83,7 +86,7 @@ export class IdempotencyStore {
    */
   async release(recordKey: string, jobId: string): Promise<void> {
     try {
-      await this.releaseClaim(recordKey, jobId);
+      await this.scripts.idempotencyRelease(recordKey, jobId);
     } catch {
       this.releaseLater(recordKey, jobId);
     }
@@ -107,7 +110,7 @@ export class IdempotencyStore {
     this.retrying = undefined;
     const waiting = [...this.unreleased.values()];
     this.unreleased.clear();
-    await Promise.all(waiting.map(({ record, jobId }) => this.releaseClaim(record, jobId).catch(() => undefined)));
+    await Promise.all(waiting.map(({ record, jobId }) => this.scripts.idempotencyRelease(record, jobId).catch(() => undefined)));
   }
 
   private async retryReleases(): Promise<void> {
@@ -117,7 +120,7 @@ export class IdempotencyStore {
     await Promise.all(
       waiting.map(async ([id, { record, jobId, since }]) => {
         try {
-          freed += await this.releaseClaim(record, jobId);
+          freed += await this.scripts.idempotencyRelease(record, jobId);
         } catch {
           if (Date.now() - since < RELEASE_RETRY_FOR_MS) return;
           abandoned++;
